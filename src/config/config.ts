@@ -110,7 +110,8 @@ function integer(min: number, max: number) {
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: unknown, name: string): T => {
     const value = text(raw, name) as T;
-    if (!values.includes(value)) throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${value}`);
+    if (!values.includes(value))
+      throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${value}`);
     return value;
   };
 }
@@ -127,13 +128,21 @@ const SETTINGS = {
   vectorDimension: { env: 'VECTOR_DIMENSION', flag: 'vector-dimension', parse: integer(1, 65536) },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', parse: oneOf(LOG_LEVELS) },
   poolMax: { env: 'PG_POOL_MAX', flag: 'pool-max', parse: integer(1, 1000) },
-  poolIdleTimeoutMs: { env: 'PG_POOL_IDLE_TIMEOUT_MS', flag: 'pool-idle-timeout-ms', parse: integer(0, 86_400_000) },
+  poolIdleTimeoutMs: {
+    env: 'PG_POOL_IDLE_TIMEOUT_MS',
+    flag: 'pool-idle-timeout-ms',
+    parse: integer(0, 86_400_000),
+  },
   poolMaxLifetimeMs: {
     env: 'PG_POOL_MAX_LIFETIME_MS',
     flag: 'pool-max-lifetime-ms',
     parse: integer(0, 86_400_000),
   },
-  connectTimeoutMs: { env: 'PG_CONNECT_TIMEOUT_MS', flag: 'connect-timeout-ms', parse: integer(100, 600_000) },
+  connectTimeoutMs: {
+    env: 'PG_CONNECT_TIMEOUT_MS',
+    flag: 'connect-timeout-ms',
+    parse: integer(100, 600_000),
+  },
   queryTimeoutMs: { env: 'PG_QUERY_TIMEOUT_MS', flag: 'query-timeout-ms', parse: integer(10, 3_600_000) },
   statementTimeoutMs: {
     env: 'PG_STATEMENT_TIMEOUT_MS',
@@ -197,7 +206,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const fromEnv = env[setting.env];
     if (fromEnv !== undefined && fromEnv !== '') return setting.parse(fromEnv, setting.env) as never;
     const fromFile = file[key];
-    if (fromFile !== undefined) return setting.parse(fromFile, `${setting.env} (config file key ${key})`) as never;
+    if (fromFile !== undefined)
+      return setting.parse(fromFile, `${setting.env} (config file key ${key})`) as never;
     return undefined;
   }
 

@@ -21,10 +21,16 @@ export const ERROR_CODES = {
   // dependencies
   DB_UNAVAILABLE: { status: 503, description: 'PostgreSQL could not be reached or refused the connection.' },
   DB_TIMEOUT: { status: 503, description: 'A PostgreSQL call exceeded its client-side timeout.' },
-  DB_QUERY_FAILED: { status: 500, description: 'PostgreSQL rejected a statement for a non-transient reason.' },
+  DB_QUERY_FAILED: {
+    status: 500,
+    description: 'PostgreSQL rejected a statement for a non-transient reason.',
+  },
   BREAKER_OPEN: { status: 503, description: 'The circuit breaker for a dependency is open.' },
   // write path
-  BACKPRESSURE: { status: 503, description: 'The write queue or spool is full; retry after the given delay.' },
+  BACKPRESSURE: {
+    status: 503,
+    description: 'The write queue or spool is full; retry after the given delay.',
+  },
   SHUTTING_DOWN: { status: 503, description: 'The data layer is closing and accepts no new work.' },
   SPOOL_FAILED: { status: 503, description: 'The local spool could not durably store a record.' },
   // migrations

@@ -1,0 +1,91 @@
+/**
+ * Every metric of the data layer, defined in one module on one registry (no global default
+ * registry). Names follow `shannon_<subsystem>_<name>_<unit>`; label sets are fixed and bounded
+ * (operation names come from code, never from user input).
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Latency buckets in seconds, from 0.5 ms to 10 s. */
+export const DEFAULT_LATENCY_BUCKETS_SECONDS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** Numeric breaker state for the state gauge: closed 0, half-open 1, open 2, isolated 3. */
+export const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  // Scrape-time values (pool sizes, queue depths) are pulled by collectors registered by their owners.
+  const collectors = new Set<() => void>();
+  if (options.defaultMetrics ?? false)
+    collectDefaultMetrics({ register: registry, prefix: 'shannon_process_' });
+  const registers = [registry];
+
+  const metrics = {
+    registry,
+    /** Registers a function run before every scrape, to publish current values. */
+    addCollector(fn: () => void): () => void {
+      collectors.add(fn);
+      return () => collectors.delete(fn);
+    },
+    /** Runs every collector; `metricsText()` calls it. */
+    collect(): void {
+      for (const fn of collectors) fn();
+    },
+    /** The Prometheus text exposition of every metric, with fresh scrape-time values. */
+    async metricsText(): Promise<string> {
+      metrics.collect();
+      return registry.metrics();
+    },
+
+    // PostgreSQL access
+    dbQueryDuration: new Histogram({
+      name: 'shannon_db_query_duration_seconds',
+      help: 'PostgreSQL call latency by operation and outcome (ok, error, timeout, rejected).',
+      labelNames: ['pool', 'operation', 'outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    dbPoolConnections: new Gauge({
+      name: 'shannon_db_pool_connections',
+      help: 'Connections of a pool by state (in_use, idle, waiting = callers queued for a connection).',
+      labelNames: ['pool', 'state'] as const,
+      registers,
+    }),
+    dbHealthPingFailures: new Counter({
+      name: 'shannon_db_health_ping_failures_total',
+      help: 'Periodic health pings that failed.',
+      labelNames: ['pool'] as const,
+      registers,
+    }),
+
+    // breakers (all dependencies)
+    breakerState: new Gauge({
+      name: 'shannon_breaker_state',
+      help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open, 3 isolated.',
+      labelNames: ['breaker'] as const,
+      registers,
+    }),
+    breakerTransitions: new Counter({
+      name: 'shannon_breaker_transitions_total',
+      help: 'Circuit breaker state changes, by the state entered.',
+      labelNames: ['breaker', 'to'] as const,
+      registers,
+    }),
+    breakerRejections: new Counter({
+      name: 'shannon_breaker_rejections_total',
+      help: 'Calls rejected without being attempted because the breaker was open.',
+      labelNames: ['breaker'] as const,
+      registers,
+    }),
+    retries: new Counter({
+      name: 'shannon_retries_total',
+      help: 'Retried dependency calls, by dependency and failure class.',
+      labelNames: ['dependency', 'class'] as const,
+      registers,
+    }),
+  };
+  return metrics;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

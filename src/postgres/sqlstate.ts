@@ -1,0 +1,118 @@
+/**
+ * SQLSTATE classification, in one table, read by the retry policy, the breakers and the migrator.
+ * Classes: `transient` (retry may succeed, counts against the breaker), `conflict` (the data
+ * disagrees: unique/serialization — a caller decision, not an outage), `client` (the statement or
+ * input is wrong; never retried, never trips a breaker), `fatal` (the server is broken or
+ * misconfigured: counts against the breaker, not retried).
+ */
+import { DatabaseError, ShannonError } from '../errors/errors.js';
+
+export type SqlStateClass = 'transient' | 'conflict' | 'client' | 'fatal';
+
+/** Exact codes first; then two-character class prefixes (see PostgreSQL Appendix A). */
+const EXACT: Readonly<Record<string, SqlStateClass>> = {
+  '40001': 'conflict', // serialization_failure
+  '40P01': 'transient', // deadlock_detected
+  '23505': 'conflict', // unique_violation
+  '23P01': 'conflict', // exclusion_violation
+  '55P03': 'transient', // lock_not_available (lock_timeout)
+  '57014': 'transient', // query_canceled (statement_timeout)
+  '57P01': 'transient', // admin_shutdown
+  '57P02': 'transient', // crash_shutdown
+  '57P03': 'transient', // cannot_connect_now (starting up, recovery)
+  '53300': 'transient', // too_many_connections
+  '53400': 'transient', // configuration_limit_exceeded
+  '25006': 'client', // read_only_sql_transaction
+  '42501': 'client', // insufficient_privilege (RLS WITH CHECK violations too)
+  '3D000': 'fatal', // invalid_catalog_name (database does not exist)
+  '28000': 'fatal', // invalid_authorization_specification
+  '28P01': 'fatal', // invalid_password
+};
+
+const BY_CLASS: Readonly<Record<string, SqlStateClass>> = {
+  '08': 'transient', // connection exception
+  '53': 'transient', // insufficient resources (disk full, out of memory)
+  '58': 'fatal', // system error (I/O)
+  XX: 'fatal', // internal error
+  '22': 'client', // data exception
+  '23': 'client', // integrity constraint violation (not null, check, fk)
+  '42': 'client', // syntax error or access rule violation
+  '0A': 'client', // feature not supported
+  '2B': 'client',
+  '21': 'client', // cardinality violation
+  '44': 'client', // WITH CHECK OPTION violation
+  P0: 'client', // PL/pgSQL raise
+};
+
+/** Node socket errors that mean "the server is unreachable". */
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/** Classifies a five-character SQLSTATE. Unknown codes are `fatal` (safe: never retried blindly). */
+export function classifySqlState(sqlstate: string): SqlStateClass {
+  return EXACT[sqlstate] ?? BY_CLASS[sqlstate.slice(0, 2)] ?? 'fatal';
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Classifies anything a PostgreSQL call can throw: driver errors with SQLSTATE, socket errors,
+ * our own timeout/unavailable errors. Connection-level failures without a SQLSTATE are transient.
+ */
+export function classifyError(error: unknown): SqlStateClass {
+  if (error instanceof DatabaseError) {
+    if (error.sqlstate !== undefined) return classifySqlState(error.sqlstate);
+    if (error.code === 'DB_TIMEOUT' || error.code === 'DB_UNAVAILABLE') return 'transient';
+    if (error.code === 'CONFLICT') return 'conflict';
+    return 'fatal';
+  }
+  if (error instanceof ShannonError) return error.code === 'BREAKER_OPEN' ? 'transient' : 'client';
+  const code = errorCode(error);
+  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) return classifySqlState(code);
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return 'transient';
+  const message = error instanceof Error ? error.message : '';
+  // node-postgres reports a dropped socket without a code; these are its fixed texts, not server text.
+  if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
+    return 'transient';
+  }
+  return 'fatal';
+}
+
+/** True when the failure says the dependency is unhealthy (it should count against a breaker). */
+export function isInfrastructureFailure(error: unknown): boolean {
+  const cls = classifyError(error);
+  return cls === 'transient' || cls === 'fatal';
+}
+
+/** True when retrying the same call later may succeed. */
+export function isTransient(error: unknown): boolean {
+  return classifyError(error) === 'transient';
+}
+
+/** Wraps a driver error into a DatabaseError with a stable code, keeping SQLSTATE and cause. */
+export function toDatabaseError(error: unknown, operation: string): DatabaseError | ShannonError {
+  if (error instanceof ShannonError) return error;
+  const code = errorCode(error);
+  const sqlstate = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  const message = `${operation}: ${error instanceof Error ? error.message : String(error)}`;
+  const cls = classifyError(error);
+  const options = { cause: error, ...(sqlstate === undefined ? {} : { sqlstate }) };
+  if (cls === 'conflict') return new DatabaseError('CONFLICT', message, options);
+  if (cls === 'transient' && sqlstate === undefined)
+    return new DatabaseError('DB_UNAVAILABLE', message, options);
+  return new DatabaseError('DB_QUERY_FAILED', message, options);
+}
