@@ -84,6 +84,68 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['dependency', 'class'] as const,
       registers,
     }),
+
+    // vector memory (collection is one of the six registry names; outcome ok | error | rejected)
+    memorySearchDuration: new Histogram({
+      name: 'shannon_memory_search_duration_seconds',
+      help: 'Vector search latency (incl. MMR) by collection, backend and outcome; _count is the search count.',
+      labelNames: ['collection', 'backend', 'outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    memoryUpsertDuration: new Histogram({
+      name: 'shannon_memory_upsert_duration_seconds',
+      help: 'Latency of writing memory points (+ outbox rows) to PostgreSQL by collection and outcome.',
+      labelNames: ['collection', 'outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    memoryPointsWritten: new Counter({
+      name: 'shannon_memory_points_written_total',
+      help: 'Memory points changed in PostgreSQL, by collection and operation (upsert, delete, payload).',
+      labelNames: ['collection', 'op'] as const,
+      registers,
+    }),
+    memoryRelayDelivered: new Counter({
+      name: 'shannon_memory_relay_delivered_total',
+      help: 'Outbox rows delivered to the index backend, by collection.',
+      labelNames: ['collection'] as const,
+      registers,
+    }),
+    memoryRelayFailures: new Counter({
+      name: 'shannon_memory_relay_failures_total',
+      help: 'Relay batches the index backend refused or failed, by collection.',
+      labelNames: ['collection'] as const,
+      registers,
+    }),
+    memoryOutboxDepth: new Gauge({
+      name: 'shannon_memory_outbox_depth',
+      help: 'Undelivered memory outbox rows (as of the last relay pass).',
+      registers,
+    }),
+    memoryOutboxLag: new Gauge({
+      name: 'shannon_memory_outbox_lag_seconds',
+      help: 'Age of the oldest undelivered memory outbox row (as of the last relay pass).',
+      registers,
+    }),
+    memoryEmbeddingDuration: new Histogram({
+      name: 'shannon_memory_embedding_duration_seconds',
+      help: 'Embedding service call latency by outcome (one call embeds a batch).',
+      labelNames: ['outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    memoryEmbeddingCache: new Counter({
+      name: 'shannon_memory_embedding_cache_total',
+      help: 'Embedding cache lookups by layer (lru, redis) and result (hit, miss).',
+      labelNames: ['layer', 'result'] as const,
+      registers,
+    }),
+    memoryEmbeddingCacheHitRatio: new Gauge({
+      name: 'shannon_memory_embedding_cache_hit_ratio',
+      help: 'Share of embedding lookups served from a cache (LRU or Redis) since start.',
+      registers,
+    }),
   };
   return metrics;
 }
