@@ -1,0 +1,74 @@
+/**
+ * What every CLI command gets: configuration from flags (→ env → file → defaults), the data layer,
+ * output that is JSON with `--json` and readable text otherwise, progress bars only on a terminal
+ * and never in JSON mode, and one way to report failures with a stable code and exit status.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { type Config, loadConfig } from '../config/config.js';
+import { createDataLayer, type DataLayer, type DataLayerOptions } from '../data-layer.js';
+import { isShannonError } from '../errors/errors.js';
+
+export interface Progress {
+  update(done: number, total?: number): void;
+  stop(): void;
+}
+
+export interface CliContext {
+  /** Resolves the configuration from the command's flags (including the global ones). */
+  loadConfig(command: Command): Config;
+  /** Builds the data layer (starting the embedded PostgreSQL when no DATABASE_URL is set). */
+  openDataLayer(config: Config, options?: DataLayerOptions): Promise<DataLayer>;
+  /** Prints `data` as JSON when `json`, otherwise the human text. */
+  output(json: boolean, data: unknown, human: string | (() => string)): void;
+  /** A progress bar on a terminal; silent when `json` or when stderr is not a TTY. */
+  progress(json: boolean, label: string, total: number): Progress;
+}
+
+/** Reads global and command flags; commander's camelCase keys are accepted by loadConfig. */
+function flagsOf(command: Command): Record<string, unknown> {
+  const flags = command.optsWithGlobals() as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined));
+}
+
+export function createCliContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): CliContext {
+  return {
+    loadConfig(command) {
+      const flags = flagsOf(command);
+      const file = typeof flags['config'] === 'string' ? flags['config'] : undefined;
+      return loadConfig({ flags, ...(file === undefined ? {} : { file }) });
+    },
+    openDataLayer(config, options) {
+      return createDataLayer(config, options);
+    },
+    output(json, data, human) {
+      if (json) io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      else io.stdout.write(`${typeof human === 'function' ? human() : human}\n`);
+    },
+    progress(json, label, total) {
+      if (json || !io.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+      const bar = new SingleBar({
+        format: `${label} [{bar}] {value}/{total} {eta_formatted}`,
+        stream: io.stderr,
+      });
+      bar.start(total, 0);
+      return {
+        update(done, newTotal) {
+          if (newTotal !== undefined) bar.setTotal(newTotal);
+          bar.update(done);
+        },
+        stop: () => bar.stop(),
+      };
+    },
+  };
+}
+
+/** Prints an error (JSON with `--json`) and returns the exit status: 2 for configuration, 1 otherwise. */
+export function reportError(error: unknown, json: boolean, stderr: NodeJS.WriteStream): number {
+  const body = isShannonError(error)
+    ? error.toJSON()
+    : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  if (json) stderr.write(`${JSON.stringify({ error: body })}\n`);
+  else stderr.write(`error [${body.code}]: ${body.message}\n`);
+  return isShannonError(error) && error.code === 'CONFIG_INVALID' ? 2 : 1;
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * `shannon-data` — the command-line entry point. Global flags override environment variables,
+ * which override the config file (`--config` or SHANNON_DATA_CONFIG), which override defaults.
+ */
+import { Command, CommanderError } from 'commander';
+import { type CliContext, createCliContext, reportError } from './cli-context.js';
+import { migrateCommand } from './commands/migrate.js';
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('shannon-data')
+    .description('Shannon Data: the data layer of the Shannon agent platform')
+    .option('--config <file>', 'JSON config file (also SHANNON_DATA_CONFIG)')
+    .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL); unset = embedded PostgreSQL')
+    .option('--data-dir <dir>', 'directory for the embedded PostgreSQL, spool and indexes (SHANNON_DATA_DIR)')
+    .option('--redis-url <url>', 'Redis URL (REDIS_URL)')
+    .option('--qdrant-url <url>', 'Qdrant URL (QDRANT_URL); unset = embedded vector index')
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(migrateCommand(ctx));
+  // Command modules register here, one line each.
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const ctx = createCliContext({ stdout: process.stdout, stderr: process.stderr });
+  const program = buildProgram(ctx);
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    return reportError(error, json, process.stderr);
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`fatal: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * The composition root: the only place that wires the data layer together. Everything is built
+ * from the frozen config; nothing is global; `close()` tears it down in reverse order.
+ */
+import pg from 'pg';
+import type { Config } from './config/config.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { Database } from './postgres/database.js';
+import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
+import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
+
+export interface DataLayerOptions {
+  /** Apply pending migrations at start-up (default true). */
+  migrate?: boolean;
+  /** Use this registry instead of a new one (tests, embedding applications). */
+  metrics?: Metrics;
+  /** Receives the embedded server's log lines. */
+  onEmbeddedLog?: (line: string) => void;
+}
+
+export interface DataLayer {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  /** The primary pool (owner connection; tenant transactions switch to the application role). */
+  readonly db: Database;
+  /** The URL in use (the embedded server's when no DATABASE_URL was configured). */
+  readonly databaseUrl: string;
+  /** Set when this process runs the embedded PostgreSQL. */
+  readonly embedded: EmbeddedServer | undefined;
+  /** Migration results of the start-up run (empty when `migrate: false`). */
+  readonly migrations: MigrationResult[];
+  /** True when every migration on disk is applied. */
+  migrationsCurrent(): Promise<boolean>;
+  /** Stops accepting work, flushes what is queued, closes connections and the embedded server. */
+  close(): Promise<void>;
+}
+
+/** Runs the migrations on a dedicated connection (session advisory locks need one). */
+export async function runMigrations(connectionString: string): Promise<MigrationResult[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return await migrateUp(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Builds the data layer. Starts the embedded PostgreSQL when `config.databaseUrl` is unset.
+ * @throws ShannonError DB_UNAVAILABLE when PostgreSQL cannot be reached; MIGRATION_* on migration failure.
+ */
+export async function createDataLayer(config: Config, options: DataLayerOptions = {}): Promise<DataLayer> {
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  const embedded =
+    config.databaseUrl === undefined
+      ? await startEmbeddedServer({
+          dataDir: config.dataDir,
+          port: config.embeddedPort,
+          ...(options.onEmbeddedLog === undefined ? {} : { onLog: options.onEmbeddedLog }),
+        })
+      : undefined;
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  const closers: Array<() => Promise<void>> = [];
+  if (embedded !== undefined) closers.push(() => embedded.stop());
+  try {
+    const migrations = options.migrate === false ? [] : await runMigrations(databaseUrl);
+    const db = new Database({ connectionString: databaseUrl, pool: config.pool, metrics, name: 'primary' });
+    closers.push(() => db.close());
+    db.startHealthPing();
+
+    // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
+
+    let closed = false;
+    return {
+      config,
+      metrics,
+      db,
+      databaseUrl,
+      embedded,
+      migrations,
+      async migrationsCurrent() {
+        const client = new pg.Client({ connectionString: databaseUrl });
+        await client.connect();
+        try {
+          return await migrationsCurrent(client);
+        } finally {
+          await client.end();
+        }
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const close of closers.reverse()) await close();
+      },
+    };
+  } catch (error) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    throw error;
+  }
+}
