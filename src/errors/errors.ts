@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, description: 'The API key is missing, unknown, revoked or expired.' },
   FORBIDDEN: { status: 403, description: 'The API key lacks the scope this operation needs.' },
   RATE_LIMITED: { status: 429, description: 'Too many requests; retry after the given delay.' },
+  // HTTP service
+  MALFORMED_BODY: { status: 400, description: 'The request body is not valid JSON (or is truncated).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not application/json.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'The route does not accept this HTTP method.' },
   // dependencies
   DB_UNAVAILABLE: { status: 503, description: 'PostgreSQL could not be reached or refused the connection.' },
   DB_TIMEOUT: { status: 503, description: 'A PostgreSQL call exceeded its client-side timeout.' },

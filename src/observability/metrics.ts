@@ -146,6 +146,52 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Share of embedding lookups served from a cache (LRU or Redis) since start.',
       registers,
     }),
+
+    // HTTP service (route is the route template, never the raw URL; unmatched routes are "unmatched")
+    httpRequestDuration: new Histogram({
+      name: 'shannon_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route template and status code.',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    httpInFlight: new Gauge({
+      name: 'shannon_http_requests_in_flight',
+      help: 'HTTP requests being processed.',
+      registers,
+    }),
+    httpAuthFailures: new Counter({
+      name: 'shannon_http_auth_failures_total',
+      help: 'Requests refused for authentication (reason: invalid, rate_limited).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+
+    // sessions cache (backend: redis | memory)
+    sessionCacheLookups: new Counter({
+      name: 'shannon_sessions_cache_lookups_total',
+      help: 'Session cache lookups by backend and result (hit, miss).',
+      labelNames: ['backend', 'result'] as const,
+      registers,
+    }),
+    sessionCacheEvictions: new Counter({
+      name: 'shannon_sessions_cache_evictions_total',
+      help: 'Sessions removed from the cache, by reason (expired, capacity, deleted).',
+      labelNames: ['backend', 'reason'] as const,
+      registers,
+    }),
+    sessionCacheSnapshots: new Counter({
+      name: 'shannon_sessions_cache_snapshots_total',
+      help: 'Session snapshots written to session_archives, by trigger (periodic, expiry) and outcome.',
+      labelNames: ['trigger', 'outcome'] as const,
+      registers,
+    }),
+    sessionCacheEntries: new Gauge({
+      name: 'shannon_sessions_cache_entries',
+      help: 'Sessions held in the in-process cache (the Redis backend reports its tracked keys).',
+      labelNames: ['backend'] as const,
+      registers,
+    }),
   };
   return metrics;
 }
