@@ -1,0 +1,110 @@
+/**
+ * Drives the write queue (graphile-worker's batch shape, CONVENTIONS rule 10): a lane is flushed
+ * when it holds a full batch or its oldest record has waited `flushIntervalMs`; at most
+ * `concurrency` batches are in flight; `drain()` flushes everything now. The flush function
+ * settles every waiter of its batch itself and never rejects.
+ */
+import type { Batch, WriteQueue } from './write-queue.js';
+
+export const DEFAULT_FLUSH_INTERVAL_MS = 20;
+export const DEFAULT_FLUSH_CONCURRENCY = 2;
+
+export interface BatcherOptions {
+  queue: WriteQueue;
+  flush: (batch: Batch) => Promise<void>;
+  flushIntervalMs?: number;
+  concurrency?: number;
+}
+
+export class Batcher {
+  private readonly queue: WriteQueue;
+  private readonly flushBatch: (batch: Batch) => Promise<void>;
+  private readonly flushIntervalMs: number;
+  private readonly concurrency: number;
+  private inFlight = 0;
+  private draining = 0;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
+  private flightWaiters: (() => void)[] = [];
+
+  constructor(options: BatcherOptions) {
+    this.queue = options.queue;
+    this.flushBatch = options.flush;
+    this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.concurrency = options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY;
+    this.queue.onChange = () => this.pump();
+  }
+
+  /** Batches currently being written. */
+  get activeFlushes(): number {
+    return this.inFlight;
+  }
+
+  /** Starts as many flushes as are due and allowed; arms the timer for the next due lane. */
+  pump(): void {
+    if (this.stopped) return;
+    const minAge = this.draining > 0 ? 0 : this.flushIntervalMs;
+    while (this.inFlight < this.concurrency) {
+      const lane = this.queue.nextLane(minAge);
+      if (lane === undefined) break;
+      const batch = this.queue.take(lane);
+      if (batch === undefined) break;
+      this.inFlight += 1;
+      void this.run(batch);
+    }
+    this.arm(minAge);
+    this.checkIdle();
+  }
+
+  private arm(minAge: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.inFlight >= this.concurrency) return;
+    const wait = this.queue.msUntilDue(minAge);
+    if (wait === undefined) return;
+    this.timer = setTimeout(() => this.pump(), Math.max(1, wait));
+    this.timer.unref?.();
+  }
+
+  private async run(batch: Batch): Promise<void> {
+    try {
+      await this.flushBatch(batch);
+    } finally {
+      this.inFlight -= 1;
+      this.queue.release(batch);
+      if (this.inFlight === 0) for (const resolve of this.flightWaiters.splice(0)) resolve();
+    }
+  }
+
+  private checkIdle(): void {
+    if (this.inFlight > 0 || this.queue.stats().queuedRecords > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Flushes everything queued without waiting for the interval; resolves when all is settled. */
+  async drain(): Promise<void> {
+    this.draining += 1;
+    try {
+      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      this.pump();
+      await idle;
+    } finally {
+      this.draining -= 1;
+    }
+  }
+
+  /** Resolves once no batch is in flight (queued items stay queued). */
+  async settled(): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => this.flightWaiters.push(resolve));
+  }
+
+  /** Stops starting new flushes (in-flight ones finish). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
