@@ -1,0 +1,116 @@
+/**
+ * The doctor: runs every check against one database and returns plain JSON findings, each with a
+ * stable code, severity, object, evidence and fix. A check that needs a missing extension yields an
+ * EXTENSION_MISSING info finding instead of failing the run.
+ */
+import type { Queryable } from '../postgres/queryable.js';
+import { checkCacheHit, checkConnections, checkReplication, checkSessions } from './doctor-activity.js';
+import { checkForeignKeys, checkIndexShape, checkUnusedIndexes } from './doctor-indexes.js';
+import { checkPartitions } from './doctor-partitions.js';
+import { checkAutovacuum, checkBloat, checkSeqScans, checkSequences, checkXidAge } from './doctor-tables.js';
+import { DEFAULT_DOCTOR_THRESHOLDS, type DoctorThresholds } from './doctor-thresholds.js';
+import { statementStatsState } from './extensions.js';
+import { type Finding, type Severity, sortFindings } from './finding.js';
+import { captureStatementStats, statementWorkload } from './statement-stats.js';
+
+/** A check contributed from outside the relational store (e.g. the vector memory's collections). */
+export type ExtraCheck = () => Promise<Finding[]>;
+
+export interface DoctorOptions {
+  thresholds?: Partial<DoctorThresholds>;
+  /** Extra checks, e.g. the vector store's payload-index check. */
+  extraChecks?: Record<string, ExtraCheck>;
+  /** Called before each check (progress on a terminal). */
+  onCheck?: (name: string, index: number, total: number) => void;
+}
+
+export interface DoctorReport {
+  checkedAt: string;
+  /** 0 when clean, 1 when any warning or critical finding exists (the CLI exit code). */
+  exitCode: 0 | 1;
+  summary: Record<Severity, number>;
+  checks: { name: string; findings: number; error: string | null }[];
+  findings: Finding[];
+}
+
+/** Slow statements from the pg_stat_statements deltas (captured now, never reset). */
+async function checkSlowQueries(db: Queryable, t: DoctorThresholds): Promise<Finding[]> {
+  const state = await statementStatsState(db);
+  if (!state.usable) {
+    return [
+      {
+        code: 'EXTENSION_MISSING',
+        severity: 'info',
+        object: 'pg_stat_statements',
+        evidence: { installed: state.installed, reason: state.reason },
+        fix: state.installed
+          ? "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; -- then restart PostgreSQL"
+          : 'CREATE EXTENSION pg_stat_statements; -- needs shared_preload_libraries too',
+      },
+    ];
+  }
+  await captureStatementStats(db);
+  const workload = await statementWorkload(db, t.slowQueryWindowHours, 500);
+  return workload
+    .filter((w) => w.calls >= t.slowQueryMinCalls && w.meanMs >= t.slowQueryMeanMs)
+    .map((w) => ({
+      code: 'SLOW_QUERY' as const,
+      severity: 'warning' as const,
+      object: `queryid ${w.queryid}`,
+      evidence: {
+        calls: w.calls,
+        mean_ms: Math.round(w.meanMs * 100) / 100,
+        total_ms: Math.round(w.totalMs),
+        since: w.since,
+        query: w.query.slice(0, 500),
+      },
+      fix: 'shannon-data explain "<query>" --analyze; shannon-data advise indexes',
+    }));
+}
+
+/** Runs every check and returns the findings, most severe first. */
+export async function runDoctor(db: Queryable, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const t: DoctorThresholds = { ...DEFAULT_DOCTOR_THRESHOLDS, ...options.thresholds };
+  const checks: Record<string, ExtraCheck> = {
+    slow_queries: () => checkSlowQueries(db, t),
+    sessions: () => checkSessions(db, t),
+    cache_hit: () => checkCacheHit(db, t),
+    connections: () => checkConnections(db, t),
+    unused_indexes: () => checkUnusedIndexes(db, t),
+    index_shape: () => checkIndexShape(db),
+    foreign_keys: () => checkForeignKeys(db),
+    seq_scans: () => checkSeqScans(db, t),
+    bloat: () => checkBloat(db, t),
+    autovacuum: () => checkAutovacuum(db),
+    xid_age: () => checkXidAge(db, t),
+    sequences: () => checkSequences(db, t),
+    partitions: () => checkPartitions(db, t),
+    replication: () => checkReplication(db, t),
+    ...options.extraChecks,
+  };
+  const names = Object.keys(checks);
+  const findings: Finding[] = [];
+  const ran: DoctorReport['checks'] = [];
+  for (const [i, name] of names.entries()) {
+    options.onCheck?.(name, i, names.length);
+    try {
+      const found = await checks[name]!();
+      findings.push(...found);
+      ran.push({ name, findings: found.length, error: null });
+    } catch (error) {
+      // One broken check (permissions, an odd catalog state) must not hide the others' findings.
+      ran.push({ name, findings: 0, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const sorted = sortFindings(findings);
+  const summary: Record<Severity, number> = { critical: 0, warning: 0, info: 0 };
+  for (const f of sorted) summary[f.severity]++;
+  const failedChecks = ran.some((c) => c.error !== null);
+  return {
+    checkedAt: new Date().toISOString(),
+    exitCode: summary.critical + summary.warning > 0 || failedChecks ? 1 : 0,
+    summary,
+    checks: ran,
+    findings: sorted,
+  };
+}
