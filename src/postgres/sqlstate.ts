@@ -89,7 +89,9 @@ export function classifyError(error: unknown): SqlStateClass {
   if (/Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)) {
     return 'transient';
   }
-  return 'fatal';
+  // Anything else was not raised by PostgreSQL or the socket (e.g. the caller's own code inside a
+  // transaction): it says nothing about the database's health.
+  return 'client';
 }
 
 /** True when the failure says the dependency is unhealthy (it should count against a breaker). */
