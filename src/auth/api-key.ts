@@ -16,7 +16,8 @@ const CHECKSUM_LENGTH = 6;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const KEY_PATTERN = /^sdk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})([A-Za-z0-9]{6})$/;
 /** Longest string worth parsing as a key; longer header values are rejected unread. */
-export const API_KEY_LENGTH = API_KEY_TYPE_PREFIX.length + API_KEY_PREFIX_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
+export const API_KEY_LENGTH =
+  API_KEY_TYPE_PREFIX.length + API_KEY_PREFIX_LENGTH + 1 + SECRET_LENGTH + CHECKSUM_LENGTH;
 
 export interface GeneratedApiKey {
   /** The full key; shown to the caller once and never stored. */

@@ -10,7 +10,11 @@ import { DEFAULT_SCOPES, parseScopes, type Scope } from './scopes.js';
 
 /** What the auth module needs from the database: plain queries and tenant transactions. */
 export interface AuthDatabase extends Queryable {
-  withTenant<T>(tenantId: string, fn: (tx: Queryable) => Promise<T>, options?: { operation?: string }): Promise<T>;
+  withTenant<T>(
+    tenantId: string,
+    fn: (tx: Queryable) => Promise<T>,
+    options?: { operation?: string },
+  ): Promise<T>;
 }
 
 export interface ApiKeyInfo {
@@ -130,10 +134,17 @@ export async function revokeApiKey(
     { operation: 'auth.find_key' },
   );
   const tenantId = found.rows[0]?.tenant_id;
-  if (tenantId === undefined) throw new ShannonError('NOT_FOUND', `no API key ${idOrPrefix}`, { field: 'key' });
+  if (tenantId === undefined)
+    throw new ShannonError('NOT_FOUND', `no API key ${idOrPrefix}`, { field: 'key' });
   const row = await db.withTenant(
     tenantId,
-    async (tx) => (await tx.query<{ id: string; key_prefix: string; revoked_at: Date }>(REVOKE_KEY, [tenantId, idOrPrefix])).rows[0],
+    async (tx) =>
+      (
+        await tx.query<{ id: string; key_prefix: string; revoked_at: Date }>(REVOKE_KEY, [
+          tenantId,
+          idOrPrefix,
+        ])
+      ).rows[0],
     { operation: 'auth.revoke_key' },
   );
   if (row === undefined) throw new ShannonError('NOT_FOUND', `no API key ${idOrPrefix}`, { field: 'key' });

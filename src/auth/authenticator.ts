@@ -64,7 +64,8 @@ export function createAuthenticator(db: AuthDatabase): Authenticator {
 
   function touch(keyId: string, tenantId: string): void {
     const now = Date.now();
-    if ((lastTouched.get(keyId) ?? 0) > now - TOUCH_INTERVAL_MS || touchesInFlight >= MAX_TOUCHES_IN_FLIGHT) return;
+    if ((lastTouched.get(keyId) ?? 0) > now - TOUCH_INTERVAL_MS || touchesInFlight >= MAX_TOUCHES_IN_FLIGHT)
+      return;
     if (lastTouched.size > 10_000) lastTouched.clear();
     lastTouched.set(keyId, now);
     touchesInFlight += 1;

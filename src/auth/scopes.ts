@@ -19,7 +19,10 @@ export function parseScopes(values: readonly unknown[]): Scope[] {
   if (values.length === 0) throw new ValidationError('scopes', 'a key needs at least one scope');
   for (const value of values) {
     if (!isScope(value)) {
-      throw new ValidationError('scopes', `unknown scope ${JSON.stringify(value)}; known: ${SCOPES.join(', ')}`);
+      throw new ValidationError(
+        'scopes',
+        `unknown scope ${JSON.stringify(value)}; known: ${SCOPES.join(', ')}`,
+      );
     }
   }
   return [...new Set(values as Scope[])].sort();

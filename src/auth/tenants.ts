@@ -5,7 +5,7 @@
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { classifyError } from '../postgres/sqlstate.js';
-import { INSERT_TENANT, SELECT_TENANTS, SELECT_TENANT_BY_ID, SELECT_TENANT_BY_SLUG } from './auth-queries.js';
+import { INSERT_TENANT, SELECT_TENANT_BY_ID, SELECT_TENANT_BY_SLUG, SELECT_TENANTS } from './auth-queries.js';
 
 export const TENANT_PLANS = ['free', 'pro', 'enterprise'] as const;
 export type TenantPlan = (typeof TENANT_PLANS)[number];
@@ -61,7 +61,10 @@ export interface CreateTenantInput {
 /** Creates a tenant. @throws ValidationError for a bad slug/plan; ShannonError CONFLICT when the slug exists. */
 export async function createTenant(db: Queryable, input: CreateTenantInput): Promise<Tenant> {
   if (!SLUG_PATTERN.test(input.slug)) {
-    throw new ValidationError('slug', 'slug must be 1-100 characters of a-z, 0-9 and "-", not starting or ending with "-"');
+    throw new ValidationError(
+      'slug',
+      'slug must be 1-100 characters of a-z, 0-9 and "-", not starting or ending with "-"',
+    );
   }
   const plan = input.plan ?? 'free';
   if (!TENANT_PLANS.includes(plan)) {
@@ -72,13 +75,20 @@ export async function createTenant(db: Queryable, input: CreateTenantInput): Pro
     throw new ValidationError('rateLimitPerHour', 'rateLimitPerHour must be a non-negative integer');
   }
   try {
-    const { rows } = await db.query<TenantRow>(INSERT_TENANT, [input.name ?? input.slug, input.slug, plan, limit], {
-      operation: 'auth.create_tenant',
-    });
+    const { rows } = await db.query<TenantRow>(
+      INSERT_TENANT,
+      [input.name ?? input.slug, input.slug, plan, limit],
+      {
+        operation: 'auth.create_tenant',
+      },
+    );
     return toTenant(rows[0]!);
   } catch (error) {
     if (classifyError(error) === 'conflict') {
-      throw new ShannonError('CONFLICT', `a tenant with slug ${input.slug} already exists`, { field: 'slug', cause: error });
+      throw new ShannonError('CONFLICT', `a tenant with slug ${input.slug} already exists`, {
+        field: 'slug',
+        cause: error,
+      });
     }
     throw error;
   }
@@ -90,7 +100,8 @@ export async function getTenant(db: Queryable, slugOrId: string): Promise<Tenant
   const { rows } = await db.query<TenantRow>(isId ? SELECT_TENANT_BY_ID : SELECT_TENANT_BY_SLUG, [slugOrId], {
     operation: 'auth.get_tenant',
   });
-  if (rows[0] === undefined) throw new ShannonError('NOT_FOUND', `no tenant ${slugOrId}`, { field: 'tenant' });
+  if (rows[0] === undefined)
+    throw new ShannonError('NOT_FOUND', `no tenant ${slugOrId}`, { field: 'tenant' });
   return toTenant(rows[0]);
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The HTTP service: a Fastify app over a data layer. It owns request handling only — the data layer
+ * is built and closed by the caller (`serve`), so tests can run many apps over one database.
+ */
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { createAuthenticator, type Principal } from '../auth/authenticator.js';
+import type { Scope } from '../auth/scopes.js';
+import type { DataLayer } from '../data-layer.js';
+import { ShannonError } from '../errors/errors.js';
+import { createAuthHook } from './auth-hook.js';
+import { toHttpError } from './http-errors.js';
+import { parseJsonBody } from './json-body.js';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import {
+  endRequestSpan,
+  type RequestTrace,
+  startRequestSpan,
+  withRequestContext,
+} from './request-tracing.js';
+import { registerRoutes } from './routes/register-routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+    requestTrace?: RequestTrace;
+    startedAt?: number;
+  }
+  interface FastifyContextConfig {
+    /** Scope a key needs for this route; routes without one are public (health, metrics, docs). */
+    scope?: Scope;
+  }
+}
+
+export interface ServerOptions {
+  limits?: Partial<HttpLimits>;
+  /** Log requests as JSON lines (pino); default: on unless LOG_LEVEL is silent. */
+  logger?: boolean;
+  /** Redis for shared rate-limit counters; default: a client on `config.redisUrl` when set. */
+  redis?: Redis;
+  /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
+  trustProxy?: boolean;
+}
+
+/** Paths whose log lines and spans are skipped at info level (scraped constantly). */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
+export async function createServer(
+  dataLayer: DataLayer,
+  options: ServerOptions = {},
+): Promise<FastifyInstance> {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const { config, metrics } = dataLayer;
+  const ownRedis = options.redis === undefined && config.redisUrl !== undefined;
+  const redis =
+    options.redis ??
+    (config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, {
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+        }));
+  redis?.on('error', () => undefined);
+
+  const app = Fastify({
+    logger:
+      (options.logger ?? config.logLevel !== 'silent')
+        ? {
+            level: config.logLevel === 'silent' ? 'silent' : config.logLevel,
+            redact: {
+              paths: [
+                'req.headers.authorization',
+                'req.headers["x-api-key"]',
+                'headers.authorization',
+                'key',
+              ],
+              censor: '[redacted]',
+            },
+          }
+        : false,
+    bodyLimit: limits.bodyBytes,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    disableRequestLogging: (req) => QUIET_PATHS.has(req.url),
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
+  });
+  if (ownRedis) app.addHook('onClose', async () => void (await redis?.quit().catch(() => undefined)));
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string, limits.jsonDepth));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.startedAt = performance.now();
+    metrics.httpInFlight.inc();
+    if (!QUIET_PATHS.has(req.url)) {
+      req.requestTrace = startRequestSpan(req.method, req.headers as Record<string, unknown>);
+      if (req.requestTrace.traceparent !== undefined)
+        reply.header('traceparent', req.requestTrace.traceparent);
+    }
+    if (closing)
+      throw new ShannonError('SHUTTING_DOWN', 'the service is shutting down', {
+        details: { retryAfterMs: 1000 },
+      });
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpInFlight.dec();
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.httpRequestDuration.observe(
+      { method: req.method, route, status: String(status) },
+      (performance.now() - (req.startedAt ?? performance.now())) / 1000,
+    );
+    if (req.requestTrace !== undefined) endRequestSpan(req.requestTrace, route, status);
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    const answer = toHttpError(error);
+    if (answer.status >= 500) req.log.error({ err: error, code: answer.body.error.code }, 'request failed');
+    if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+    reply.code(answer.status).send(answer.body);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such route', field: 'url' } });
+  });
+
+  await app.register(fastifyRateLimit, {
+    global: false,
+    ...(redis === undefined ? {} : { redis }),
+    skipOnError: true,
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Shannon Data API',
+        version: '1',
+        description:
+          'Ingest, queries and memory of the Shannon data layer. Authenticate with `Authorization: Bearer <key>`.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (sdk_…).' } },
+      },
+    },
+  });
+
+  const authenticate = createAuthHook(app, {
+    authenticator: createAuthenticator(dataLayer.db),
+    metrics,
+    authFailuresPerMinute: limits.authFailuresPerMinute,
+  });
+  app.addHook('onRequest', authenticate);
+  // Handlers run inside the request span's context so DB and vector spans become its children.
+  app.addHook('preHandler', (req, _reply, done) => withRequestContext(req.requestTrace, () => done()));
+
+  await registerRoutes(app, { dataLayer, limits });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

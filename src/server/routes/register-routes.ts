@@ -1,0 +1,32 @@
+/**
+ * Every route of the service. Resource routes come from the subsystems the data layer carries.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { DataLayer } from '../../data-layer.js';
+import type { HttpLimits } from '../limits.js';
+import { healthRoutes } from './health-routes.js';
+
+export interface RouteContext {
+  dataLayer: DataLayer;
+  limits: HttpLimits;
+}
+
+export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
+  healthRoutes(app, ctx.dataLayer);
+  app.get(
+    '/v1/whoami',
+    {
+      config: { scope: 'data:read' },
+      schema: {
+        tags: ['auth'],
+        summary: 'The tenant and scopes of the calling key.',
+        security: [{ apiKey: [] }],
+      },
+    },
+    async (req) => ({
+      tenant: { id: req.principal!.tenantId, slug: req.principal!.tenantSlug },
+      keyId: req.principal!.keyId,
+      scopes: req.principal!.scopes,
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Shared setup of the server tests: a cloned test database, the real composition root over it, a
+ * Fastify app and helpers to create tenants and keys.
+ */
+import type { FastifyInstance } from 'fastify';
+import { createApiKey } from '../../src/auth/api-keys.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { createTenant } from '../../src/auth/tenants.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createDataLayer, type DataLayer } from '../../src/data-layer.js';
+import { createServer } from '../../src/server/create-server.js';
+import type { HttpLimits } from '../../src/server/limits.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+export interface ServerHarness {
+  t: TestDatabase;
+  dataLayer: DataLayer;
+  app: FastifyInstance;
+  /** Creates a tenant and a key for it; returns the tenant id and the raw key. */
+  tenantWithKey(options?: {
+    scopes?: Scope[];
+    rateLimitPerHour?: number;
+    slug?: string;
+  }): Promise<{ tenantId: string; key: string; keyId: string; slug: string }>;
+  close(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startServerHarness(
+  options: { limits?: Partial<HttpLimits>; env?: Record<string, string> } = {},
+): Promise<ServerHarness> {
+  const t = await createTestDatabase();
+  const config = loadConfig({
+    env: { DATABASE_URL: t.url, LOG_LEVEL: 'silent', PG_HEALTH_PING_INTERVAL_MS: '0', ...options.env },
+  });
+  const dataLayer = await createDataLayer(config, { metrics: t.metrics });
+  const app = await createServer(dataLayer, {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  await app.ready();
+  return {
+    t,
+    dataLayer,
+    app,
+    async tenantWithKey(o = {}) {
+      counter += 1;
+      const slug = o.slug ?? `srv-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+      const tenant = await createTenant(dataLayer.db, {
+        slug,
+        ...(o.rateLimitPerHour === undefined ? {} : { rateLimitPerHour: o.rateLimitPerHour }),
+      });
+      const created = await createApiKey(dataLayer.db, {
+        tenantId: tenant.id,
+        name: 'test',
+        ...(o.scopes === undefined
+          ? { scopes: ['data:read', 'data:write', 'memory:read', 'memory:write', 'admin'] }
+          : { scopes: o.scopes }),
+      });
+      return { tenantId: tenant.id, key: created.key, keyId: created.id, slug };
+    },
+    async close() {
+      await app.close();
+      await dataLayer.close();
+      await t.drop();
+    },
+  };
+}
