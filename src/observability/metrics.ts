@@ -85,6 +85,80 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       registers,
     }),
 
+    // write path (kind is one of the nine record kinds; outcome committed | spooled | rejected)
+    ingestQueueRecords: new Gauge({
+      name: 'shannon_ingest_queue_records',
+      help: 'Records accepted by the write queue and not yet settled (queued or in flight).',
+      registers,
+    }),
+    ingestQueueBytes: new Gauge({
+      name: 'shannon_ingest_queue_bytes',
+      help: 'Serialised bytes of the records accepted and not yet settled.',
+      registers,
+    }),
+    ingestQueueOldestAge: new Gauge({
+      name: 'shannon_ingest_queue_oldest_age_seconds',
+      help: 'Age of the oldest record waiting in the write queue.',
+      registers,
+    }),
+    ingestBatchSize: new Histogram({
+      name: 'shannon_ingest_batch_size_records',
+      help: 'Records per flushed batch after coalescing, by kind.',
+      labelNames: ['kind'] as const,
+      buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2500],
+      registers,
+    }),
+    ingestFlushDuration: new Histogram({
+      name: 'shannon_ingest_flush_duration_seconds',
+      help: 'Time to make one batch durable, by kind and where it went (committed | spooled | failed).',
+      labelNames: ['kind', 'outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    ingestRecords: new Counter({
+      name: 'shannon_ingest_records_total',
+      help: 'Records settled by the write path, by kind and outcome (committed | spooled | rejected).',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
+    ingestFailures: new Counter({
+      name: 'shannon_ingest_failures_total',
+      help: 'Failed batch writes and spool appends, by class (transient | conflict | client | fatal | spool).',
+      labelNames: ['class'] as const,
+      registers,
+    }),
+    ingestBackpressureWaits: new Counter({
+      name: 'shannon_ingest_backpressure_waits_total',
+      help: 'Callers that had to wait for queue capacity (reason queue) or were refused (queue_timeout | spool_full).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    ingestSpoolRecords: new Gauge({
+      name: 'shannon_ingest_spool_records',
+      help: 'Records in the local spool waiting for replay.',
+      registers,
+    }),
+    ingestSpoolBytes: new Gauge({
+      name: 'shannon_ingest_spool_bytes',
+      help: 'Bytes of the local spool segment files.',
+      registers,
+    }),
+    ingestSpoolSegments: new Gauge({
+      name: 'shannon_ingest_spool_segments',
+      help: 'Segment files in the local spool.',
+      registers,
+    }),
+    ingestReplayedRecords: new Counter({
+      name: 'shannon_ingest_replayed_records_total',
+      help: 'Spooled records written to PostgreSQL by the replayer.',
+      registers,
+    }),
+    ingestDeadLetters: new Counter({
+      name: 'shannon_ingest_dead_letter_records_total',
+      help: 'Spooled records PostgreSQL rejected on replay (kept in spool/rejected/ for an operator).',
+      registers,
+    }),
+
     // vector memory (collection is one of the six registry names; outcome ok | error | rejected)
     memorySearchDuration: new Histogram({
       name: 'shannon_memory_search_duration_seconds',

@@ -1,0 +1,264 @@
+/**
+ * The local spool: append-only segment files under `<dataDir>/spool/`. An append is acknowledged
+ * only after its frame is written and the file fsynced; concurrent appends share one write and one
+ * fsync (group commit). An fsync or write failure seals the segment for good (the fsyncgate lesson:
+ * never retry fsync on the same file) and fails every append in that group. Segments are replayed
+ * oldest first and deleted once their records are committed. Total size is bounded; a full spool
+ * answers with BackpressureError.
+ */
+import { type FileHandle, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackpressureError, ShannonError } from '../errors/errors.js';
+import type { IngestRecord } from './record-kinds.js';
+import { decodeFrames, encodeFrame } from './spool-frame.js';
+
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_SPOOL_SEGMENT_MAX_BYTES = 16 * 1024 * 1024;
+const SEGMENT_PATTERN = /^segment-(\d{16})\.log$/;
+
+export interface SpoolOptions {
+  /** Directory of the segment files (created if absent). */
+  dir: string;
+  maxBytes?: number;
+  segmentMaxBytes?: number;
+  /** Called when a segment is sealed after a failed write or fsync. */
+  onSealedByFailure?: (segment: string, error: unknown) => void;
+}
+
+interface SegmentInfo {
+  name: string;
+  bytes: number;
+  records: number;
+}
+
+interface PendingAppend {
+  frame: Buffer;
+  records: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A segment's content as read for replay. */
+export interface SegmentContent {
+  name: string;
+  batches: IngestRecord[][];
+  torn: boolean;
+}
+
+export class Spool {
+  readonly dir: string;
+  readonly maxBytes: number;
+  private readonly segmentMaxBytes: number;
+  private readonly onSealedByFailure: SpoolOptions['onSealedByFailure'];
+  /** Every segment on disk, oldest first; the last one may be the active one. */
+  private readonly segments: SegmentInfo[] = [];
+  private active: { info: SegmentInfo; handle: FileHandle } | undefined;
+  private nextSequence = 1;
+  private pending: PendingAppend[] = [];
+  private writing: Promise<void> | undefined;
+  private closed = false;
+  private lockPath: string;
+
+  private constructor(options: SpoolOptions) {
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
+    this.segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SPOOL_SEGMENT_MAX_BYTES;
+    this.onSealedByFailure = options.onSealedByFailure;
+    this.lockPath = join(this.dir, 'LOCK');
+  }
+
+  /**
+   * Opens the spool, taking its lock file and indexing the segments left by an earlier run (they
+   * are never appended to again). @throws ShannonError SPOOL_FAILED when another live process holds it.
+   */
+  static async open(options: SpoolOptions): Promise<Spool> {
+    const spool = new Spool(options);
+    await mkdir(spool.dir, { recursive: true });
+    await spool.lock();
+    for (const name of (await readdir(spool.dir)).sort()) {
+      const match = SEGMENT_PATTERN.exec(name);
+      if (match === null) continue;
+      const content = await spool.read(name);
+      const bytes = (await stat(join(spool.dir, name))).size;
+      spool.segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
+      spool.nextSequence = Math.max(spool.nextSequence, Number(match[1]) + 1);
+    }
+    return spool;
+  }
+
+  private async lock(): Promise<void> {
+    try {
+      const owner = Number((await readFile(this.lockPath, 'utf8')).trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+        throw new ShannonError('SPOOL_FAILED', `the spool ${this.dir} is in use by process ${owner}`, {
+          details: { dir: this.dir, pid: owner },
+        });
+      }
+    } catch (error) {
+      if (error instanceof ShannonError) throw error;
+    }
+    await writeFile(this.lockPath, `${process.pid}\n`);
+  }
+
+  /** Records and bytes on disk, and the segment count. */
+  stats(): { records: number; bytes: number; segments: number } {
+    let records = 0;
+    let bytes = 0;
+    for (const s of this.segments) {
+      records += s.records;
+      bytes += s.bytes;
+    }
+    return { records, bytes, segments: this.segments.length };
+  }
+
+  /** True when no segment holds records and no append is in progress. */
+  isEmpty(): boolean {
+    return this.pending.length === 0 && this.writing === undefined && this.stats().records === 0;
+  }
+
+  /**
+   * Appends one batch as one frame and resolves after it is fsynced.
+   * @throws BackpressureError when the spool is full; ShannonError SPOOL_FAILED when the write or
+   * fsync failed (nothing in that group is acknowledged).
+   */
+  append(records: readonly IngestRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new ShannonError('SHUTTING_DOWN', 'the spool is closed'));
+    const frame = encodeFrame(Buffer.from(JSON.stringify(records)));
+    const queued = this.pending.reduce((n, p) => n + p.frame.length, 0);
+    if (this.stats().bytes + queued + frame.length > this.maxBytes) {
+      return Promise.reject(
+        new BackpressureError(
+          `the spool is full (${this.stats().bytes} of ${this.maxBytes} bytes); retry once PostgreSQL is back`,
+          1_000,
+          { details: { spoolBytes: this.stats().bytes, spoolMaxBytes: this.maxBytes } },
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ frame, records: records.length, resolve, reject });
+      if (this.writing === undefined) this.writing = this.writeLoop();
+    });
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0);
+        await this.writeGroup(group);
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<void> {
+    let segment: { info: SegmentInfo; handle: FileHandle };
+    try {
+      segment = await this.activeSegment();
+    } catch (error) {
+      for (const p of group) p.reject(spoolFailure('could not create a spool segment', error));
+      return;
+    }
+    const data = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame));
+    try {
+      await segment.handle.write(data, 0, data.length);
+      segment.info.bytes += data.length;
+      await segment.handle.sync();
+    } catch (error) {
+      // The file's state is unknown: seal it; frames before this group were fsynced and stay valid.
+      await this.sealActive().catch(() => undefined);
+      this.onSealedByFailure?.(segment.info.name, error);
+      for (const p of group) p.reject(spoolFailure(`write or fsync of ${segment.info.name} failed`, error));
+      return;
+    }
+    segment.info.records += group.reduce((n, p) => n + p.records, 0);
+    for (const p of group) p.resolve();
+    if (segment.info.bytes >= this.segmentMaxBytes) await this.sealActive().catch(() => undefined);
+  }
+
+  private async activeSegment(): Promise<{ info: SegmentInfo; handle: FileHandle }> {
+    if (this.active !== undefined) return this.active;
+    const name = `segment-${String(this.nextSequence).padStart(16, '0')}.log`;
+    this.nextSequence += 1;
+    const handle = await open(join(this.dir, name), 'ax');
+    const info: SegmentInfo = { name, bytes: 0, records: 0 };
+    this.segments.push(info);
+    this.active = { info, handle };
+    await syncDirectory(this.dir);
+    return this.active;
+  }
+
+  /** Closes the active segment so later appends start a new one (replay takes sealed ones only). */
+  async sealActive(): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    await active?.handle.close();
+  }
+
+  /** Waits for in-progress appends, then seals the active segment. */
+  async sealForReplay(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+    await this.sealActive();
+  }
+
+  /** Names of segments that are complete (not the active one), oldest first. */
+  sealedSegments(): string[] {
+    return this.segments.filter((s) => s !== this.active?.info).map((s) => s.name);
+  }
+
+  /** Reads a segment's complete frames; a torn tail is dropped, earlier frames are kept. */
+  async read(name: string): Promise<SegmentContent> {
+    const buffer = await readFile(join(this.dir, name));
+    const decoded = decodeFrames(buffer);
+    const batches: IngestRecord[][] = [];
+    for (const payload of decoded.payloads) {
+      try {
+        batches.push(JSON.parse(payload.toString('utf8')) as IngestRecord[]);
+      } catch {
+        // A frame whose checksum matched but whose JSON does not parse cannot come from this code.
+        return { name, batches, torn: true };
+      }
+    }
+    return { name, batches, torn: decoded.torn };
+  }
+
+  /** Deletes a replayed segment and makes the deletion durable. */
+  async remove(name: string): Promise<void> {
+    const index = this.segments.findIndex((s) => s.name === name);
+    if (index === -1) return;
+    if (this.active?.info.name === name) await this.sealActive();
+    await unlink(join(this.dir, name));
+    this.segments.splice(index, 1);
+    await syncDirectory(this.dir);
+  }
+
+  /** Finishes pending appends and closes the active segment; later appends are refused. */
+  async close(): Promise<void> {
+    while (this.writing !== undefined) await this.writing;
+    this.closed = true;
+    await this.sealActive();
+    await unlink(this.lockPath).catch(() => undefined);
+  }
+}
+
+function spoolFailure(message: string, cause: unknown): ShannonError {
+  return new ShannonError('SPOOL_FAILED', `${message}; the records were not acknowledged`, { cause });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
