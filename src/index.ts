@@ -1,0 +1,23 @@
+/**
+ * Public entry point of the `shannon-data` library. Import from here only; deep imports are not
+ * part of the supported API.
+ */
+export { type Config, ConfigError, type ConfigSources, describeConfig, loadConfig } from './config/config.js';
+export { createDataLayer, type DataLayer, type DataLayerOptions, runMigrations } from './data-layer.js';
+export {
+  BackpressureError,
+  DatabaseError,
+  ERROR_CODES,
+  type ErrorCode,
+  isBackpressureError,
+  isDatabaseError,
+  isShannonError,
+  isValidationError,
+  LimitExceededError,
+  ShannonError,
+  ValidationError,
+} from './errors/errors.js';
+export { createMetrics, type Metrics } from './observability/metrics.js';
+export { Database, type PoolStats, type Transaction } from './postgres/database.js';
+export type { Queryable, QueryOptions, QueryResult, TransactionOptions } from './postgres/queryable.js';
+export { type MigrationResult, type MigrationStatus, migrateUp, migrationStatus } from './schema/migrator.js';
