@@ -1,0 +1,84 @@
+/**
+ * The port every vector index backend implements (Qdrant over REST, or the embedded ANN index).
+ * Backends are derived indexes: they receive points from the outbox relay and answer searches;
+ * PostgreSQL stays the source of truth (SPEC P1).
+ */
+import type { CollectionDefinition } from './collections.js';
+import type { Filter } from './filter.js';
+
+/** A point as delivered to an index: payload already carries `tenant_id` and `_version`. */
+export interface IndexedPoint {
+  readonly id: string;
+  /** Stable integer label (memory_points.key), used by the embedded index. */
+  readonly key: bigint;
+  readonly vector: Float32Array;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly version: number;
+}
+
+/** A search hit (scroll results carry score 0). */
+export interface ScoredPoint {
+  readonly id: string;
+  readonly score: number;
+  readonly payload: Record<string, unknown>;
+  readonly vector?: Float32Array;
+}
+
+export interface BackendSearchRequest {
+  readonly vector: Float32Array;
+  /** The composed filter (tenant condition included). */
+  readonly filter: Filter;
+  readonly limit: number;
+  readonly scoreThreshold?: number;
+  readonly withVector: boolean;
+}
+
+export interface BackendScrollRequest {
+  readonly filter: Filter;
+  readonly limit: number;
+  readonly orderBy?: { readonly key: string; readonly direction: 'asc' | 'desc' };
+  readonly withVector?: boolean;
+}
+
+/** What bootstrap did to one collection. */
+export interface BootstrapResult {
+  readonly collection: string;
+  readonly created: boolean;
+  readonly addedPayloadIndexes: string[];
+}
+
+/** Observed state of one physical collection, compared with the registry. */
+export interface CollectionState {
+  readonly collection: string;
+  readonly exists: boolean;
+  readonly points: number;
+  readonly indexedVectors: number;
+  readonly status: string;
+  readonly payloadIndexes: string[];
+  readonly missingPayloadIndexes: string[];
+  readonly drift: string[];
+}
+
+/** Point id + version as the index holds it, for reconciliation. */
+export interface IndexedVersion {
+  readonly id: string;
+  readonly version: number;
+}
+
+export interface VectorBackend {
+  readonly kind: 'qdrant' | 'embedded';
+  /** Creates the collection when missing and adds payload indexes it lacks. */
+  ensureCollection(physical: string, definition: CollectionDefinition): Promise<BootstrapResult>;
+  dropCollection(physical: string): Promise<void>;
+  upsert(physical: string, points: readonly IndexedPoint[]): Promise<void>;
+  delete(physical: string, ids: readonly string[]): Promise<void>;
+  search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]>;
+  scroll(physical: string, request: BackendScrollRequest): Promise<ScoredPoint[]>;
+  count(physical: string, filter: Filter): Promise<number>;
+  /** Every point's id and `_version`, in pages. */
+  listVersions(physical: string): AsyncIterable<IndexedVersion[]>;
+  describe(physical: string, definition: CollectionDefinition): Promise<CollectionState>;
+  /** Points the logical alias at a physical collection (atomic swap). */
+  setAlias(alias: string, physical: string): Promise<void>;
+  close(): Promise<void>;
+}

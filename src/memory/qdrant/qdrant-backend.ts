@@ -1,0 +1,363 @@
+/**
+ * The Qdrant index backend over REST. Writes carry `wait=true` and count as done only when Qdrant
+ * answers status `completed`; searches use `/points/query` on servers that have it (≥ 1.10) and
+ * `/points/search` otherwise (decided from `GET /`, or from a 404 once, then cached); recency uses
+ * scroll with `order_by`; upserts are chunked under the request-size limit.
+ */
+import { ShannonError } from '../../errors/errors.js';
+import type {
+  BackendScrollRequest,
+  BackendSearchRequest,
+  BootstrapResult,
+  CollectionState,
+  IndexedPoint,
+  IndexedVersion,
+  ScoredPoint,
+  VectorBackend,
+} from '../backend.js';
+import type { CollectionDefinition, PayloadIndexSpec } from '../collections.js';
+import type { Filter } from '../filter.js';
+import { QdrantHttp, type QdrantHttpOptions, qdrantStatus } from './qdrant-http.js';
+
+/** Upsert bodies stay below this many bytes (Qdrant's default limit is 32 MiB). */
+export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_POINTS_PER_REQUEST = 256;
+
+export interface QdrantBackendOptions extends QdrantHttpOptions {
+  maxRequestBytes?: number;
+  maxPointsPerRequest?: number;
+}
+
+interface Envelope<T> {
+  result: T;
+  status: string | { error: string };
+  time?: number;
+}
+
+interface WireScoredPoint {
+  id: string | number;
+  score?: number;
+  payload?: Record<string, unknown> | null;
+  vector?: number[] | Record<string, unknown> | null;
+}
+
+interface UpdateResult {
+  operation_id?: number | null;
+  status: string;
+}
+
+interface CollectionInfo {
+  status: string;
+  points_count?: number | null;
+  indexed_vectors_count?: number | null;
+  config: { params: { vectors?: { size?: number; distance?: string } } };
+  payload_schema: Record<string, { data_type?: string }>;
+}
+
+/** Server capabilities, from its version. */
+export interface QdrantCapabilities {
+  version: string | undefined;
+  /** `/points/query` exists (≥ 1.10). */
+  query: boolean;
+  /** Keyword `is_tenant` / integer `is_principal` index parameters exist (≥ 1.11). */
+  tenantIndex: boolean;
+}
+
+function parseVersion(version: string): [number, number] | undefined {
+  const match = /^v?(\d+)\.(\d+)/.exec(version);
+  return match === null ? undefined : [Number(match[1]), Number(match[2])];
+}
+
+function atLeast(v: [number, number] | undefined, major: number, minor: number): boolean | undefined {
+  if (v === undefined) return undefined;
+  return v[0] > major || (v[0] === major && v[1] >= minor);
+}
+
+function toScored(point: WireScoredPoint): ScoredPoint {
+  const vector = Array.isArray(point.vector) ? Float32Array.from(point.vector) : undefined;
+  return {
+    id: String(point.id),
+    score: point.score ?? 0,
+    payload: point.payload ?? {},
+    ...(vector === undefined ? {} : { vector }),
+  };
+}
+
+function assertCompleted(result: UpdateResult, what: string): void {
+  if (result?.status !== 'completed') {
+    throw new ShannonError(
+      'VECTOR_BACKEND_FAILED',
+      `Qdrant ${what} was not completed (status ${String(result?.status)})`,
+      {
+        details: { infrastructure: true, status: 200 },
+      },
+    );
+  }
+}
+
+const c = (name: string) => `/collections/${encodeURIComponent(name)}`;
+
+/** Qdrant backend. */
+export class QdrantBackend implements VectorBackend {
+  readonly kind = 'qdrant' as const;
+  readonly http: QdrantHttp;
+  private readonly options: QdrantBackendOptions;
+  private capabilities: Promise<QdrantCapabilities> | undefined;
+  private queryUnsupported = false;
+
+  constructor(options: QdrantBackendOptions) {
+    this.options = options;
+    this.http = new QdrantHttp(options);
+  }
+
+  /** Reads the server version once (`GET /`); unknown versions assume the modern API and fall back on 404. */
+  serverCapabilities(): Promise<QdrantCapabilities> {
+    this.capabilities ??= this.http
+      .request<{ version?: string }>('GET', '/')
+      .then((info) => {
+        const v = typeof info.version === 'string' ? parseVersion(info.version) : undefined;
+        return {
+          version: info.version,
+          query: atLeast(v, 1, 10) ?? true,
+          tenantIndex: atLeast(v, 1, 11) ?? false,
+        };
+      })
+      .catch((error) => {
+        this.capabilities = undefined;
+        throw error;
+      });
+    return this.capabilities;
+  }
+
+  private async fieldSchema(spec: PayloadIndexSpec): Promise<unknown> {
+    const caps = await this.serverCapabilities();
+    if (caps.tenantIndex && spec.isTenant === true) return { type: 'keyword', is_tenant: true };
+    if (caps.tenantIndex && spec.isPrincipal === true) return { type: 'integer', is_principal: true };
+    return spec.type;
+  }
+
+  private async info(physical: string): Promise<CollectionInfo | undefined> {
+    try {
+      return (await this.http.request<Envelope<CollectionInfo>>('GET', c(physical))).result;
+    } catch (error) {
+      if (qdrantStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async ensureCollection(physical: string, definition: CollectionDefinition): Promise<BootstrapResult> {
+    let info = await this.info(physical);
+    let created = false;
+    if (info === undefined) {
+      await this.http.request('PUT', c(physical), {
+        vectors: { size: definition.dimension, distance: definition.distance },
+        hnsw_config: {
+          m: definition.hnsw.m,
+          ef_construct: definition.hnsw.efConstruct,
+          full_scan_threshold: definition.hnsw.fullScanThresholdKb,
+        },
+        optimizers_config: { indexing_threshold: definition.optimizers.indexingThresholdKb },
+      });
+      created = true;
+      info = await this.info(physical);
+    }
+    const existing = new Set(Object.keys(info?.payload_schema ?? {}));
+    const added: string[] = [];
+    for (const spec of definition.payloadIndexes) {
+      if (existing.has(spec.field)) continue;
+      const result = await this.http.request<Envelope<UpdateResult>>(
+        'PUT',
+        `${c(physical)}/index?wait=true`,
+        {
+          field_name: spec.field,
+          field_schema: await this.fieldSchema(spec),
+        },
+      );
+      assertCompleted(result.result, `payload index ${spec.field}`);
+      added.push(spec.field);
+    }
+    return { collection: physical, created, addedPayloadIndexes: added };
+  }
+
+  async dropCollection(physical: string): Promise<void> {
+    try {
+      await this.http.request('DELETE', c(physical));
+    } catch (error) {
+      if (qdrantStatus(error) !== 404) throw error;
+    }
+  }
+
+  async upsert(physical: string, points: readonly IndexedPoint[]): Promise<void> {
+    const maxBytes = this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    const maxPoints = this.options.maxPointsPerRequest ?? DEFAULT_MAX_POINTS_PER_REQUEST;
+    let chunk: unknown[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const result = await this.http.request<Envelope<UpdateResult>>(
+        'PUT',
+        `${c(physical)}/points?wait=true`,
+        {
+          points: chunk,
+        },
+      );
+      assertCompleted(result.result, 'upsert');
+      chunk = [];
+      bytes = 0;
+    };
+    for (const point of points) {
+      const wire = { id: point.id, vector: Array.from(point.vector), payload: point.payload };
+      const size = JSON.stringify(wire).length + 1;
+      if (chunk.length > 0 && (bytes + size > maxBytes || chunk.length >= maxPoints)) await flush();
+      chunk.push(wire);
+      bytes += size;
+    }
+    await flush();
+  }
+
+  async delete(physical: string, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 1000) {
+      const result = await this.http.request<Envelope<UpdateResult>>(
+        'POST',
+        `${c(physical)}/points/delete?wait=true`,
+        {
+          points: ids.slice(i, i + 1000),
+        },
+      );
+      assertCompleted(result.result, 'delete');
+    }
+  }
+
+  async search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]> {
+    const common = {
+      limit: request.limit,
+      filter: request.filter,
+      with_payload: true,
+      with_vector: request.withVector,
+      ...(request.scoreThreshold === undefined ? {} : { score_threshold: request.scoreThreshold }),
+    };
+    const vector = Array.from(request.vector);
+    const caps = await this.serverCapabilities();
+    if (caps.query && !this.queryUnsupported) {
+      try {
+        const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
+          'POST',
+          `${c(physical)}/points/query`,
+          { query: vector, ...common },
+        );
+        return answer.result.points.map(toScored);
+      } catch (error) {
+        // A server without /points/query answers 404 for the route; remember and use search.
+        if (qdrantStatus(error) !== 404 || (await this.info(physical)) === undefined) throw error;
+        this.queryUnsupported = true;
+      }
+    }
+    const answer = await this.http.request<Envelope<WireScoredPoint[]>>(
+      'POST',
+      `${c(physical)}/points/search`,
+      {
+        vector,
+        ...common,
+      },
+    );
+    return answer.result.map(toScored);
+  }
+
+  async scroll(physical: string, request: BackendScrollRequest): Promise<ScoredPoint[]> {
+    const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
+      'POST',
+      `${c(physical)}/points/scroll`,
+      {
+        filter: request.filter,
+        limit: request.limit,
+        with_payload: true,
+        with_vector: request.withVector ?? false,
+        ...(request.orderBy === undefined
+          ? {}
+          : { order_by: { key: request.orderBy.key, direction: request.orderBy.direction } }),
+      },
+    );
+    return answer.result.points.map(toScored);
+  }
+
+  async count(physical: string, filter: Filter): Promise<number> {
+    const answer = await this.http.request<Envelope<{ count: number }>>(
+      'POST',
+      `${c(physical)}/points/count`,
+      {
+        filter,
+        exact: true,
+      },
+    );
+    return answer.result.count;
+  }
+
+  async *listVersions(physical: string): AsyncIterable<IndexedVersion[]> {
+    let offset: string | number | null | undefined;
+    for (;;) {
+      const answer = await this.http.request<
+        Envelope<{ points: WireScoredPoint[]; next_page_offset?: string | number | null }>
+      >('POST', `${c(physical)}/points/scroll`, {
+        limit: 1000,
+        with_payload: ['_version'],
+        with_vector: false,
+        ...(offset === undefined || offset === null ? {} : { offset }),
+      });
+      yield answer.result.points.map((p) => ({
+        id: String(p.id),
+        version: Number(p.payload?.['_version'] ?? 0),
+      }));
+      offset = answer.result.next_page_offset;
+      if (offset === undefined || offset === null) return;
+    }
+  }
+
+  async describe(physical: string, definition: CollectionDefinition): Promise<CollectionState> {
+    const info = await this.info(physical);
+    const wanted = definition.payloadIndexes.map((p) => p.field);
+    if (info === undefined) {
+      return {
+        collection: physical,
+        exists: false,
+        points: 0,
+        indexedVectors: 0,
+        status: 'missing',
+        payloadIndexes: [],
+        missingPayloadIndexes: wanted,
+        drift: [],
+      };
+    }
+    const present = Object.keys(info.payload_schema ?? {});
+    const vectors = info.config.params.vectors;
+    const drift: string[] = [];
+    if (vectors?.size !== undefined && vectors.size !== definition.dimension)
+      drift.push(`dimension ${vectors.size}`);
+    if (vectors?.distance !== undefined && vectors.distance !== definition.distance)
+      drift.push(`distance ${vectors.distance}`);
+    return {
+      collection: physical,
+      exists: true,
+      points: info.points_count ?? 0,
+      indexedVectors: info.indexed_vectors_count ?? 0,
+      status: info.status,
+      payloadIndexes: present,
+      missingPayloadIndexes: wanted.filter((f) => !present.includes(f)),
+      drift,
+    };
+  }
+
+  async setAlias(alias: string, physical: string): Promise<void> {
+    const existing = await this.http.request<
+      Envelope<{ aliases: Array<{ alias_name: string; collection_name: string }> }>
+    >('GET', '/aliases');
+    const current = existing.result.aliases.find((a) => a.alias_name === alias);
+    if (current?.collection_name === physical) return;
+    const actions: unknown[] = [];
+    if (current !== undefined) actions.push({ delete_alias: { alias_name: alias } });
+    actions.push({ create_alias: { collection_name: physical, alias_name: alias } });
+    // Both actions run atomically in one request: searches never see the alias missing.
+    await this.http.request('POST', '/collections/aliases', { actions });
+  }
+
+  async close(): Promise<void> {}
+}

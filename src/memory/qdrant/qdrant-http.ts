@@ -1,0 +1,130 @@
+/**
+ * A small typed HTTP client for Qdrant's REST API: api-key header, a timeout and a breaker on every
+ * call, and a W3C `traceparent` (from the active OpenTelemetry span, or a fresh one when no tracer
+ * is registered). Plain fetch instead of @qdrant/js-client-rest: that client fixes headers at
+ * construction (no per-call traceparent) and targets one API version, while we must speak v1.9
+ * through v1.19 and choose endpoints per server.
+ */
+import { randomBytes } from 'node:crypto';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { ShannonError } from '../../errors/errors.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { type Breaker, createBreaker } from '../../resilience/policies.js';
+
+export const DEFAULT_QDRANT_TIMEOUT_MS = 5_000;
+
+/** Options of the Qdrant HTTP client. */
+export interface QdrantHttpOptions {
+  url: string;
+  apiKey?: string | undefined;
+  timeoutMs?: number;
+  metrics?: Metrics | undefined;
+  breakerFailureThreshold?: number;
+  breakerHalfOpenAfterMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** True for errors that say Qdrant is unhealthy (network, timeout, 5xx, 429), which the breaker counts. */
+export function isQdrantInfrastructureFailure(error: unknown): boolean {
+  return (
+    error instanceof ShannonError &&
+    error.code === 'VECTOR_BACKEND_FAILED' &&
+    error.details?.['infrastructure'] === true
+  );
+}
+
+function traceparent(): string {
+  const span = trace.getSpanContext(context.active());
+  if (span !== undefined && trace.isSpanContextValid(span)) {
+    return `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 1).toString(16).padStart(2, '0')}`;
+  }
+  return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
+}
+
+/** The HTTP status of a failed Qdrant call, if it got an answer. */
+export function qdrantStatus(error: unknown): number | undefined {
+  return error instanceof ShannonError ? (error.details?.['status'] as number | undefined) : undefined;
+}
+
+export class QdrantHttp {
+  readonly breaker: Breaker;
+  private readonly options: QdrantHttpOptions;
+  private readonly base: string;
+
+  constructor(options: QdrantHttpOptions) {
+    this.options = options;
+    this.base = options.url.replace(/\/+$/, '');
+    this.breaker = createBreaker({
+      name: 'qdrant',
+      isFailure: isQdrantInfrastructureFailure,
+      failureThreshold: options.breakerFailureThreshold,
+      halfOpenAfterMs: options.breakerHalfOpenAfterMs,
+      metrics: options.metrics,
+    });
+  }
+
+  /**
+   * Sends one request and returns the parsed JSON body of a 2xx answer.
+   * @throws ShannonError VECTOR_BACKEND_FAILED (details.status, details.infrastructure) or BREAKER_OPEN.
+   */
+  request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<T> {
+    return this.breaker.execute(() => this.send<T>(method, path, body));
+  }
+
+  private async send<T>(method: string, path: string, body: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    propagation.inject(context.active(), headers);
+    headers['traceparent'] ??= traceparent();
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.apiKey !== undefined) headers['api-key'] = this.options.apiKey;
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_QDRANT_TIMEOUT_MS;
+    const doFetch = this.options.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await doFetch(`${this.base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new ShannonError(
+        'VECTOR_BACKEND_FAILED',
+        timedOut
+          ? `Qdrant ${method} ${path}: no answer within ${timeoutMs} ms`
+          : `Qdrant ${method} ${path}: unreachable`,
+        { cause: error, details: { infrastructure: true, timeout: timedOut } },
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let detail = text.slice(0, 300);
+      try {
+        const parsed = JSON.parse(text) as { status?: { error?: string } };
+        detail = parsed.status?.error ?? detail;
+      } catch {
+        // keep the raw text
+      }
+      throw new ShannonError(
+        'VECTOR_BACKEND_FAILED',
+        `Qdrant ${method} ${path} answered ${response.status}: ${detail}`,
+        {
+          details: {
+            status: response.status,
+            infrastructure: response.status >= 500 || response.status === 429,
+          },
+        },
+      );
+    }
+    try {
+      return (text === '' ? {} : JSON.parse(text)) as T;
+    } catch (error) {
+      throw new ShannonError('VECTOR_BACKEND_FAILED', `Qdrant ${method} ${path}: answer is not JSON`, {
+        cause: error,
+        details: { status: response.status, infrastructure: true },
+      });
+    }
+  }
+}
