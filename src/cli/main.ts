@@ -5,7 +5,10 @@
  */
 import { Command, CommanderError } from 'commander';
 import { type CliContext, createCliContext, reportError } from './cli-context.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+import { tenantsCommand } from './commands/tenants.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('shannon-data')
@@ -18,6 +21,9 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(migrateCommand(ctx));
+  program.addCommand(serveCommand(ctx));
+  program.addCommand(tenantsCommand(ctx));
+  program.addCommand(keysCommand(ctx));
   // Command modules register here, one line each.
   return program;
 }

@@ -44,7 +44,7 @@ export interface ServerOptions {
   trustProxy?: boolean;
 }
 
-/** Paths whose log lines and spans are skipped at info level (scraped constantly). */
+/** Paths without spans (probed and scraped constantly); their routes log at warn level only. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
@@ -86,7 +86,6 @@ export async function createServer(
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    disableRequestLogging: (req) => QUIET_PATHS.has(req.url),
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
   });
   if (ownRedis) app.addHook('onClose', async () => void (await redis?.quit().catch(() => undefined)));

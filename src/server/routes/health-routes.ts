@@ -25,13 +25,20 @@ export function healthRoutes(app: FastifyInstance, dataLayer: DataLayer): void {
     return migrationsOk;
   }
 
-  app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is up.' } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    { logLevel: 'warn', schema: { tags: ['health'], summary: 'The process is up.' } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
 
   app.get(
     '/readyz',
-    { schema: { tags: ['health'], summary: 'PostgreSQL reachable, migrations current, breakers closed.' } },
+    {
+      logLevel: 'warn',
+      schema: { tags: ['health'], summary: 'PostgreSQL reachable, migrations current, breakers closed.' },
+    },
     async (_req, reply) => {
       const checks: Record<string, Check> = {};
       try {

@@ -1,0 +1,55 @@
+/**
+ * `shannon-data serve`: starts the data layer (the embedded PostgreSQL when no DATABASE_URL is set),
+ * applies migrations and serves the HTTP API. On SIGTERM or SIGINT it stops accepting connections,
+ * finishes in-flight requests, closes the data layer (the write path drains or spools) and exits 0.
+ */
+import { Command } from 'commander';
+import { createServer } from '../../server/create-server.js';
+import type { CliContext } from '../cli-context.js';
+
+/** Longest wait for in-flight requests and the data layer to finish after SIGTERM. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000;
+
+export function serveCommand(ctx: CliContext): Command {
+  return new Command('serve')
+    .description('Run the HTTP API (embedded PostgreSQL unless DATABASE_URL is set)')
+    .option('--port <port>', 'port to listen on (PORT, default 8080)')
+    .option('--host <host>', 'address to listen on (HOST, default 127.0.0.1)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent (LOG_LEVEL)')
+    .action(async (_options: unknown, command: Command) => {
+      const config = ctx.loadConfig(command);
+      const dataLayer = await ctx.openDataLayer(config);
+      const app = await createServer(dataLayer);
+      let stopping: Promise<void> | undefined;
+      const stop = (signal: string) => {
+        stopping ??= (async () => {
+          app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+          const force = setTimeout(() => {
+            app.log.error('shutdown grace expired; exiting');
+            process.exit(1);
+          }, DEFAULT_SHUTDOWN_GRACE_MS);
+          force.unref();
+          try {
+            await app.close();
+            await dataLayer.close();
+          } finally {
+            clearTimeout(force);
+          }
+          app.log.info('stopped');
+        })();
+        return stopping;
+      };
+      const stopped = new Promise<void>((resolve, reject) => {
+        for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+          process.once(signal, () => stop(signal).then(resolve, reject));
+        }
+      });
+      try {
+        await app.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        await dataLayer.close().catch(() => undefined);
+        throw error;
+      }
+      await stopped;
+    });
+}
