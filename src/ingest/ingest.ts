@@ -1,0 +1,267 @@
+/**
+ * The durable write path (SPEC §3 "Write flow", P2, P3): validate → bounded queue (lanes, priorities)
+ * → batcher → bulk writer → COMMIT → acknowledge. When PostgreSQL is unreachable or its breaker is
+ * open, a batch goes to the spool instead and is acknowledged once fsynced; while the spool holds
+ * anything, new batches are appended behind it so replay keeps per-key order, and the replayer
+ * drains it in order once the database answers again. A record is never acknowledged before its
+ * COMMIT or its spool fsync; a failure is always reported to the caller, never dropped.
+ */
+import { join } from 'node:path';
+import { ShannonError, toShannonError } from '../errors/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { Batcher, DEFAULT_FLUSH_CONCURRENCY, DEFAULT_FLUSH_INTERVAL_MS } from './batcher.js';
+import type { BatchItem, Waiter, WriteOutcome } from './coalesce.js';
+import { failureClass, writeIsolatingFailures } from './isolate-failures.js';
+import { type IngestRecord, laneOf, type RecordKind } from './record-kinds.js';
+import type { RecordWriter } from './record-writer.js';
+import { Replayer } from './replayer.js';
+import { DEFAULT_SPOOL_MAX_BYTES, Spool } from './spool.js';
+import { DEFAULT_MAX_RECORD_BYTES, recordBytes, validateRecord } from './validate-record.js';
+import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';
+
+export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+export const DEFAULT_REPLAY_INTERVAL_MS = 250;
+
+export interface IngestOptions {
+  writer: RecordWriter;
+  /** The spool lives in `<dataDir>/spool/`. */
+  dataDir: string;
+  metrics?: Metrics;
+  queue?: WriteQueueOptions;
+  flushIntervalMs?: number;
+  /** Batches written at once (default 2: two writer connections saturate a 2-core box). */
+  concurrency?: number;
+  spoolMaxBytes?: number;
+  spoolSegmentMaxBytes?: number;
+  replayIntervalMs?: number;
+  maxRecordBytes?: number;
+  now?: () => number;
+}
+
+/** How one record of a batch call ended. */
+export interface RecordResult {
+  key: string;
+  outcome: WriteOutcome | 'rejected';
+  error?: ShannonError;
+}
+
+export interface IngestStats {
+  queue: ReturnType<WriteQueue['stats']>;
+  spool: ReturnType<Spool['stats']>;
+  activeFlushes: number;
+  state: 'open' | 'closing' | 'closed';
+}
+
+/** The write path's public face (`dataLayer.ingest`). */
+export interface Ingest {
+  /**
+   * Accepts one record; resolves once it is committed or fsynced to the spool.
+   * @throws ValidationError for invalid input; BackpressureError when the queue or spool is full;
+   * ShannonError SHUTTING_DOWN after close(); DatabaseError when PostgreSQL rejects the record itself.
+   */
+  write(kind: RecordKind, record: unknown): Promise<{ key: string; outcome: WriteOutcome }>;
+  /**
+   * Accepts several records of one kind (all validated first: one invalid record rejects the call);
+   * resolves with one result per record, in order, once each is durable or rejected.
+   */
+  writeBatch(kind: RecordKind, records: readonly unknown[]): Promise<RecordResult[]>;
+  /** Flushes everything queued now. */
+  flush(): Promise<void>;
+  /** Runs one replay pass of the spool now (it also runs on its own timer). */
+  replay(): Promise<void>;
+  stats(): IngestStats;
+  /** Stops accepting, flushes within the deadline, spools the rest, fsyncs, then resolves. */
+  close(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+function deferred(): { promise: Promise<WriteOutcome>; waiter: Waiter } {
+  let waiter!: Waiter;
+  const promise = new Promise<WriteOutcome>((resolve, reject) => {
+    waiter = { resolve, reject };
+  });
+  return { promise, waiter };
+}
+
+function settle(items: readonly BatchItem[], outcome: WriteOutcome): void {
+  for (const item of items) for (const w of item.waiters) w.resolve(outcome);
+}
+
+function fail(items: readonly BatchItem[], error: unknown): void {
+  for (const item of items) for (const w of item.waiters) w.reject(error);
+}
+
+/** Opens the spool, replays what an earlier run left, and starts the write path. */
+export async function createIngest(options: IngestOptions): Promise<Ingest> {
+  const { writer, metrics } = options;
+  const spool = await Spool.open({
+    dir: join(options.dataDir, 'spool'),
+    maxBytes: options.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,
+    ...(options.spoolSegmentMaxBytes === undefined ? {} : { segmentMaxBytes: options.spoolSegmentMaxBytes }),
+    onSealedByFailure: () => metrics?.ingestFailures.inc({ class: 'spool' }),
+  });
+  const queue = new WriteQueue({ ...options.queue, ...(options.now ? { now: options.now } : {}) });
+  const replayer = new Replayer({
+    spool,
+    writer,
+    intervalMs: options.replayIntervalMs ?? DEFAULT_REPLAY_INTERVAL_MS,
+    ...(metrics === undefined ? {} : { metrics }),
+  });
+  let state: IngestStats['state'] = 'open';
+  /** Set by close() after its deadline: everything still to flush goes to the spool. */
+  let spoolOnly = false;
+
+  queue.onWait = () => metrics?.ingestBackpressureWaits.inc({ reason: 'queue' });
+
+  async function toSpool(kind: RecordKind, items: readonly BatchItem[], startedAt: number): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await spool.append(items.map((i) => i.record));
+      settle(items, 'spooled');
+      metrics?.ingestRecords.inc({ kind, outcome: 'spooled' }, items.length);
+      metrics?.ingestFlushDuration.observe({ kind, outcome: 'spooled' }, (Date.now() - startedAt) / 1000);
+      replayer.kick();
+    } catch (error) {
+      const shaped = toShannonError(error);
+      if (shaped.code === 'BACKPRESSURE') metrics?.ingestBackpressureWaits.inc({ reason: 'spool_full' });
+      else metrics?.ingestFailures.inc({ class: 'spool' });
+      metrics?.ingestFlushDuration.observe({ kind, outcome: 'failed' }, (Date.now() - startedAt) / 1000);
+      fail(items, shaped);
+    }
+  }
+
+  async function flush(batch: Batch): Promise<void> {
+    const kind = batch.items[0]!.record.kind;
+    const startedAt = Date.now();
+    metrics?.ingestBatchSize.observe({ kind }, batch.items.length);
+    try {
+      // Behind a non-empty spool a batch must queue up in it, or it could overtake older updates.
+      if (spoolOnly || !spool.isEmpty()) return await toSpool(kind, batch.items, startedAt);
+      const result = await writeIsolatingFailures(writer, kind, batch.items);
+      settle(result.committed, 'committed');
+      metrics?.ingestRecords.inc({ kind, outcome: 'committed' }, result.committed.length);
+      for (const { item, error } of result.rejected) {
+        metrics?.ingestFailures.inc({ class: 'client' });
+        metrics?.ingestRecords.inc({ kind, outcome: 'rejected' });
+        fail([item], toShannonError(error));
+      }
+      if (result.unwritten.length > 0) {
+        metrics?.ingestFailures.inc({ class: failureClass(result.error) });
+        return await toSpool(kind, result.unwritten, startedAt);
+      }
+      metrics?.ingestFlushDuration.observe({ kind, outcome: 'committed' }, (Date.now() - startedAt) / 1000);
+    } catch (error) {
+      // Only a bug gets here; the callers still hear about it.
+      fail(batch.items, toShannonError(error));
+    }
+  }
+
+  const batcher = new Batcher({
+    queue,
+    flush,
+    flushIntervalMs: options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+    concurrency: options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY,
+  });
+
+  const unregister = metrics?.addCollector(() => {
+    const q = queue.stats();
+    metrics.ingestQueueRecords.set(q.pendingRecords);
+    metrics.ingestQueueBytes.set(q.pendingBytes);
+    metrics.ingestQueueOldestAge.set(q.oldestAgeMs / 1000);
+    const s = spool.stats();
+    metrics.ingestSpoolRecords.set(s.records);
+    metrics.ingestSpoolBytes.set(s.bytes);
+    metrics.ingestSpoolSegments.set(s.segments);
+  });
+
+  function assertOpen(): void {
+    if (state !== 'open')
+      throw new ShannonError('SHUTTING_DOWN', 'the write path is closing and accepts no new records');
+  }
+
+  async function accept(records: IngestRecord[]): Promise<Promise<WriteOutcome>[]> {
+    const promises: Promise<WriteOutcome>[] = [];
+    const entries = records.map((record) => {
+      const { promise, waiter } = deferred();
+      promises.push(promise);
+      return { lane: laneOf(record), item: { record, bytes: recordBytes(record), waiters: [waiter] } };
+    });
+    try {
+      await queue.enqueue(entries);
+    } catch (error) {
+      if (toShannonError(error).code === 'BACKPRESSURE')
+        metrics?.ingestBackpressureWaits.inc({ reason: 'queue_timeout' });
+      throw error;
+    }
+    return promises;
+  }
+
+  const validateOptions = {
+    maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    ...(options.now ? { now: options.now } : {}),
+  };
+
+  replayer.start();
+
+  return {
+    async write(kind, input) {
+      assertOpen();
+      const record = validateRecord(kind, input, validateOptions);
+      const [promise] = await accept([record]);
+      const outcome = await promise!;
+      return { key: record.key, outcome };
+    },
+
+    async writeBatch(kind, inputs) {
+      assertOpen();
+      const records = inputs.map((input, i) =>
+        validateRecord(kind, input, { ...validateOptions, path: `records[${i}]` }),
+      );
+      const promises = await accept(records);
+      const settled = await Promise.allSettled(promises);
+      return settled.map((s, i) =>
+        s.status === 'fulfilled'
+          ? { key: records[i]!.key, outcome: s.value }
+          : { key: records[i]!.key, outcome: 'rejected' as const, error: toShannonError(s.reason) },
+      );
+    },
+
+    flush: () => batcher.drain(),
+    replay: () => replayer.runOnce(),
+
+    stats() {
+      return { queue: queue.stats(), spool: spool.stats(), activeFlushes: batcher.activeFlushes, state };
+    },
+
+    async close(closeOptions = {}) {
+      if (state !== 'open') return;
+      state = 'closing';
+      queue.rejectWaiters(
+        new ShannonError('SHUTTING_DOWN', 'the write path closed before the record was accepted'),
+      );
+      const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const drained = await Promise.race([batcher.drain().then(() => 'drained' as const), deadline]);
+      clearTimeout(timer);
+      if (drained === 'timeout') {
+        // Past the deadline: what is still queued goes to the spool (durable, replayed next start).
+        spoolOnly = true;
+        batcher.stop();
+        const now = Date.now();
+        for (const batch of queue.drainAll()) {
+          await toSpool(batch.items[0]!.record.kind, batch.items, now);
+          queue.release(batch);
+        }
+        await batcher.settled();
+      } else {
+        batcher.stop();
+      }
+      await replayer.stop();
+      await spool.close();
+      unregister?.();
+      state = 'closed';
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Replays the spool into PostgreSQL, oldest segment first, frame by frame, once the database
+ * answers a ping (at start-up and on a timer while the spool holds records). A segment is deleted
+ * only after every record in it is committed; a pass that meets an infrastructure failure stops and
+ * the next pass starts over from that segment (idempotency keys make the repeat harmless). A record
+ * PostgreSQL rejects on its own merits was acknowledged already, so it cannot be returned to its
+ * caller: it is written to `spool/rejected/` with its error and counted as a dead letter.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Metrics } from '../observability/metrics.js';
+import type { BatchItem } from './coalesce.js';
+import { writeIsolatingFailures } from './isolate-failures.js';
+import type { IngestRecord } from './record-kinds.js';
+import type { RecordWriter } from './record-writer.js';
+import type { Spool } from './spool.js';
+
+export interface ReplayerOptions {
+  spool: Spool;
+  writer: RecordWriter;
+  intervalMs: number;
+  metrics?: Metrics;
+}
+
+/** Splits a frame into runs of one kind, keeping order. */
+function runsByKind(records: readonly IngestRecord[]): IngestRecord[][] {
+  const runs: IngestRecord[][] = [];
+  for (const record of records) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last[0]!.kind === record.kind) last.push(record);
+    else runs.push([record]);
+  }
+  return runs;
+}
+
+export class Replayer {
+  private readonly options: ReplayerOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(options: ReplayerOptions) {
+    this.options = options;
+  }
+
+  /** Starts the timer; the first pass runs at once when the spool holds records. */
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Starts a pass unless one is running or the spool is empty. */
+  kick(): void {
+    if (this.stopped || this.running !== undefined) return;
+    if (this.options.spool.stats().segments === 0) return;
+    void this.runOnce();
+  }
+
+  /** One replay pass; resolves when it ends (drained, or stopped at a failure). */
+  runOnce(): Promise<void> {
+    if (this.running !== undefined) return this.running;
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { spool, writer, metrics } = this.options;
+    if (spool.stats().segments === 0) return;
+    try {
+      await writer.ping();
+    } catch {
+      return;
+    }
+    await spool.sealForReplay();
+    for (const name of spool.sealedSegments()) {
+      if (this.stopped) return;
+      const content = await spool.read(name);
+      for (const frame of content.batches) {
+        for (const run of runsByKind(frame)) {
+          const items: BatchItem[] = run.map((record) => ({ record, bytes: 0, waiters: [] }));
+          const result = await writeIsolatingFailures(writer, run[0]!.kind, items);
+          metrics?.ingestReplayedRecords.inc(result.committed.length);
+          if (result.rejected.length > 0) await this.deadLetter(result.rejected);
+          if (result.unwritten.length > 0) {
+            metrics?.retries.inc({ dependency: 'postgres_ingest_replay', class: 'transient' });
+            return;
+          }
+        }
+      }
+      await spool.remove(name);
+    }
+  }
+
+  private async deadLetter(rejected: { item: BatchItem; error: unknown }[]): Promise<void> {
+    const dir = join(this.options.spool.dir, 'rejected');
+    await mkdir(dir, { recursive: true });
+    const lines = rejected.map(({ item, error }) =>
+      JSON.stringify({
+        at: new Date().toISOString(),
+        error: error instanceof Error ? error.message : String(error),
+        record: item.record,
+      }),
+    );
+    await appendFile(join(dir, 'rejected.jsonl'), `${lines.join('\n')}\n`);
+    this.options.metrics?.ingestDeadLetters.inc(rejected.length);
+  }
+
+  /** Stops the timer and waits for a running pass. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
