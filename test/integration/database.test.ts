@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isDatabaseError, isShannonError } from '../../src/errors/errors.js';
 import { Database } from '../../src/postgres/database.js';
-import { type TestDatabase, createTenant, createTestDatabase, testPoolConfig } from '../helpers/database.js';
+import { createTenant, createTestDatabase, type TestDatabase, testPoolConfig } from '../helpers/database.js';
 
 describe('Database', () => {
   let t: TestDatabase;
@@ -30,7 +30,9 @@ describe('Database', () => {
     );
     await assert.rejects(
       t.db.withTransaction((tx) =>
-        tx.query('INSERT INTO tx_probe VALUES (3, $1)', ['rejected']).then(() => Promise.reject(new Error('nope'))),
+        tx
+          .query('INSERT INTO tx_probe VALUES (3, $1)', ['rejected'])
+          .then(() => Promise.reject(new Error('nope'))),
       ),
       /nope/,
     );
@@ -59,7 +61,9 @@ describe('Database', () => {
     // The pool still works at full width: 4 concurrent transactions each hold a client.
     const held = await Promise.all(
       Array.from({ length: 4 }, () =>
-        t.db.withTransaction((tx) => tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')),
+        t.db.withTransaction((tx) =>
+          tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)'),
+        ),
       ),
     );
     assert.equal(new Set(held.map((r) => r.rows[0]!.pid)).size, 4);
@@ -80,7 +84,9 @@ describe('Database', () => {
       [a, b],
     );
     const seenByA = await t.db.withTenant(a, (tx) =>
-      tx.query<{ external_id: string; role: string }>('SELECT external_id, current_user AS role FROM public.users'),
+      tx.query<{ external_id: string; role: string }>(
+        'SELECT external_id, current_user AS role FROM public.users',
+      ),
     );
     assert.deepEqual(
       seenByA.rows.map((r) => r.external_id),
@@ -106,10 +112,16 @@ describe('Database', () => {
     });
     try {
       for (let i = 0; i < 3; i++) {
-        await assert.rejects(db.query('SELECT 1'), (e: unknown) => isShannonError(e) && e.code === 'DB_UNAVAILABLE');
+        await assert.rejects(
+          db.query('SELECT 1'),
+          (e: unknown) => isShannonError(e) && e.code === 'DB_UNAVAILABLE',
+        );
       }
       assert.equal(db.writeBreaker.state, 'open');
-      await assert.rejects(db.query('SELECT 1'), (e: unknown) => isShannonError(e) && e.code === 'BREAKER_OPEN');
+      await assert.rejects(
+        db.query('SELECT 1'),
+        (e: unknown) => isShannonError(e) && e.code === 'BREAKER_OPEN',
+      );
     } finally {
       await db.close();
     }
