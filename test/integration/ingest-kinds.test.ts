@@ -93,7 +93,7 @@ describe('every kind is stored exactly once', () => {
   for (const kind of Object.keys(SAMPLES) as RecordKind[]) {
     test(kind, async () => {
       const before = await count(TABLES[kind]);
-      const record = { ...SAMPLES[kind](), tenant_id: tenant, created_at: now() };
+      const record: Record<string, unknown> = { ...SAMPLES[kind](), tenant_id: tenant, created_at: now() };
       if (kind === 'task_execution' || kind === 'session_archive') delete record['created_at'];
       const first = await ingest.write(kind, record);
       assert.equal(first.outcome, 'committed');
