@@ -9,9 +9,11 @@ import { checkForeignKeys, checkIndexShape, checkUnusedIndexes } from './doctor-
 import { checkPartitions } from './doctor-partitions.js';
 import { checkAutovacuum, checkBloat, checkSeqScans, checkSequences, checkXidAge } from './doctor-tables.js';
 import { DEFAULT_DOCTOR_THRESHOLDS, type DoctorThresholds } from './doctor-thresholds.js';
+import { explainStatement } from './explain.js';
 import { statementStatsState } from './extensions.js';
 import { type Finding, type Severity, sortFindings } from './finding.js';
-import { captureStatementStats, statementWorkload } from './statement-stats.js';
+import type { ConnectionSource } from './pinned-session.js';
+import { captureStatementStats, type StatementWorkload, statementWorkload } from './statement-stats.js';
 
 /** A check contributed from outside the relational store (e.g. the vector memory's collections). */
 export type ExtraCheck = () => Promise<Finding[]>;
@@ -20,6 +22,8 @@ export interface DoctorOptions {
   thresholds?: Partial<DoctorThresholds>;
   /** Extra checks, e.g. the vector store's payload-index check. */
   extraChecks?: Record<string, ExtraCheck>;
+  /** Pinned connections for EXPLAIN of frequent statements; without it that check is skipped. */
+  connections?: ConnectionSource;
   /** Called before each check (progress on a terminal). */
   onCheck?: (name: string, index: number, total: number) => void;
 }
@@ -33,8 +37,55 @@ export interface DoctorReport {
   findings: Finding[];
 }
 
+/** Frequent statements whose generic plan sequentially scans a large table (top 20 by total time). */
+async function checkFrequentSeqScans(
+  workload: StatementWorkload[],
+  connections: ConnectionSource,
+  t: DoctorThresholds,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const frequent = workload
+    .filter((w) => w.calls >= t.slowQueryMinCalls && !OWN_QUERIES.test(w.query))
+    .slice(0, 20);
+  for (const w of frequent) {
+    let result: Awaited<ReturnType<typeof explainStatement>>;
+    try {
+      result = await explainStatement(connections, w.query, {
+        largeTableRows: t.largeTableRows,
+        timeoutMs: 5_000,
+      });
+    } catch {
+      continue; // writes, utility statements and unparsable texts are not explained here
+    }
+    for (const scan of result.summary.seqScansOfLargeTables) {
+      findings.push({
+        code: 'QUERY_SEQ_SCAN',
+        severity: 'warning',
+        object: `queryid ${w.queryid}`,
+        evidence: {
+          table: scan.relation,
+          table_rows: scan.tableRows,
+          calls: w.calls,
+          mean_ms: Math.round(w.meanMs * 100) / 100,
+          filter: scan.filter,
+          query: w.query.slice(0, 500),
+        },
+        fix: 'shannon-data advise indexes   # proposes the index and proves the cost drop with hypopg',
+      });
+    }
+  }
+  return findings;
+}
+
+const OWN_QUERIES =
+  /\b(pg_catalog|information_schema|shannon_ops|pg_stat_statements|pg_stat_activity|hypopg)\b/i;
+
 /** Slow statements from the pg_stat_statements deltas (captured now, never reset). */
-async function checkSlowQueries(db: Queryable, t: DoctorThresholds): Promise<Finding[]> {
+async function checkSlowQueries(
+  db: Queryable,
+  t: DoctorThresholds,
+  connections?: ConnectionSource,
+): Promise<Finding[]> {
   const state = await statementStatsState(db);
   if (!state.usable) {
     return [
@@ -51,7 +102,8 @@ async function checkSlowQueries(db: Queryable, t: DoctorThresholds): Promise<Fin
   }
   await captureStatementStats(db);
   const workload = await statementWorkload(db, t.slowQueryWindowHours, 500);
-  return workload
+  const scans = connections === undefined ? [] : await checkFrequentSeqScans(workload, connections, t);
+  const slow = workload
     .filter((w) => w.calls >= t.slowQueryMinCalls && w.meanMs >= t.slowQueryMeanMs)
     .map((w) => ({
       code: 'SLOW_QUERY' as const,
@@ -66,13 +118,14 @@ async function checkSlowQueries(db: Queryable, t: DoctorThresholds): Promise<Fin
       },
       fix: 'shannon-data explain "<query>" --analyze; shannon-data advise indexes',
     }));
+  return [...slow, ...scans];
 }
 
 /** Runs every check and returns the findings, most severe first. */
 export async function runDoctor(db: Queryable, options: DoctorOptions = {}): Promise<DoctorReport> {
   const t: DoctorThresholds = { ...DEFAULT_DOCTOR_THRESHOLDS, ...options.thresholds };
   const checks: Record<string, ExtraCheck> = {
-    slow_queries: () => checkSlowQueries(db, t),
+    slow_queries: () => checkSlowQueries(db, t, options.connections),
     sessions: () => checkSessions(db, t),
     cache_hit: () => checkCacheHit(db, t),
     connections: () => checkConnections(db, t),

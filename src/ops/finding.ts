@@ -10,6 +10,7 @@ export const FINDING_CODES = {
   EXTENSION_MISSING: 'An extension a check needs is not installed or not preloaded; the check was skipped.',
   STATS_WINDOW_SHORT: 'Usage statistics cover too short a window to call an index unused yet.',
   SLOW_QUERY: 'A statement ran at least 100 times in the window with a mean of at least 20 ms.',
+  QUERY_SEQ_SCAN: 'A frequent statement (at least 100 calls in the window) sequentially scans a large table.',
   LONG_RUNNING_QUERY:
     'A statement has been running longer than the threshold (60 s warning, 5 min critical).',
   IDLE_IN_TRANSACTION: 'A session holds an open transaction while idle (pins the xmin horizon, holds locks).',
