@@ -20,7 +20,7 @@ import {
   startRequestSpan,
   withRequestContext,
 } from './request-tracing.js';
-import { registerRoutes } from './routes/register-routes.js';
+import { registerRoutes, type ServedSubsystems } from './routes/register-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -49,7 +49,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
 export async function createServer(
-  dataLayer: DataLayer,
+  dataLayer: DataLayer & ServedSubsystems,
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
@@ -86,7 +86,7 @@ export async function createServer(
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
   if (ownRedis) app.addHook('onClose', async () => void (await redis?.quit().catch(() => undefined)));
 

@@ -8,6 +8,7 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { createTenant } from '../../src/auth/tenants.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataLayer, type DataLayer } from '../../src/data-layer.js';
+import { createMemory, type Memory } from '../../src/memory/memory.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { HttpLimits } from '../../src/server/limits.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -15,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 export interface ServerHarness {
   t: TestDatabase;
   dataLayer: DataLayer;
+  memory: Memory;
   app: FastifyInstance;
   /** Creates a tenant and a key for it; returns the tenant id and the raw key. */
   tenantWithKey(options?: {
@@ -26,22 +28,39 @@ export interface ServerHarness {
 }
 
 let counter = 0;
+/** Vector dimension of the server tests (small, so bodies stay small). */
+export const TEST_DIMENSION = 8;
 
 export async function startServerHarness(
   options: { limits?: Partial<HttpLimits>; env?: Record<string, string> } = {},
 ): Promise<ServerHarness> {
   const t = await createTestDatabase();
   const config = loadConfig({
-    env: { DATABASE_URL: t.url, LOG_LEVEL: 'silent', PG_HEALTH_PING_INTERVAL_MS: '0', ...options.env },
+    env: {
+      DATABASE_URL: t.url,
+      LOG_LEVEL: 'silent',
+      PG_HEALTH_PING_INTERVAL_MS: '0',
+      VECTOR_DIMENSION: String(TEST_DIMENSION),
+      ...options.env,
+    },
   });
   const dataLayer = await createDataLayer(config, { metrics: t.metrics });
-  const app = await createServer(dataLayer, {
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-  });
+  // The composition root carries the memory once it is wired there; until then the harness adds it.
+  const wired = (dataLayer as DataLayer & { memory?: Memory }).memory;
+  const memory =
+    wired ??
+    createMemory({ db: dataLayer.db, config, metrics: t.metrics, snapshotDir: null, relayIntervalMs: 50 });
+  const app = await createServer(
+    { ...dataLayer, memory },
+    {
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    },
+  );
   await app.ready();
   return {
     t,
     dataLayer,
+    memory,
     app,
     async tenantWithKey(o = {}) {
       counter += 1;
@@ -61,6 +80,7 @@ export async function startServerHarness(
     },
     async close() {
       await app.close();
+      if (wired === undefined) await memory.close();
       await dataLayer.close();
       await t.drop();
     },

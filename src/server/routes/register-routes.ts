@@ -3,11 +3,18 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
+import type { Memory } from '../../memory/memory.js';
 import type { HttpLimits } from '../limits.js';
 import { healthRoutes } from './health-routes.js';
+import { memoryRoutes } from './memory-routes.js';
+
+/** Subsystems the composition root may carry; their routes are registered when present. */
+export interface ServedSubsystems {
+  memory?: Memory;
+}
 
 export interface RouteContext {
-  dataLayer: DataLayer;
+  dataLayer: DataLayer & ServedSubsystems;
   limits: HttpLimits;
 }
 
@@ -29,4 +36,6 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
       scopes: req.principal!.scopes,
     }),
   );
+  const { memory } = ctx.dataLayer;
+  if (memory !== undefined) memoryRoutes(app, memory, ctx.limits);
 }

@@ -1,0 +1,227 @@
+/**
+ * Vector memory over HTTP: upsert, search, recent-by-session and delete. The tenant comes from the
+ * key; the memory composes the tenant condition into every filter server-side, so a foreign
+ * point id behaves exactly like an absent one.
+ */
+import type { FastifyInstance } from 'fastify';
+import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
+import type { Memory, MemoryHit } from '../../memory/memory.js';
+import type { MemoryPointInput } from '../../memory/point-input.js';
+import type { HttpLimits } from '../limits.js';
+import {
+  checkBatch,
+  notFound,
+  principalOf,
+  queryInt,
+  SMALL_INT_QUERY,
+  UUID_SCHEMA,
+} from './route-helpers.js';
+
+const COLLECTION_PARAMS = {
+  type: 'object',
+  required: ['collection'],
+  properties: { collection: { type: 'string', enum: [...COLLECTION_NAMES] } },
+} as const;
+
+const FILTER_SCHEMA = {
+  type: 'object',
+  description: 'Qdrant-style filter (must / should / must_not).',
+} as const;
+
+function hitJson(hit: MemoryHit) {
+  return hit.vector === undefined ? hit : { ...hit, vector: Array.from(hit.vector) };
+}
+
+export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpLimits): void {
+  const tags = ['memory'];
+  const security = [{ apiKey: [] }];
+
+  app.post<{ Params: { collection: CollectionName }; Body: { points: MemoryPointInput[] } }>(
+    '/v1/memory/:collection/points',
+    {
+      config: { scope: 'memory:write' },
+      schema: {
+        tags,
+        security,
+        summary: `Upsert points (vector + payload); ids are UUIDs or derived from a natural key. At most ${limits.upsertPoints} per request (413 beyond).`,
+        params: COLLECTION_PARAMS,
+        body: {
+          type: 'object',
+          required: ['points'],
+          additionalProperties: false,
+          properties: {
+            points: {
+              type: 'array',
+              minItems: 1,
+              items: {
+                type: 'object',
+                required: ['vector'],
+                additionalProperties: false,
+                properties: {
+                  id: UUID_SCHEMA,
+                  key: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: 16,
+                    items: { type: ['string', 'integer'], maxLength: limits.idChars },
+                  },
+                  vector: { type: 'array', items: { type: 'number' } },
+                  payload: { type: 'object' },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      checkBatch('points', req.body.points, limits.upsertPoints);
+      const result = await memory.upsert(principalOf(req).tenantId, req.params.collection, req.body.points);
+      return reply.code(200).send(result);
+    },
+  );
+
+  app.post<{
+    Params: { collection: CollectionName };
+    Body: {
+      vector: number[];
+      filter?: unknown;
+      limit?: number;
+      scoreThreshold?: number;
+      mmr?: boolean | { lambda?: number; poolMultiplier?: number };
+      withVector?: boolean;
+    };
+  }>(
+    '/v1/memory/:collection/search',
+    {
+      config: { scope: 'memory:read' },
+      schema: {
+        tags,
+        security,
+        summary: 'Vector search within the caller’s tenant, with optional filter, score threshold and MMR.',
+        params: COLLECTION_PARAMS,
+        body: {
+          type: 'object',
+          required: ['vector'],
+          additionalProperties: false,
+          properties: {
+            vector: { type: 'array', items: { type: 'number' } },
+            filter: FILTER_SCHEMA,
+            limit: { type: 'integer', minimum: 1, maximum: limits.searchTopK },
+            scoreThreshold: { type: 'number', minimum: -1, maximum: 1 },
+            mmr: {
+              anyOf: [
+                { type: 'boolean' },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    lambda: { type: 'number', minimum: 0, maximum: 1 },
+                    poolMultiplier: { type: 'number', minimum: 1, maximum: 20 },
+                  },
+                },
+              ],
+            },
+            withVector: { type: 'boolean' },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      const hits = await memory.search(principalOf(req).tenantId, req.params.collection, {
+        vector: b.vector,
+        ...(b.filter === undefined ? {} : { filter: b.filter }),
+        ...(b.limit === undefined ? {} : { limit: b.limit }),
+        ...(b.scoreThreshold === undefined ? {} : { scoreThreshold: b.scoreThreshold }),
+        ...(b.mmr === undefined ? {} : { mmr: b.mmr }),
+        ...(b.withVector === undefined ? {} : { withVector: b.withVector }),
+      });
+      return { hits: hits.map(hitJson) };
+    },
+  );
+
+  app.get<{ Params: { collection: CollectionName; sessionId: string }; Querystring: { limit?: string } }>(
+    '/v1/memory/:collection/sessions/:sessionId/recent',
+    {
+      config: { scope: 'memory:read' },
+      schema: {
+        tags,
+        security,
+        summary: 'The most recent points of a session, newest first (by payload timestamp).',
+        params: {
+          type: 'object',
+          required: ['collection', 'sessionId'],
+          properties: {
+            ...COLLECTION_PARAMS.properties,
+            sessionId: { type: 'string', minLength: 1, maxLength: limits.idChars },
+          },
+        },
+        querystring: { type: 'object', additionalProperties: false, properties: { limit: SMALL_INT_QUERY } },
+      },
+    },
+    async (req) => {
+      const limit = queryInt(req.query.limit) ?? 5;
+      const hits = await memory.recentBySession(
+        principalOf(req).tenantId,
+        req.params.collection,
+        req.params.sessionId,
+        Math.min(limit, limits.searchTopK) || 1,
+      );
+      return { hits: hits.map(hitJson) };
+    },
+  );
+
+  app.delete<{ Params: { collection: CollectionName; id: string } }>(
+    '/v1/memory/:collection/points/:id',
+    {
+      config: { scope: 'memory:write' },
+      schema: {
+        tags,
+        security,
+        summary: 'Delete one point; 404 when it does not exist in the caller’s tenant.',
+        params: {
+          type: 'object',
+          required: ['collection', 'id'],
+          properties: { ...COLLECTION_PARAMS.properties, id: UUID_SCHEMA },
+        },
+      },
+    },
+    async (req, reply) => {
+      const deleted = await memory.delete(principalOf(req).tenantId, req.params.collection, [req.params.id]);
+      if (deleted === 0) throw notFound('point');
+      return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Params: { collection: CollectionName }; Body: { ids?: string[]; filter?: unknown } }>(
+    '/v1/memory/:collection/points/delete',
+    {
+      config: { scope: 'memory:write' },
+      schema: {
+        tags,
+        security,
+        summary: 'Delete the caller’s points by ids or by filter; answers how many were deleted.',
+        params: COLLECTION_PARAMS,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          maxProperties: 1,
+          properties: {
+            ids: { type: 'array', minItems: 1, items: UUID_SCHEMA },
+            filter: { ...FILTER_SCHEMA, minProperties: 1 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const tenantId = principalOf(req).tenantId;
+      if (req.body.ids !== undefined) {
+        checkBatch('ids', req.body.ids, limits.upsertPoints);
+        return { deleted: await memory.delete(tenantId, req.params.collection, req.body.ids) };
+      }
+      return { deleted: await memory.deleteByFilter(tenantId, req.params.collection, req.body.filter) };
+    },
+  );
+}
