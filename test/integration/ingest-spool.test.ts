@@ -43,7 +43,7 @@ test('frames round-trip; a flipped byte or a cut frame ends the valid prefix', (
   assert.deepEqual(decodeFrames(cut).payloads.map(String), ['first']);
   assert.equal(decodeFrames(cut).torn, true);
   const flipped = Buffer.from(whole);
-  flipped[flipped.length - 1] ^= 0xff;
+  flipped[flipped.length - 1] = (flipped[flipped.length - 1] ?? 0) ^ 0xff;
   assert.deepEqual(decodeFrames(flipped).payloads.map(String), ['first']);
 });
 
