@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ShannonError } from '../errors/errors.js';
@@ -108,8 +108,14 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const baseDir = join(options.dataDir, 'embedded-postgres');
   const clusterDir = join(baseDir, 'data');
   await mkdir(baseDir, { recursive: true, mode: 0o755 });
-  // The postgres system user (as root) must be able to traverse into the cluster directory.
-  if (isRoot()) await chmod(baseDir, 0o755).catch(() => undefined);
+  // As root the server runs as the postgres system user, which must be able to traverse into the
+  // cluster directory: grant search (not read) permission to others on the data directory.
+  if (isRoot()) {
+    for (const dir of [options.dataDir, baseDir]) {
+      const { mode } = await stat(dir);
+      await chmod(dir, mode | 0o001);
+    }
+  }
   const password = await loadOrCreatePassword(baseDir);
   const log: string[] = [];
   const onLog = (line: string) => {
