@@ -36,7 +36,9 @@ const taskId = `md5($1 || ':task:' || i)::uuid`;
 
 /** Columns every per-task statement derives from the task index `i` (used in a LATERAL). */
 const TASK_CONTEXT = `
-  SELECT ${taskSession} AS k, ${taskStarted} AS started_at, ${workflowId} AS workflow_id, ${taskId} AS task_id`;
+  SELECT s.k, ${taskStarted} AS started_at, ${workflowId} AS workflow_id, ${taskId} AS task_id,
+         ${tenantId('s.k % $2')} AS tenant_id, ${userId('s.k % $2', userIndex('s.k'))} AS user_id
+    FROM (SELECT ${taskSession} AS k) AS s`;
 
 export const SEED_TENANTS = `
 WITH ${PARAMS}
@@ -69,8 +71,6 @@ SELECT ${sessionId('k')},
 export const SEED_TASKS = `
 WITH ${PARAMS}, src AS (
   SELECT i, c.*,
-         ${tenantId('c.k % $2')} AS tenant_id,
-         ${userId('c.k % $2', userIndex('c.k'))} AS user_id,
          CASE WHEN ${sessionHasExternalId('c.k')} THEN 'ext-' || $1 || '-' || c.k
               ELSE ${sessionId('c.k')}::text END AS session_id,
          CASE WHEN ${taskStatusDraw} < 0.86 THEN 'COMPLETED'
@@ -114,7 +114,7 @@ SELECT c.workflow_id,
        (ARRAY['WORKFLOW_STARTED', 'AGENT_STARTED', 'LLM_PARTIAL', 'LLM_OUTPUT', 'TOOL_INVOKED', 'AGENT_COMPLETED'])[1 + j % 6],
        'agent-' || (1 + j % 4), 'event ' || j, '{}'::jsonb,
        c.started_at + j * interval '2 seconds', j, c.started_at + j * interval '2 seconds',
-       ${tenantId('c.k % $2')}, 'seed-ev-' || i || '-' || j
+       c.tenant_id, 'seed-ev-' || i || '-' || j
   FROM generate_series($6::int, $7::int) AS i,
        LATERAL (${TASK_CONTEXT}) AS c,
        LATERAL generate_series(1, ${count(`'ec:' || i`, '$8::float8')}) AS j`;
@@ -124,12 +124,12 @@ WITH ${PARAMS}
 INSERT INTO public.token_usage (user_id, provider, model, prompt_tokens, completion_tokens, total_tokens, cost_usd,
                                 created_at, task_id, agent_id, call_sequence, cache_aware_total_tokens, tenant_id,
                                 idempotency_key)
-SELECT ${userId('c.k % $2', userIndex('c.k'))},
+SELECT c.user_id,
        (ARRAY['openai', 'openai', 'anthropic', 'anthropic'])[1 + (i + j) % 4],
        (ARRAY['gpt-4o-mini', 'gpt-4o', 'claude-sonnet', 'claude-haiku'])[1 + (i + j) % 4],
        p.prompt, p.completion, p.prompt + p.completion, round(((p.prompt + p.completion) * 0.000002)::numeric, 6),
        c.started_at + j * interval '3 seconds', c.task_id, 'agent-' || (1 + j % 4), j, p.prompt + p.completion,
-       ${tenantId('c.k % $2')}, 'seed-tu-' || i || '-' || j
+       c.tenant_id, 'seed-tu-' || i || '-' || j
   FROM generate_series($6::int, $7::int) AS i,
        LATERAL (${TASK_CONTEXT}) AS c,
        LATERAL generate_series(1, ${count(`'uc:' || i`, '$8::float8')}) AS j,
@@ -149,7 +149,7 @@ SELECT md5($1 || ':ae:' || i || ':' || j)::uuid, 'agent-' || (1 + floor(8 * ${h(
        c.started_at + j * interval '5 seconds', c.started_at + j * interval '5 seconds',
        c.workflow_id, c.task_id,
        jsonb_build_object('strategy', (ARRAY['react', 'cot', 'tot', 'debate'])[1 + (i + j) % 4]),
-       ${tenantId('c.k % $2')}, 'seed-ae-' || i || '-' || j
+       c.tenant_id, 'seed-ae-' || i || '-' || j
   FROM generate_series($6::int, $7::int) AS i,
        LATERAL (${TASK_CONTEXT}) AS c,
        LATERAL generate_series(1, ${count(`'ac:' || i`, '$8::float8')}) AS j`;
@@ -164,7 +164,7 @@ SELECT md5($1 || ':ae:' || i || ':' || j)::uuid,
        (10 + floor(5000 * ${h(`'tl:' || i || ':' || j || ':' || m`)}))::bigint, 0, c.workflow_id,
        'agent-' || (1 + floor(8 * ${h(`'aa:' || i || ':' || j`)})::int),
        c.started_at + j * interval '5 seconds' + m * interval '1 second',
-       ${tenantId('c.k % $2')}, 'seed-te-' || i || '-' || j || '-' || k
+       c.tenant_id, 'seed-te-' || i || '-' || j || '-' || k
   FROM generate_series($6::int, $7::int) AS i,
        LATERAL (${TASK_CONTEXT}) AS c,
        LATERAL generate_series(1, ${count(`'ac:' || i`, '$8::float8')}) AS j,

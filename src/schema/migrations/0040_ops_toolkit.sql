@@ -74,15 +74,16 @@ CREATE TABLE shannon_ops.index_usage_snapshots (
   PRIMARY KEY (indexrelid, captured_at)
 );
 
--- Online conversion of an unpartitioned table into a partitioned one: one row per conversion, the
--- key of the last moved row is the resume point.
+-- Online conversion of an unpartitioned table into a partitioned one. While `moving`, the original
+-- name is a view over <table>_partitioned UNION ALL <table>_legacy and each batch moves rows
+-- atomically from legacy to partitioned, so a crash at any point resumes where it stopped.
 CREATE TABLE shannon_ops.partition_conversions (
   source_table text PRIMARY KEY,
-  target_table text NOT NULL,
+  schema_name text NOT NULL,
+  table_name text NOT NULL,
   partition_column text NOT NULL,
   key_columns text[] NOT NULL,
-  state text NOT NULL CHECK (state IN ('copying', 'swapped', 'done')),
-  last_key text[],
+  state text NOT NULL CHECK (state IN ('moving', 'done')),
   rows_moved bigint NOT NULL DEFAULT 0,
   started_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
