@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import { ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
-import type { IndexedPoint, ScoredPoint, VectorBackend } from './backend.js';
+import type { BootstrapResult, IndexedPoint, ScoredPoint, VectorBackend } from './backend.js';
 import { CollectionVersions } from './collection-versions.js';
 import {
   COLLECTION_NAMES,
@@ -124,6 +124,7 @@ export function createMemory(options: CreateMemoryOptions) {
     retryBaseMs: options.relayRetryBaseMs,
   });
   let ready: Promise<void> | undefined;
+  let firstBootstrap: Promise<BootstrapResult[]> | undefined;
   let closed = false;
 
   function definition(collection: unknown): CollectionDefinition {
@@ -147,7 +148,8 @@ export function createMemory(options: CreateMemoryOptions) {
   }
 
   function init(): Promise<void> {
-    ready ??= bootstrap().then(() => {
+    firstBootstrap ??= bootstrap();
+    ready ??= firstBootstrap.then(() => {
       if (options.startRelay !== false && !closed) relay.start();
     });
     return ready;
@@ -186,7 +188,11 @@ export function createMemory(options: CreateMemoryOptions) {
     },
 
     /** Re-runs collection bootstrap (the CLI's `collections init`), returning what changed. */
-    async bootstrap() {
+    async bootstrap(): Promise<BootstrapResult[]> {
+      if (firstBootstrap === undefined) {
+        await init();
+        return firstBootstrap as unknown as Promise<BootstrapResult[]>;
+      }
       await init();
       return bootstrap();
     },

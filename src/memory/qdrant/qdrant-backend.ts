@@ -113,11 +113,14 @@ export class QdrantBackend implements VectorBackend {
   /** Reads the server version once (`GET /`); unknown versions assume the modern API and fall back on 404. */
   serverCapabilities(): Promise<QdrantCapabilities> {
     this.capabilities ??= this.http
-      .request<{ version?: string }>('GET', '/')
+      .request<{ version?: unknown; result?: { version?: unknown } }>('GET', '/')
       .then((info) => {
-        const v = typeof info.version === 'string' ? parseVersion(info.version) : undefined;
+        // Qdrant answers {title, version} at the root; some OpenAPI documents describe it enveloped.
+        const raw = info.version ?? info.result?.version;
+        const version = typeof raw === 'string' ? raw : undefined;
+        const v = version === undefined ? undefined : parseVersion(version);
         return {
-          version: info.version,
+          version,
           query: atLeast(v, 1, 10) ?? true,
           tenantIndex: atLeast(v, 1, 11) ?? false,
         };

@@ -1,0 +1,402 @@
+/**
+ * A loopback stand-in for Qdrant that enforces one version's OpenAPI document: every request's
+ * path, method, query parameters and JSON body are validated against the schema (objects are
+ * made closed, so an unknown field is a violation), routes absent from that version answer 404,
+ * and every response is built in memory and validated against the documented response schema
+ * before it is sent. Violations are collected for the test to assert on.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Filter } from '../../src/memory/filter.js';
+import { matchesFilter } from '../../src/memory/filter-evaluator.js';
+import { cosine } from '../../src/memory/vector.js';
+
+export const QDRANT_VERSIONS = ['v1.9.x', 'v1.15.x', 'v1.19.x'] as const;
+export type QdrantSpecVersion = (typeof QDRANT_VERSIONS)[number];
+const SPEC_DIR = new URL('../../../shared/qdrant-openapi/', import.meta.url);
+
+type Json = Record<string, unknown>;
+
+interface Operation {
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: Json }>;
+  requestBody?: { content: { 'application/json': { schema: Json } } };
+  responses: Record<string, { content?: { 'application/json'?: { schema: Json } } }>;
+}
+
+interface StoredPoint {
+  vector: number[];
+  payload: Json;
+  version: number;
+}
+
+interface FakeCollection {
+  params: Json;
+  points: Map<string, StoredPoint>;
+  payloadSchema: Map<string, unknown>;
+}
+
+/** A recorded request. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Deep-copies a schema, closing every object that lists its properties (additionalProperties: false). */
+function closeObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(closeObjects);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node))
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, closeObjects(s)]))
+        : closeObjects(v);
+  if ('properties' in out && !('additionalProperties' in out) && !('allOf' in out))
+    out['additionalProperties'] = false;
+  return out;
+}
+
+/** OpenAPI 3.0 `nullable` without `type` (e.g. `anyOf: [{$ref}, {nullable: true}]`) in JSON Schema terms. */
+function normaliseNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(normaliseNullable);
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node))
+    out[k] =
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, normaliseNullable(s)]))
+        : normaliseNullable(v);
+  if (out['nullable'] === true && !('type' in out)) {
+    const { nullable: _n, description: _d, ...rest } = out;
+    return Object.keys(rest).length === 0 ? { type: 'null' } : { anyOf: [rest, { type: 'null' }] };
+  }
+  return out;
+}
+
+function makeAjv(doc: Json): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+  const uint = (x: number) => Number.isInteger(x) && x >= 0;
+  for (const f of ['uint', 'uint8', 'uint32', 'uint64']) ajv.addFormat(f, { type: 'number', validate: uint });
+  ajv.addFormat('int64', { type: 'number', validate: Number.isInteger });
+  for (const f of ['float', 'double']) ajv.addFormat(f, { type: 'number', validate: Number.isFinite });
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+  for (const f of ['binary', 'date-time', 'partial-date-time', 'uri']) ajv.addFormat(f, () => true);
+  ajv.addSchema(doc, 'qdrant');
+  return ajv;
+}
+
+/** Rewrites local refs to point into the registered document. */
+function rooted(schema: Json): Json {
+  return JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"qdrant#/components/')) as Json;
+}
+
+export class QdrantContractServer {
+  readonly version: QdrantSpecVersion;
+  readonly requests: RecordedRequest[] = [];
+  readonly violations: string[] = [];
+  readonly collections = new Map<string, FakeCollection>();
+  readonly aliases = new Map<string, string>();
+  /** Version string `GET /` reports (set to e.g. 'dev' to force the client's 404 fallback path). */
+  reportedVersion: string;
+  /** When set, every points write answers this HTTP status (an outage). */
+  failWritesWith: number | undefined;
+  private readonly operations: Array<{ method: string; pattern: RegExp; template: string; op: Operation }> =
+    [];
+  private readonly requestAjv: Ajv;
+  private readonly responseAjv: Ajv;
+  private readonly validators = new Map<string, ValidateFunction>();
+  private server: Server | undefined;
+  private operationCounter = 0;
+
+  constructor(version: QdrantSpecVersion) {
+    this.version = version;
+    const doc = JSON.parse(readFileSync(new URL(`${version}.json`, SPEC_DIR), 'utf8')) as Json;
+    this.reportedVersion = `${version.slice(1).replace('.x', '')}.0`;
+    const normalised = normaliseNullable(doc) as Json;
+    this.requestAjv = makeAjv(closeObjects(normalised) as Json);
+    this.responseAjv = makeAjv(normalised);
+    for (const [template, methods] of Object.entries(
+      normalised['paths'] as Record<string, Record<string, Operation>>,
+    )) {
+      const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+      for (const [method, op] of Object.entries(methods))
+        this.operations.push({ method: method.toUpperCase(), pattern, template, op });
+    }
+  }
+
+  private validator(ajv: Ajv, key: string, schema: Json): ValidateFunction {
+    const cacheKey = `${ajv === this.requestAjv ? 'req' : 'res'}:${key}`;
+    let fn = this.validators.get(cacheKey);
+    if (fn === undefined) {
+      fn = ajv.compile(rooted(schema));
+      this.validators.set(cacheKey, fn);
+    }
+    return fn;
+  }
+
+  /** The base URL once listening. */
+  get url(): string {
+    const address = this.server?.address() as AddressInfo;
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error) => {
+        this.violations.push(`server error: ${(error as Error).stack}`);
+        res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const body = raw === '' ? undefined : (JSON.parse(raw) as unknown);
+    const method = req.method ?? 'GET';
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      headers: req.headers,
+    });
+    const route = this.operations.find((o) => o.method === method && o.pattern.test(url.pathname));
+    if (route === undefined) {
+      res
+        .writeHead(404, { 'content-type': 'text/plain' })
+        .end(`no route ${method} ${url.pathname} in ${this.version}`);
+      return;
+    }
+    const label = `${method} ${route.template}`;
+    const params = route.op.parameters ?? [];
+    for (const [name, value] of url.searchParams) {
+      const param = params.find((p) => p.in === 'query' && p.name === name);
+      if (param === undefined) this.violations.push(`${label}: unknown query parameter ${name}`);
+      else if (param.schema?.['type'] === 'boolean' && value !== 'true' && value !== 'false') {
+        this.violations.push(`${label}: ${name}=${value} is not a boolean`);
+      }
+    }
+    const bodySchema = route.op.requestBody?.content['application/json'].schema;
+    if (bodySchema !== undefined) {
+      const validate = this.validator(this.requestAjv, label, bodySchema);
+      if (!validate(body))
+        this.violations.push(`${label} request: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+    } else if (body !== undefined) {
+      this.violations.push(`${label}: a body was sent to an operation without one`);
+    }
+    const match = route.pattern.exec(url.pathname) as RegExpExecArray;
+    const name = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
+    const [status, result] = this.answer(method, route.template, name, body as Json | undefined);
+    const responseSchema =
+      route.op.responses[status === 200 ? '200' : '4XX']?.content?.['application/json']?.schema;
+    // Most answers are enveloped ({result, status, time}); some versions document `GET /` bare.
+    const enveloped = responseSchema === undefined || status !== 200 || 'properties' in responseSchema;
+    const envelope =
+      status !== 200
+        ? { status: { error: String(result) }, time: 0.001 }
+        : enveloped
+          ? { result, status: 'ok', time: 0.001 }
+          : result;
+    if (responseSchema !== undefined) {
+      const validate = this.validator(this.responseAjv, `${label}:${status}`, responseSchema);
+      if (!validate(envelope))
+        this.violations.push(`${label} response: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
+    }
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(envelope));
+  }
+
+  private resolve(name: string | undefined): FakeCollection | undefined {
+    if (name === undefined) return undefined;
+    return this.collections.get(this.aliases.get(name) ?? name);
+  }
+
+  private update(): Json {
+    this.operationCounter += 1;
+    return { operation_id: this.operationCounter, status: 'completed' };
+  }
+
+  private matching(collection: FakeCollection, filter: unknown): Array<[string, StoredPoint]> {
+    return [...collection.points].filter(
+      ([id, p]) =>
+        filter === undefined ||
+        filter === null ||
+        matchesFilter(filter as Filter, { id, payload: p.payload }),
+    );
+  }
+
+  private scored(id: string, p: StoredPoint, score: number, body: Json): Json {
+    const withVector = body['with_vector'] === true;
+    return { id, version: p.version, score, payload: p.payload, ...(withVector ? { vector: p.vector } : {}) };
+  }
+
+  private search(collection: FakeCollection, body: Json, vector: number[]): Json[] {
+    const threshold =
+      typeof body['score_threshold'] === 'number' ? body['score_threshold'] : Number.NEGATIVE_INFINITY;
+    return this.matching(collection, body['filter'])
+      .map(([id, p]) => ({ id, p, score: cosine(vector, p.vector) }))
+      .filter((h) => h.score >= threshold)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, Number(body['limit'] ?? 10))
+      .map((h) => this.scored(h.id, h.p, h.score, body));
+  }
+
+  private answer(
+    method: string,
+    template: string,
+    name: string | undefined,
+    body: Json | undefined,
+  ): [number, unknown] {
+    const b = body ?? {};
+    const collection = this.resolve(name);
+    const needs =
+      template.startsWith('/collections/{collection_name}') &&
+      !(method === 'PUT' && template === '/collections/{collection_name}');
+    if (needs && collection === undefined) return [404, `Collection ${name} not found`];
+    const col = collection as FakeCollection;
+    if (
+      this.failWritesWith !== undefined &&
+      template.includes('/points') &&
+      (method === 'PUT' || template.endsWith('/delete'))
+    ) {
+      return [this.failWritesWith, 'service unavailable'];
+    }
+    switch (`${method} ${template}`) {
+      case 'GET /':
+        return [200, { title: 'qdrant - vector search engine', version: this.reportedVersion }];
+      case 'PUT /collections/{collection_name}': {
+        if (collection !== undefined) return [409, `Collection ${name} already exists`];
+        this.collections.set(name as string, { params: b, points: new Map(), payloadSchema: new Map() });
+        return [200, true];
+      }
+      case 'DELETE /collections/{collection_name}':
+        this.collections.delete(name as string);
+        return [200, true];
+      case 'GET /collections/{collection_name}':
+        return [200, this.info(col)];
+      case 'PUT /collections/{collection_name}/index':
+        col.payloadSchema.set(String(b['field_name']), b['field_schema']);
+        return [200, this.update()];
+      case 'PUT /collections/{collection_name}/points': {
+        for (const p of b['points'] as Array<{ id: string; vector: number[]; payload?: Json }>) {
+          col.points.set(String(p.id), {
+            vector: p.vector,
+            payload: p.payload ?? {},
+            version: this.operationCounter + 1,
+          });
+        }
+        return [200, this.update()];
+      }
+      case 'POST /collections/{collection_name}/points/delete': {
+        for (const id of b['points'] as string[]) col.points.delete(String(id));
+        return [200, this.update()];
+      }
+      case 'POST /collections/{collection_name}/points/query':
+        return [200, { points: this.search(col, b, b['query'] as number[]) }];
+      case 'POST /collections/{collection_name}/points/search':
+        return [200, this.search(col, b, b['vector'] as number[])];
+      case 'POST /collections/{collection_name}/points/count':
+        return [200, { count: this.matching(col, b['filter']).length }];
+      case 'POST /collections/{collection_name}/points/scroll': {
+        let rows = this.matching(col, b['filter']);
+        const order = b['order_by'] as { key: string; direction?: string } | undefined;
+        if (order !== undefined) {
+          const v = (p: StoredPoint) => Number(p.payload[order.key] ?? Number.NEGATIVE_INFINITY);
+          rows.sort((x, y) => (order.direction === 'desc' ? v(y[1]) - v(x[1]) : v(x[1]) - v(y[1])));
+        } else {
+          rows.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+          if (b['offset'] !== undefined) rows = rows.filter(([id]) => id >= String(b['offset']));
+        }
+        const limit = Number(b['limit'] ?? 10);
+        const page = rows.slice(0, limit);
+        const include = Array.isArray(b['with_payload']) ? (b['with_payload'] as string[]) : undefined;
+        const points = page.map(([id, p]) => ({
+          id,
+          payload:
+            include === undefined ? p.payload : Object.fromEntries(include.map((k) => [k, p.payload[k]])),
+          ...(b['with_vector'] === true ? { vector: p.vector } : {}),
+        }));
+        const next =
+          order === undefined && rows.length > limit ? (rows[limit] as [string, StoredPoint])[0] : null;
+        return [200, { points, next_page_offset: next }];
+      }
+      case 'GET /aliases':
+        return [
+          200,
+          {
+            aliases: [...this.aliases].map(([alias_name, collection_name]) => ({
+              alias_name,
+              collection_name,
+            })),
+          },
+        ];
+      case 'POST /collections/aliases': {
+        for (const action of b['actions'] as Json[]) {
+          const del = action['delete_alias'] as Json | undefined;
+          const add = action['create_alias'] as Json | undefined;
+          if (del !== undefined) this.aliases.delete(String(del['alias_name']));
+          if (add !== undefined) this.aliases.set(String(add['alias_name']), String(add['collection_name']));
+        }
+        return [200, true];
+      }
+      default:
+        return [400, `the contract server does not implement ${method} ${template}`];
+    }
+  }
+
+  private info(col: FakeCollection): Json {
+    const params = col.params;
+    const hnsw = (params['hnsw_config'] ?? {}) as Json;
+    const optimizers = (params['optimizers_config'] ?? {}) as Json;
+    const dataType = (schema: unknown) =>
+      typeof schema === 'string' ? schema : String((schema as Json)['type']);
+    return {
+      status: 'green',
+      optimizer_status: 'ok',
+      indexed_vectors_count: 0,
+      points_count: col.points.size,
+      segments_count: 1,
+      config: {
+        params: {
+          vectors: params['vectors'],
+          shard_number: 1,
+          replication_factor: 1,
+          write_consistency_factor: 1,
+          on_disk_payload: true,
+        },
+        hnsw_config: {
+          m: hnsw['m'] ?? 16,
+          ef_construct: hnsw['ef_construct'] ?? 100,
+          full_scan_threshold: hnsw['full_scan_threshold'] ?? 10000,
+        },
+        optimizer_config: {
+          deleted_threshold: 0.2,
+          vacuum_min_vector_number: 1000,
+          default_segment_number: 0,
+          flush_interval_sec: 5,
+          indexing_threshold: optimizers['indexing_threshold'] ?? 20000,
+        },
+        wal_config: { wal_capacity_mb: 32, wal_segments_ahead: 0 },
+      },
+      payload_schema: Object.fromEntries(
+        [...col.payloadSchema].map(([field, schema]) => [
+          field,
+          { data_type: dataType(schema), points: col.points.size },
+        ]),
+      ),
+    };
+  }
+}
