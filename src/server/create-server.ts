@@ -4,7 +4,7 @@
  */
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
@@ -86,6 +86,11 @@ export async function createServer(
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Router-level failures (bad URL encoding, async constraints) bypass the error handler.
+    frameworkErrors: (error, _req, reply) => {
+      const answer = toHttpError(error);
+      (reply as unknown as FastifyReply).code(answer.status).send(answer.body);
+    },
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
   if (ownRedis) app.addHook('onClose', async () => void (await redis?.quit().catch(() => undefined)));
