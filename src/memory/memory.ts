@@ -8,7 +8,7 @@ import { ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import type { BootstrapResult, IndexedPoint, ScoredPoint, VectorBackend } from './backend.js';
-import { CollectionVersions } from './collection-versions.js';
+import { type CollectionVersion, CollectionVersions } from './collection-versions.js';
 import {
   COLLECTION_NAMES,
   type CollectionDefinition,
@@ -19,12 +19,14 @@ import {
 import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import { composeFilter, type Filter, isTenantId, parseFilter } from './filter.js';
 import { matchesFilter } from './filter-evaluator.js';
-import { COLLECTION_POINTS_PAGE } from './memory-queries.js';
+import { COLLECTION_POINTS_PAGE, COUNT_POINTS } from './memory-queries.js';
 import { mmrRerank } from './mmr.js';
+import { changeModel, type ReEmbed } from './model-change.js';
 import { OutboxRelay, type TransactionRunner, toIndexedPoint } from './outbox-relay.js';
 import { type MemoryPointInput, preparePoints, validatePayload } from './point-input.js';
 import { deletePoints, tenantPoints, updatePayload, upsertPoints } from './point-store.js';
 import { QdrantBackend } from './qdrant/qdrant-backend.js';
+import { type ReconcileReport, rebuildCollection, reconcileCollection } from './reconcile.js';
 import { validateVector } from './vector.js';
 
 export const DEFAULT_SEARCH_LIMIT = 5;
@@ -155,11 +157,15 @@ export function createMemory(options: CreateMemoryOptions) {
     return ready;
   }
 
-  async function physicalOf(collection: CollectionName): Promise<string> {
+  async function activeVersion(collection: CollectionName): Promise<CollectionVersion> {
     await init();
     const active = versions.active(collection);
     if (active === undefined) throw new ValidationError('collection', `${collection} has no active version`);
-    return active.physicalName;
+    return active;
+  }
+
+  async function physicalOf(collection: CollectionName): Promise<string> {
+    return (await activeVersion(collection)).physicalName;
   }
 
   function requireTenant(tenantId: string): void {
@@ -208,9 +214,10 @@ export function createMemory(options: CreateMemoryOptions) {
       options: WriteOptions = {},
     ): Promise<{ ids: string[]; changed: number }> {
       requireTenant(tenantId);
-      const def = definition(collection);
-      const prepared = preparePoints(collection, tenantId.toLowerCase(), points, def.dimension);
-      const physical = await physicalOf(collection);
+      definition(collection);
+      const active = await activeVersion(collection);
+      const prepared = preparePoints(collection, tenantId.toLowerCase(), points, active.dimension);
+      const physical = active.physicalName;
       const started = performance.now();
       try {
         const changed = await write(tenantId, options, (q) => upsertPoints(q, tenantId, physical, prepared));
@@ -302,7 +309,8 @@ export function createMemory(options: CreateMemoryOptions) {
     async search(tenantId: string, collection: CollectionName, options: SearchOptions): Promise<MemoryHit[]> {
       requireTenant(tenantId);
       const def = definition(collection);
-      const vector = validateVector(options.vector, def.dimension, 'vector');
+      const active = await activeVersion(collection);
+      const vector = validateVector(options.vector, active.dimension, 'vector');
       const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
         throw new ValidationError('limit', `must be an integer between 1 and ${MAX_SEARCH_LIMIT}`);
@@ -319,7 +327,7 @@ export function createMemory(options: CreateMemoryOptions) {
         throw new ValidationError('mmr.poolMultiplier', 'must be between 1 and 20');
       }
       const filter: Filter = composeFilter(tenantId, parseFilter(options.filter));
-      const physical = await physicalOf(collection);
+      const physical = active.physicalName;
       const started = performance.now();
       let outcome = 'error';
       try {
@@ -383,6 +391,81 @@ export function createMemory(options: CreateMemoryOptions) {
       definition(collection);
       const composed = composeFilter(tenantId, parseFilter(filter));
       return backend.count(await physicalOf(collection), composed);
+    },
+
+    /** Compares PostgreSQL with the index (all live collections, or one) and optionally repairs. */
+    async reconcile(
+      collection?: CollectionName,
+      options: { repair?: boolean } = {},
+    ): Promise<ReconcileReport[]> {
+      await init();
+      if (collection !== undefined) definition(collection);
+      const reports: ReconcileReport[] = [];
+      for (const v of versions
+        .live()
+        .filter((x) => collection === undefined || x.collection === collection)) {
+        reports.push(
+          await reconcileCollection(db, backend, v.physicalName, { repair: options.repair === true }),
+        );
+      }
+      if (options.repair === true) await relay.drain({ force: true });
+      return reports;
+    },
+
+    /** Recreates the index of a collection (its live versions) from PostgreSQL. */
+    async rebuild(collection: CollectionName): Promise<Array<{ collection: string; points: number }>> {
+      const def = definition(collection);
+      await init();
+      const out = [];
+      for (const v of versions.live().filter((x) => x.collection === collection)) {
+        out.push(
+          await rebuildCollection(
+            backend,
+            v.physicalName,
+            { ...def, dimension: v.dimension },
+            loadCollectionPoints(db, v.physicalName),
+          ),
+        );
+      }
+      return out;
+    },
+
+    /** Switches a collection to a new embedding model: new version, backfill, swap (see model-change.ts). */
+    async changeModel(
+      collection: CollectionName,
+      options: { model: string; dimension: number; embed: ReEmbed },
+    ) {
+      const def = definition(collection);
+      await init();
+      return changeModel(
+        { db, backend, versions, relay, load: (physical) => loadCollectionPoints(db, physical) },
+        collection,
+        def,
+        options,
+      );
+    },
+
+    /** Per collection: active version, source-of-truth count, index state; plus outbox depth and lag. */
+    async status() {
+      await init();
+      const collections = [];
+      for (const v of versions.live()) {
+        const def = { ...definition(v.collection), dimension: v.dimension };
+        const count = await db.query<{ n: string }>(COUNT_POINTS, [v.physicalName], {
+          operation: 'memory.count_points',
+        });
+        collections.push({
+          collection: v.collection,
+          version: v.version,
+          state: v.state,
+          physicalName: v.physicalName,
+          dimension: v.dimension,
+          embeddingModel: v.embeddingModel,
+          sourcePoints: Number(count.rows[0]?.n ?? 0),
+          index: await backend.describe(v.physicalName, def),
+        });
+      }
+      return { backend: backend.kind, outbox: await relay.refreshStats(), collections };
     },
 
     /** Delivers the outbox until empty (or timeout); returns the remaining depth. */

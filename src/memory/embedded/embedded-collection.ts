@@ -139,7 +139,14 @@ export class EmbeddedCollection {
     const changed: IndexedPoint[] = [];
     for (const point of points) {
       const existing = this.slotOfId.get(point.id);
-      if (existing !== undefined && (this.versions[existing] as number) > point.version) continue;
+      // Same key and a version at least as new: already held (versions bump on every change).
+      if (
+        existing !== undefined &&
+        this.keys[existing] === point.key &&
+        (this.versions[existing] as number) >= point.version
+      ) {
+        continue;
+      }
       if (existing !== undefined && this.keys[existing] !== point.key) {
         // The point was deleted and written again: it has a new key, the old graph entry goes.
         const oldKey = this.keys[existing] as bigint;
