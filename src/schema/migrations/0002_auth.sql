@@ -110,7 +110,7 @@ CREATE TABLE auth.audit_logs (
   ip_address inet,
   user_agent text,
   details jsonb NOT NULL DEFAULT '{}',
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (id, created_at),
   -- Write-path idempotency; the partition key is part of it (the writer replays created_at unchanged).

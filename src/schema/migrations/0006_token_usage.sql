@@ -24,7 +24,7 @@ CREATE TABLE public.token_usage (
   call_sequence integer NOT NULL DEFAULT 0,
   cache_aware_total_tokens integer NOT NULL DEFAULT 0 CHECK (cache_aware_total_tokens >= 0),
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   PRIMARY KEY (id, created_at),
   -- U1/U5 idempotent insert; created_at is stamped at acceptance and replayed unchanged.
   CONSTRAINT token_usage_idempotency_key UNIQUE (tenant_id, idempotency_key, created_at),

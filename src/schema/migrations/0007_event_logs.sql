@@ -18,7 +18,7 @@ CREATE TABLE public.event_logs (
   stream_id varchar(64),
   created_at timestamptz NOT NULL DEFAULT now(),
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   PRIMARY KEY (id, created_at),
   -- E1 idempotent append; created_at is stamped at acceptance and replayed unchanged.
   CONSTRAINT event_logs_idempotency_key UNIQUE (tenant_id, idempotency_key, created_at)

@@ -23,7 +23,7 @@ CREATE TABLE public.agent_executions (
   -- Read by T11 as COALESCE(strategy, metadata->>'strategy').
   strategy varchar(100),
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   PRIMARY KEY (id, created_at),
   -- A1 idempotent insert; created_at is stamped at acceptance and replayed unchanged.
   CONSTRAINT agent_executions_idempotency_key UNIQUE (tenant_id, idempotency_key, created_at)
@@ -56,7 +56,7 @@ CREATE TABLE public.tool_executions (
   metadata jsonb NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL DEFAULT now(),
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   PRIMARY KEY (id, created_at),
   -- Idempotent insert; serves the tenant FK. No other index: nothing reads this table (inventory 1.5).
   CONSTRAINT tool_executions_idempotency_key UNIQUE (tenant_id, idempotency_key, created_at)

@@ -17,7 +17,7 @@ CREATE TABLE public.audit_logs (
   new_value jsonb,
   created_at timestamptz NOT NULL DEFAULT now(),
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   PRIMARY KEY (id, created_at),
   -- Idempotent append; created_at is stamped at acceptance and replayed unchanged.
   CONSTRAINT audit_logs_idempotency_key UNIQUE (tenant_id, idempotency_key, created_at)
@@ -39,7 +39,7 @@ CREATE TABLE public.session_archives (
   snapshot_taken_at timestamptz NOT NULL DEFAULT now(),
   ttl_expires_at timestamptz,
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   -- Snapshot writes are idempotent.
   CONSTRAINT session_archives_idempotency_key UNIQUE (tenant_id, idempotency_key),
   -- A user's archived conversations go with the user.
@@ -67,7 +67,7 @@ CREATE TABLE public.learning_cases (
   -- task_executions.id (no FK: partitioned target).
   task_id uuid,
   tenant_id uuid NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
-  idempotency_key text NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
   -- One case per input within a tenant (the original was globally unique, leaking across tenants).
   CONSTRAINT learning_cases_input_hash_key UNIQUE (tenant_id, input_hash),
   CONSTRAINT learning_cases_idempotency_key UNIQUE (tenant_id, idempotency_key),
