@@ -653,6 +653,7 @@ CREATE INDEX scheduled_tasks_tenant_user_created_idx ON public.scheduled_tasks U
 CREATE INDEX session_archives_tenant_session_taken_idx ON public.session_archives USING btree (tenant_id, session_id, snapshot_taken_at DESC)
 CREATE INDEX session_archives_tenant_user_idx ON public.session_archives USING btree (tenant_id, user_id)
 CREATE INDEX sessions_tenant_external_id_idx ON public.sessions USING btree (tenant_id, external_id) WHERE ((external_id IS NOT NULL) AND (deleted_at IS NULL))
+CREATE INDEX sessions_tenant_live_created_idx ON public.sessions USING btree (tenant_id, created_at DESC, id DESC) WHERE (deleted_at IS NULL)
 CREATE INDEX sessions_tenant_user_created_idx ON public.sessions USING btree (tenant_id, user_id, created_at DESC)
 CREATE INDEX task_executions_tenant_schedule_idx ON ONLY public.task_executions USING btree (tenant_id, schedule_id) WHERE (schedule_id IS NOT NULL)
 CREATE INDEX task_executions_tenant_session_started_idx ON ONLY public.task_executions USING btree (tenant_id, session_id, started_at DESC, id DESC)

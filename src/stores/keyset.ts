@@ -4,7 +4,7 @@
  * milliseconds and skip or repeat rows that share a millisecond).
  */
 import { ValidationError } from '../errors/errors.js';
-import { isUuid } from './tenant-scope.js';
+import { isUuid } from './validate.js';
 
 /** Default page size of every list method. */
 export const DEFAULT_PAGE_LIMIT = 20;
@@ -29,6 +29,14 @@ export const FIRST_PAGE: KeysetPosition = { at: 'infinity', id: 'ffffffff-ffff-f
 /** The position a list query starts after: the decoded cursor, or FIRST_PAGE without one. */
 export function startPosition(cursor: string | undefined | null): KeysetPosition {
   return cursor === undefined || cursor === null ? FIRST_PAGE : decodeCursor(cursor);
+}
+
+/** Position before every row of an oldest-first list (events). */
+export const FIRST_PAGE_ASC: KeysetPosition = { at: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+
+/** The position an oldest-first list query starts after. */
+export function startPositionAsc(cursor: string | undefined | null): KeysetPosition {
+  return cursor === undefined || cursor === null ? FIRST_PAGE_ASC : decodeCursor(cursor);
 }
 
 const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;

@@ -6,16 +6,8 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 
 import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
 import * as sql from './sql/sessions.js';
-import {
-  type CallOptions,
-  inTenant,
-  isUuid,
-  requireCount,
-  requireObject,
-  requireText,
-  requireUuid,
-  type TenantScope,
-} from './tenant-scope.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
+import { isUuid, requireCount, requireObject, requireText, requireUuid } from './validate.js';
 
 export interface Session {
   id: string;

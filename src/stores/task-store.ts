@@ -14,15 +14,15 @@ import {
   type TaskSummary,
   type TaskUpsert,
 } from './task-types.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 import {
-  type CallOptions,
-  inTenant,
-  requireCount,
+  optionalAmount,
+  optionalCount,
+  optionalDate,
   requireObject,
   requireText,
   requireUuid,
-  type TenantScope,
-} from './tenant-scope.js';
+} from './validate.js';
 
 export {
   TASK_STATUSES,
@@ -45,25 +45,6 @@ export function parseTaskStatus(field: string, value: unknown): TaskStatus {
   return upper as TaskStatus;
 }
 
-function optionalInt(field: string, value: unknown): number | null {
-  return value === undefined || value === null ? null : requireCount(field, value);
-}
-
-function optionalNumber(field: string, value: unknown): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValidationError(field, `${field} must be a finite non-negative number`);
-  }
-  return value;
-}
-
-function optionalDate(field: string, value: unknown): Date | null {
-  if (value === undefined || value === null) return null;
-  const date = value instanceof Date ? value : new Date(value as string);
-  if (Number.isNaN(date.getTime())) throw new ValidationError(field, `${field} must be a valid timestamp`);
-  return date;
-}
-
 function upsertValues(tenantId: string, input: TaskUpsert): unknown[] {
   const workflowId = requireText('workflowId', input.workflowId);
   const status = parseTaskStatus('status', input.status);
@@ -84,24 +65,24 @@ function upsertValues(tenantId: string, input: TaskUpsert): unknown[] {
     optionalDate('completedAt', input.completedAt),
     input.result ?? null,
     input.errorMessage ?? null,
-    optionalInt('totalTokens', input.totalTokens),
-    optionalInt('promptTokens', input.promptTokens),
-    optionalInt('completionTokens', input.completionTokens),
-    optionalNumber('totalCostUsd', input.totalCostUsd),
-    optionalInt('durationMs', input.durationMs),
-    optionalInt('agentsUsed', input.agentsUsed),
-    optionalInt('toolsInvoked', input.toolsInvoked),
-    optionalInt('cacheHits', input.cacheHits),
-    optionalNumber('complexityScore', input.complexityScore),
+    optionalCount('totalTokens', input.totalTokens),
+    optionalCount('promptTokens', input.promptTokens),
+    optionalCount('completionTokens', input.completionTokens),
+    optionalAmount('totalCostUsd', input.totalCostUsd),
+    optionalCount('durationMs', input.durationMs),
+    optionalCount('agentsUsed', input.agentsUsed),
+    optionalCount('toolsInvoked', input.toolsInvoked),
+    optionalCount('cacheHits', input.cacheHits),
+    optionalAmount('complexityScore', input.complexityScore),
     input.metadata == null ? null : requireObject('metadata', input.metadata),
     input.response == null ? null : requireObject('response', input.response),
     input.modelUsed == null ? null : requireText('modelUsed', input.modelUsed, 100),
     input.provider == null ? null : requireText('provider', input.provider, 50),
     triggerType,
     input.scheduleId == null ? null : requireUuid('scheduleId', input.scheduleId),
-    optionalInt('cacheReadTokens', input.cacheReadTokens),
-    optionalInt('cacheCreationTokens', input.cacheCreationTokens),
-    optionalInt('cacheAwareTotalTokens', input.cacheAwareTotalTokens),
+    optionalCount('cacheReadTokens', input.cacheReadTokens),
+    optionalCount('cacheCreationTokens', input.cacheCreationTokens),
+    optionalCount('cacheAwareTotalTokens', input.cacheAwareTotalTokens),
   ];
 }
 

@@ -52,7 +52,7 @@ WHERE tenant_id = $1 AND user_id = $2 AND deleted_at IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT $5`;
 
-// S5 tenant-wide: the tenant's live sessions newest first; served by sessions_tenant_created_idx (0060).
+// S5 tenant-wide: the tenant's live sessions newest first; sessions_tenant_live_created_idx (0060).
 export const LIST_SESSIONS_BY_TENANT = `
 SELECT ${COLUMNS}, ${cursorTimeSql('created_at')} AS cursor_at FROM public.sessions
 WHERE tenant_id = $1 AND deleted_at IS NULL
@@ -60,7 +60,7 @@ WHERE tenant_id = $1 AND deleted_at IS NULL
 ORDER BY created_at DESC, id DESC
 LIMIT $4`;
 
-// S6: live sessions of a tenant (workspace quota); index-only on sessions_tenant_created_idx.
+// S6: live sessions of a tenant (workspace quota); index-only on sessions_tenant_live_created_idx (0060).
 export const COUNT_LIVE_SESSIONS = `
 SELECT count(*)::bigint AS count FROM public.sessions WHERE tenant_id = $1 AND deleted_at IS NULL`;
 

@@ -1,0 +1,81 @@
+/** Input checks shared by the stores; each throws a ValidationError naming the field. */
+import { ValidationError } from '../errors/errors.js';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** True when `value` is a canonical UUID string. */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
+
+/** Returns `value` when it is a UUID. @throws ValidationError naming `field` otherwise. */
+export function requireUuid(field: string, value: unknown): string {
+  if (!isUuid(value))
+    throw new ValidationError(field, `${field} must be a UUID, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Returns a non-empty string of at most `max` characters. @throws ValidationError naming `field`. */
+export function requireText(field: string, value: unknown, max = 255): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(field, `${field} must be a non-empty string`);
+  }
+  if (value.length > max) throw new ValidationError(field, `${field} must be at most ${max} characters`);
+  return value;
+}
+
+/** Returns `value` when it is a plain JSON object (not an array or null). @throws ValidationError. */
+export function requireObject(field: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(field, `${field} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Returns a non-negative integer (or the fallback when undefined). @throws ValidationError. */
+export function requireCount(field: string, value: unknown, fallback = 0): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(field, `${field} must be a non-negative integer`);
+  }
+  return value;
+}
+
+/** Returns a Date for a Date or ISO string, or null when absent. @throws ValidationError. */
+export function optionalDate(field: string, value: unknown): Date | null {
+  if (value === undefined || value === null) return null;
+  const date =
+    value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new ValidationError(field, `${field} must be a valid timestamp`);
+  return date;
+}
+
+/** Returns a non-negative integer, or null when absent. @throws ValidationError. */
+export function optionalCount(field: string, value: unknown): number | null {
+  return value === undefined || value === null ? null : requireCount(field, value);
+}
+
+/** Returns a finite non-negative number, or null when absent. @throws ValidationError. */
+export function optionalAmount(field: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ValidationError(field, `${field} must be a finite non-negative number`);
+  }
+  return value;
+}
+
+/**
+ * Validates a half-open time range [from, to) no longer than `maxDays`.
+ * @throws ValidationError('from' | 'to').
+ */
+export function requireTimeRange(from: unknown, to: unknown, maxDays: number): { from: Date; to: Date } {
+  const start = optionalDate('from', from);
+  const end = optionalDate('to', to);
+  if (start === null) throw new ValidationError('from', 'from is required');
+  if (end === null) throw new ValidationError('to', 'to is required');
+  if (end.getTime() <= start.getTime()) throw new ValidationError('to', 'to must be after from');
+  if (end.getTime() - start.getTime() > maxDays * 86_400_000) {
+    throw new ValidationError('to', `the time range must not exceed ${maxDays} days`);
+  }
+  return { from: start, to: end };
+}
