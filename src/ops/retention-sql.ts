@@ -1,0 +1,44 @@
+/** Named queries of the retention run. */
+
+/** Tenants with their plan and workspace retention, for per-tenant policies. */
+export const TENANT_RETENTION_SQL = `SELECT id::text AS id, plan, workspace_retention_days FROM auth.tenants`;
+
+/** Memory points created in a range, grouped for the memory layer's delete (which writes the outbox). */
+export const MEMORY_POINTS_IN_RANGE_SQL = `
+SELECT tenant_id::text AS tenant_id, collection, array_agg(id::text) AS ids
+  FROM public.memory_points WHERE created_at >= $1 AND created_at < $2
+ GROUP BY tenant_id, collection`;
+
+export const COUNT_MEMORY_POINTS_SQL = `
+SELECT count(*)::bigint AS n FROM public.memory_points WHERE created_at >= $1 AND created_at < $2`;
+
+/** Restored points get a newer version and an outbox row, so the vector index takes them back. */
+export const REQUEUE_RESTORED_POINTS_SQL = `
+WITH bumped AS (
+  UPDATE public.memory_points SET version = version + 2, updated_at = now()
+   WHERE created_at >= $1 AND created_at < $2 AND ($3::uuid IS NULL OR tenant_id = $3::uuid)
+  RETURNING tenant_id, collection, id, version
+)
+INSERT INTO public.memory_outbox (tenant_id, collection, point_id, op, point_version)
+SELECT tenant_id, collection, id, 'upsert', version FROM bumped`;
+
+export const ANONYMISE_AUTH_AUDIT_SQL = `
+UPDATE auth.audit_logs SET ip_address = NULL, user_agent = NULL,
+       details = details - 'ip' - 'ip_address' - 'user_agent' - 'email'
+ WHERE created_at < $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL)`;
+
+export const ANONYMISE_APP_AUDIT_SQL = `
+UPDATE public.audit_logs SET ip_address = NULL, user_agent = NULL
+ WHERE created_at < $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL)`;
+
+export const COUNT_AUTH_AUDIT_TO_ANONYMISE_SQL = `
+SELECT (SELECT count(*) FROM auth.audit_logs WHERE created_at < $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL))
+     + (SELECT count(*) FROM public.audit_logs WHERE created_at < $1 AND (ip_address IS NOT NULL OR user_agent IS NOT NULL)) AS n`;
+
+export const PURGE_REFRESH_TOKENS_SQL = `
+DELETE FROM auth.refresh_tokens WHERE expires_at < $1 OR (revoked AND coalesce(revoked_at, created_at) < $2)`;
+export const COUNT_REFRESH_TOKENS_SQL = `
+SELECT count(*)::bigint AS n FROM auth.refresh_tokens WHERE expires_at < $1 OR (revoked AND coalesce(revoked_at, created_at) < $2)`;
+
+export const PURGE_SESSION_ARCHIVES_SQL = `DELETE FROM public.session_archives WHERE ttl_expires_at < $1`;
+export const COUNT_SESSION_ARCHIVES_SQL = `SELECT count(*)::bigint AS n FROM public.session_archives WHERE ttl_expires_at < $1`;

@@ -1,0 +1,320 @@
+/**
+ * Retention: per-table policies with per-tenant-plan overrides. Whole monthly partitions whose
+ * upper bound is older than every tenant's cutoff are exported (manifest written first) and then
+ * detached and dropped — never bulk-deleted; the memory points created in those months are removed
+ * through the memory layer's delete (which queues their removal from the vector index). Tenants
+ * with a shorter plan retention lose their older rows by range (exported first). Audit trails are
+ * anonymised after a period; expired refresh tokens and session archives are purged.
+ */
+import { join } from 'node:path';
+import { deletePoints } from '../memory/point-store.js';
+import type { Queryable } from '../postgres/queryable.js';
+import { type ArchiveFile, type ArchiveManifest, exportRange, tableShape, writeManifest } from './archive.js';
+import { quoteIdent } from './finding.js';
+import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
+import { countRowsCapped, listPartitionedTables } from './partition-catalog.js';
+import type { ConnectionSource } from './pinned-session.js';
+import {
+  ANONYMISE_APP_AUDIT_SQL,
+  ANONYMISE_AUTH_AUDIT_SQL,
+  COUNT_AUTH_AUDIT_TO_ANONYMISE_SQL,
+  COUNT_MEMORY_POINTS_SQL,
+  COUNT_REFRESH_TOKENS_SQL,
+  COUNT_SESSION_ARCHIVES_SQL,
+  MEMORY_POINTS_IN_RANGE_SQL,
+  PURGE_REFRESH_TOKENS_SQL,
+  PURGE_SESSION_ARCHIVES_SQL,
+  TENANT_RETENTION_SQL,
+} from './retention-sql.js';
+
+export type TenantPlan = 'free' | 'pro' | 'enterprise';
+
+/** How long a table's rows are kept. */
+export interface RetentionPolicy {
+  table: string;
+  /** Days kept by default. */
+  days: number;
+  /** Per-plan days; a tenant on that plan keeps its rows this long instead. */
+  byPlan?: Partial<Record<TenantPlan, number>>;
+  /** Use the tenant's `workspace_retention_days` (overrides the plan). */
+  useWorkspaceRetention?: boolean;
+  /** Remove the memory points created in the dropped months too. */
+  memoryPoints?: boolean;
+}
+
+/** Defaults (issue 6, W21): logs 90 days (plans 30/180/365), billing ledger 400 days, audit 365 days. */
+export const DEFAULT_RETENTION_POLICIES: readonly RetentionPolicy[] = Object.freeze([
+  {
+    table: 'public.event_logs',
+    days: 90,
+    byPlan: { free: 30, pro: 180, enterprise: 365 },
+    memoryPoints: true,
+  },
+  { table: 'public.token_usage', days: 400 },
+  { table: 'public.agent_executions', days: 180 },
+  { table: 'public.tool_executions', days: 180 },
+  { table: 'public.audit_logs', days: 365 },
+  { table: 'auth.audit_logs', days: 365 },
+]);
+
+/** Audit rows older than this lose IP address and user agent. */
+export const DEFAULT_ANONYMISE_AFTER_DAYS = 90;
+/** Revoked refresh tokens are kept this long for forensics. */
+export const DEFAULT_REVOKED_TOKEN_DAYS = 30;
+
+export type RetentionAction =
+  | { kind: 'drop_partition'; table: string; partition: string; from: string; to: string; rows: number }
+  | { kind: 'delete_memory_points'; from: string; to: string; rows: number }
+  | { kind: 'delete_tenant_rows'; table: string; tenantId: string; before: string; rows: number }
+  | { kind: 'anonymise_audit'; before: string; rows: number }
+  | { kind: 'purge_refresh_tokens'; rows: number }
+  | { kind: 'purge_session_archives'; rows: number };
+
+export interface RetentionOptions {
+  policies?: readonly RetentionPolicy[];
+  /** Directory under which each run writes its archive (`<dir>/retention-<timestamp>`). */
+  archiveDirectory: string;
+  dryRun?: boolean;
+  now?: Date;
+  anonymiseAfterDays?: number;
+  lock?: LockRetryOptions;
+  onProgress?: (done: number, total: number, action: RetentionAction) => void;
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  archive: string | null;
+  actions: (RetentionAction & { done: boolean; error?: string })[];
+  manifest: ArchiveManifest | null;
+}
+
+const DAY_MS = 86_400_000;
+
+async function count(db: Queryable, sql: string, values: unknown[]): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(sql, values, { operation: 'ops.retention.count' });
+  return Number(rows[0]!.n);
+}
+
+async function memoryPointsExist(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT to_regclass('public.memory_points') IS NOT NULL AS ok`,
+  );
+  return rows[0]!.ok;
+}
+
+/** Works out what a run would do. */
+export async function planRetention(
+  db: Queryable,
+  options: Omit<RetentionOptions, 'archiveDirectory'>,
+): Promise<RetentionAction[]> {
+  const now = options.now ?? new Date();
+  const policies = options.policies ?? DEFAULT_RETENTION_POLICIES;
+  const tenants = (
+    await db.query<{ id: string; plan: TenantPlan; workspace_retention_days: number }>(
+      TENANT_RETENTION_SQL,
+      [],
+      {
+        operation: 'ops.retention.tenants',
+      },
+    )
+  ).rows;
+  const partitioned = new Map((await listPartitionedTables(db)).map((t) => [t.table, t]));
+  const withPoints = await memoryPointsExist(db);
+  const actions: RetentionAction[] = [];
+  for (const policy of policies) {
+    const shape = await tableShape(db, policy.table).catch(() => undefined);
+    if (shape === undefined) continue;
+    const column = shape.partitionColumn ?? 'created_at';
+    const effective = (t: (typeof tenants)[number]) =>
+      policy.useWorkspaceRetention === true
+        ? t.workspace_retention_days
+        : (policy.byPlan?.[t.plan] ?? policy.days);
+    // A whole partition goes only when its upper bound is past every tenant's cutoff (pg_partman#776).
+    const keepDays = Math.max(policy.days, ...tenants.map(effective));
+    const cutoff = new Date(now.getTime() - keepDays * DAY_MS);
+    const table =
+      partitioned.get(shape.qualified) ??
+      partitioned.get(`${shape.schema}.${shape.name}`) ??
+      partitioned.get(shape.name);
+    let dropBoundary = new Date(0);
+    if (table !== undefined && table.timeKey) {
+      for (const p of table.partitions) {
+        if (p.isDefault || p.to === null || p.from === null || Date.parse(p.to) > cutoff.getTime()) continue;
+        actions.push({
+          kind: 'drop_partition',
+          table: shape.qualified,
+          partition: p.name,
+          from: p.from,
+          to: p.to,
+          rows: await countRowsCapped(db, p.name),
+        });
+        if (Date.parse(p.to) > dropBoundary.getTime()) dropBoundary = new Date(p.to);
+        if (policy.memoryPoints === true && withPoints) {
+          actions.push({
+            kind: 'delete_memory_points',
+            from: p.from,
+            to: p.to,
+            rows: await count(db, COUNT_MEMORY_POINTS_SQL, [p.from, p.to]),
+          });
+        }
+      }
+    }
+    for (const t of tenants) {
+      const days = effective(t);
+      if (days >= keepDays) continue;
+      const before = new Date(now.getTime() - days * DAY_MS);
+      const rows = await count(
+        db,
+        `SELECT count(*) AS n FROM ${shape.qualified} WHERE tenant_id = $1 AND ${quoteIdent(column)} >= $2 AND ${quoteIdent(column)} < $3`,
+        [t.id, dropBoundary, before],
+      );
+      if (rows > 0)
+        actions.push({
+          kind: 'delete_tenant_rows',
+          table: shape.qualified,
+          tenantId: t.id,
+          before: before.toISOString(),
+          rows,
+        });
+    }
+  }
+  const anonymiseBefore = new Date(
+    now.getTime() - (options.anonymiseAfterDays ?? DEFAULT_ANONYMISE_AFTER_DAYS) * DAY_MS,
+  );
+  const toAnonymise = await count(db, COUNT_AUTH_AUDIT_TO_ANONYMISE_SQL, [anonymiseBefore]);
+  if (toAnonymise > 0)
+    actions.push({ kind: 'anonymise_audit', before: anonymiseBefore.toISOString(), rows: toAnonymise });
+  const revokedBefore = new Date(now.getTime() - DEFAULT_REVOKED_TOKEN_DAYS * DAY_MS);
+  const tokens = await count(db, COUNT_REFRESH_TOKENS_SQL, [now, revokedBefore]);
+  if (tokens > 0) actions.push({ kind: 'purge_refresh_tokens', rows: tokens });
+  const archives = await count(db, COUNT_SESSION_ARCHIVES_SQL, [now]);
+  if (archives > 0) actions.push({ kind: 'purge_session_archives', rows: archives });
+  return actions;
+}
+
+/** Removes the memory points created in a range through the memory layer (outbox included). */
+async function deleteMemoryPoints(db: Queryable, from: string, to: string): Promise<number> {
+  const { rows } = await db.query<{ tenant_id: string; collection: string; ids: string[] }>(
+    MEMORY_POINTS_IN_RANGE_SQL,
+    [from, to],
+    {
+      operation: 'ops.retention.memory_points',
+    },
+  );
+  let deleted = 0;
+  for (const group of rows) {
+    for (let i = 0; i < group.ids.length; i += 1000) {
+      deleted += await deletePoints(db, group.tenant_id, group.collection, group.ids.slice(i, i + 1000));
+    }
+  }
+  return deleted;
+}
+
+/**
+ * Runs (or with `dryRun` only plans) retention. Every range is exported and the manifest written
+ * before anything is dropped or deleted.
+ */
+export async function runRetention(
+  db: Queryable,
+  source: ConnectionSource,
+  options: RetentionOptions,
+): Promise<RetentionReport> {
+  const now = options.now ?? new Date();
+  const planned = await planRetention(db, options);
+  if (options.dryRun === true) {
+    return {
+      dryRun: true,
+      archive: null,
+      actions: planned.map((a) => ({ ...a, done: false })),
+      manifest: null,
+    };
+  }
+  const directory = join(options.archiveDirectory, `retention-${now.toISOString().replace(/[:.]/g, '-')}`);
+  const files: ArchiveFile[] = [];
+  let manifest: ArchiveManifest | null = null;
+  const report: RetentionReport = { dryRun: false, archive: directory, actions: [], manifest: null };
+  const archive = async (range: Parameters<typeof exportRange>[3]) => {
+    files.push(await exportRange(db, source, directory, range));
+    // The manifest on disk always lists every file before the rows go.
+    manifest = await writeManifest(db, directory, files);
+  };
+  for (const [i, action] of planned.entries()) {
+    options.onProgress?.(i, planned.length, action);
+    try {
+      switch (action.kind) {
+        case 'drop_partition': {
+          await archive({ table: action.table, from: new Date(action.from), to: new Date(action.to) });
+          await withLockRetry(
+            source,
+            'ops.retention.drop_partition',
+            async (tx) => {
+              await tx.query(`ALTER TABLE ${action.table} DETACH PARTITION ${action.partition}`);
+              await tx.query(`DROP TABLE ${action.partition}`);
+            },
+            options.lock,
+          );
+          break;
+        }
+        case 'delete_memory_points':
+          await archive({
+            table: 'public.memory_points',
+            column: 'created_at',
+            from: new Date(action.from),
+            to: new Date(action.to),
+          });
+          await deleteMemoryPoints(db, action.from, action.to);
+          break;
+        case 'delete_tenant_rows': {
+          const shape = await tableShape(db, action.table);
+          const column = shape.partitionColumn ?? 'created_at';
+          await archive({
+            table: action.table,
+            column,
+            from: new Date(0),
+            to: new Date(action.before),
+            tenantId: action.tenantId,
+          });
+          await db.query(
+            `DELETE FROM ${action.table} WHERE tenant_id = $1 AND ${quoteIdent(column)} < $2`,
+            [action.tenantId, action.before],
+            {
+              operation: 'ops.retention.delete_tenant_rows',
+              timeoutMs: 600_000,
+            },
+          );
+          break;
+        }
+        case 'anonymise_audit':
+          await db.query(ANONYMISE_AUTH_AUDIT_SQL, [action.before], { operation: 'ops.retention.anonymise' });
+          await db.query(ANONYMISE_APP_AUDIT_SQL, [action.before], { operation: 'ops.retention.anonymise' });
+          break;
+        case 'purge_refresh_tokens':
+          await db.query(
+            PURGE_REFRESH_TOKENS_SQL,
+            [now, new Date(now.getTime() - DEFAULT_REVOKED_TOKEN_DAYS * DAY_MS)],
+            {
+              operation: 'ops.retention.refresh_tokens',
+            },
+          );
+          break;
+        case 'purge_session_archives':
+          await db.query(PURGE_SESSION_ARCHIVES_SQL, [now], { operation: 'ops.retention.session_archives' });
+          break;
+        default: {
+          const never: never = action;
+          throw new Error(`unknown retention action ${JSON.stringify(never)}`);
+        }
+      }
+      report.actions.push({ ...action, done: true });
+    } catch (error) {
+      report.actions.push({
+        ...action,
+        done: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  report.manifest = manifest;
+  if (files.length === 0) report.archive = null;
+  return report;
+}
