@@ -80,6 +80,9 @@ export class EmbeddedCollection {
   private readonly free: number[] = [];
   private readonly tenantSlots = new Map<string, Set<number>>();
   private readonly slotByKey = new Map<bigint, number>();
+  /** Lazily built equality indexes on payload-indexed fields: key → value → slots (like Qdrant's payload index). */
+  private readonly valueIndexes = new Map<string, Map<unknown, Set<number>>>();
+  private readonly indexableKeys: ReadonlySet<string>;
   /** Changes since the last snapshot. */
   dirty = 0;
 
@@ -89,6 +92,49 @@ export class EmbeddedCollection {
     this.dim = definition.dimension;
     this.index = newIndex(definition, options);
     this.vectors = new Float32Array(0);
+    this.indexableKeys = new Set(
+      definition.payloadIndexes.filter((p) => p.type !== 'text' && p.isTenant !== true).map((p) => p.field),
+    );
+  }
+
+  private indexValues(slot: number, add: boolean): void {
+    const payload = this.payloads[slot];
+    if (payload === undefined) return;
+    for (const [key, index] of this.valueIndexes) {
+      const raw = payload[key];
+      for (const value of Array.isArray(raw) ? raw : [raw]) {
+        if (value === undefined || value === null) continue;
+        let set = index.get(value);
+        if (set === undefined && add) {
+          set = new Set();
+          index.set(value, set);
+        }
+        if (add) set?.add(slot);
+        else set?.delete(slot);
+      }
+    }
+  }
+
+  private valueIndex(key: string): Map<unknown, Set<number>> | undefined {
+    if (!this.indexableKeys.has(key)) return undefined;
+    let index = this.valueIndexes.get(key);
+    if (index === undefined) {
+      index = new Map();
+      for (const slot of this.slotOfId.values()) {
+        const raw = (this.payloads[slot] as Record<string, unknown>)[key];
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+          if (value === undefined || value === null) continue;
+          let set = index.get(value);
+          if (set === undefined) {
+            set = new Set();
+            index.set(value, set);
+          }
+          set.add(slot);
+        }
+      }
+      this.valueIndexes.set(key, index);
+    }
+    return index;
   }
 
   get size(): number {
@@ -125,6 +171,7 @@ export class EmbeddedCollection {
     const id = this.ids[slot] as string;
     this.slotOfId.delete(id);
     this.slotByKey.delete(this.keys[slot] as bigint);
+    this.indexValues(slot, false);
     this.tenantSlots.get(this.tenants[slot] as string)?.delete(slot);
     this.payloads[slot] = undefined;
     this.ids[slot] = '';
@@ -154,6 +201,8 @@ export class EmbeddedCollection {
         this.release(existing);
       }
       const slot = this.slotOfId.get(point.id) ?? this.allocate();
+      this.indexValues(slot, false);
+      if (this.payloads[slot] !== undefined) this.tenantSlots.get(this.tenants[slot] as string)?.delete(slot);
       const tenant = String(point.payload['tenant_id']);
       this.ids[slot] = point.id;
       this.keys[slot] = point.key;
@@ -163,6 +212,7 @@ export class EmbeddedCollection {
       this.vectors.set(point.vector, slot * this.dim);
       this.slotOfId.set(point.id, slot);
       this.slotByKey.set(point.key, slot);
+      this.indexValues(slot, true);
       let set = this.tenantSlots.get(tenant);
       if (set === undefined) {
         set = new Set();
@@ -214,14 +264,59 @@ export class EmbeddedCollection {
     return { id: this.ids[slot] as string, payload: this.payloads[slot] as Record<string, unknown> };
   }
 
-  /** Slots matching the filter (the tenant condition narrows the scan to the tenant's points). */
-  private candidates(filter: Filter): number[] {
+  /** Equality conditions on indexed fields that every match must satisfy (top level and one nested level of must). */
+  private requiredEqualities(filter: Filter): Array<Set<number>> {
+    const sets: Array<Set<number>> = [];
+    const visit = (conditions: Condition[] | undefined, depth: number) => {
+      for (const c of conditions ?? []) {
+        if ('key' in c && 'match' in c && 'value' in c.match && c.key !== 'tenant_id') {
+          const index = this.valueIndex(c.key);
+          if (index !== undefined) sets.push(index.get(c.match.value) ?? new Set());
+        } else if (depth === 0 && ('must' in c || 'should' in c || 'must_not' in c)) {
+          visit((c as Filter).must, depth + 1);
+        }
+      }
+    };
+    visit(filter.must, 0);
+    return sets;
+  }
+
+  /**
+   * Plans a filtered read: the smallest pool that must contain every match (the tenant's points, or
+   * the smallest equality-index set), then the filter evaluated on that pool only.
+   */
+  private plan(filter: Filter): { slots: () => number[]; count: number; accepts: (slot: number) => boolean } {
     const tenant = tenantOf(filter);
-    const pool: Iterable<number> =
-      tenant !== undefined ? (this.tenantSlots.get(tenant) ?? []) : this.slotOfId.values();
-    const out: number[] = [];
-    for (const slot of pool) if (matchesFilter(filter, this.subject(slot))) out.push(slot);
-    return out;
+    const tenantPool = tenant !== undefined ? (this.tenantSlots.get(tenant) ?? new Set<number>()) : undefined;
+    if (
+      tenantPool !== undefined &&
+      filter.must?.length === 1 &&
+      filter.should === undefined &&
+      filter.must_not === undefined
+    ) {
+      return {
+        slots: () => [...tenantPool],
+        count: tenantPool.size,
+        accepts: (slot) => this.tenants[slot] === tenant,
+      };
+    }
+    let pool: Iterable<number> = tenantPool ?? this.slotOfId.values();
+    let poolSize = tenantPool?.size ?? this.size;
+    for (const set of this.requiredEqualities(filter)) {
+      if (set.size < poolSize) {
+        pool = set;
+        poolSize = set.size;
+      }
+    }
+    const matching: number[] = [];
+    for (const slot of pool) if (matchesFilter(filter, this.subject(slot))) matching.push(slot);
+    const set = new Set(matching);
+    return { slots: () => matching, count: matching.length, accepts: (slot) => set.has(slot) };
+  }
+
+  /** Slots matching the filter. */
+  private candidates(filter: Filter): number[] {
+    return this.plan(filter).slots();
   }
 
   private hit(slot: number, score: number, withVector: boolean): ScoredPoint {
@@ -258,7 +353,7 @@ export class EmbeddedCollection {
   }
 
   /** Graph search, post-filtered; widens k until `limit` matches are found or the graph is exhausted. */
-  private graphSearch(query: Float32Array, filter: Filter, limit: number, matching: Set<number> | undefined) {
+  private graphSearch(query: Float32Array, limit: number, accepts: (slot: number) => boolean) {
     const total = this.index.size();
     let k = Math.min(total, Math.max(limit * 2, 32));
     for (;;) {
@@ -266,9 +361,7 @@ export class EmbeddedCollection {
       const out: Array<{ slot: number; score: number }> = [];
       for (let i = 0; i < found.keys.length && out.length < limit; i += 1) {
         const slot = this.slotByKey.get(found.keys[i] as bigint);
-        if (slot === undefined) continue;
-        if (matching !== undefined ? !matching.has(slot) : !matchesFilter(filter, this.subject(slot)))
-          continue;
+        if (slot === undefined || !accepts(slot)) continue;
         out.push({ slot, score: 1 - (found.distances[i] as number) });
       }
       if (out.length >= limit || k >= total) return out;
@@ -278,13 +371,15 @@ export class EmbeddedCollection {
 
   /** Vector search with filter, limit and threshold. */
   search(request: BackendSearchRequest): ScoredPoint[] {
-    const matching = this.candidates(request.filter);
-    const totalKb = (matching.length * this.dim * 4) / 1024;
+    const plan = this.plan(request.filter);
+    const totalKb = (plan.count * this.dim * 4) / 1024;
+    // Exact when the matches are few (Qdrant's full_scan_threshold, in KB) or a small share of the
+    // collection (post-filtering the graph would have to walk far to find `limit` of them).
     const exact =
-      totalKb <= this.definition.hnsw.fullScanThresholdKb || matching.length <= EXACT_SELECTIVITY * this.size;
+      totalKb <= this.definition.hnsw.fullScanThresholdKb || plan.count <= EXACT_SELECTIVITY * this.size;
     const scored = exact
-      ? this.exactSearch(matching, request.vector, request.limit)
-      : this.graphSearch(request.vector, request.filter, request.limit, new Set(matching));
+      ? this.exactSearch(plan.slots(), request.vector, request.limit)
+      : this.graphSearch(request.vector, request.limit, plan.accepts);
     return scored
       .filter((s) => request.scoreThreshold === undefined || s.score >= request.scoreThreshold)
       .map((s) => this.hit(s.slot, s.score, request.withVector));

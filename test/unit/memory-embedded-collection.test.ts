@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { IndexedPoint } from '../../src/memory/backend.js';
+import { collectionRegistry } from '../../src/memory/collections.js';
+import { EmbeddedCollection } from '../../src/memory/embedded/embedded-collection.js';
+import { composeFilter, parseFilter } from '../../src/memory/filter.js';
+import { matchesFilter } from '../../src/memory/filter-evaluator.js';
+import { cosine } from '../../src/memory/vector.js';
+
+const DIM = 8;
+const TENANTS = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222'];
+
+function fixture(n: number): { collection: EmbeddedCollection; points: IndexedPoint[] } {
+  const def = collectionRegistry(DIM).get('task_embeddings')!;
+  const collection = new EmbeddedCollection(def, { threads: 1 });
+  let seed = 11;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const points = Array.from({ length: n }, (_, i): IndexedPoint => {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    return {
+      id,
+      key: BigInt(i + 1),
+      vector: Float32Array.from({ length: DIM }, () => rand() - 0.5),
+      payload: {
+        tenant_id: TENANTS[i % 2],
+        session_id: `s${i % 7}`,
+        agent_id: i % 3 === 0 ? ['a', 'b'] : 'c',
+        timestamp: 1000 + ((i * 13) % n),
+        is_chunked: i % 2 === 0,
+        _version: 1,
+      },
+      version: 1,
+    };
+  });
+  collection.upsert(points);
+  return { collection, points };
+}
+
+describe('embedded collection', () => {
+  const { collection, points } = fixture(600);
+
+  it('filtered counts equal the reference evaluator for generated filters (planner + value indexes)', () => {
+    const cond = fc.oneof(
+      fc.record({
+        key: fc.constantFrom('session_id', 'agent_id'),
+        match: fc.record({ value: fc.constantFrom('s1', 's3', 'a', 'c', 'zz') }),
+      }),
+      fc.record({
+        key: fc.constant('timestamp'),
+        range: fc.record({ gte: fc.integer({ min: 1000, max: 1600 }) }),
+      }),
+      fc.record({ key: fc.constant('is_chunked'), match: fc.record({ value: fc.boolean() }) }),
+    );
+    const filter = fc.record(
+      { must: fc.array(cond, { maxLength: 3 }), must_not: fc.array(cond, { maxLength: 1 }) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(filter, fc.constantFrom(...TENANTS), (raw, tenant) => {
+        const composed = composeFilter(tenant, parseFilter(raw));
+        const expected = points.filter((p) =>
+          matchesFilter(composed, { id: p.id, payload: p.payload }),
+        ).length;
+        assert.equal(collection.count(composed), expected);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+
+  it('selective filtered search is exact and matches brute force', () => {
+    const query = points[5]!.vector;
+    const filter = composeFilter(
+      TENANTS[0]!,
+      parseFilter({ must: [{ key: 'session_id', match: { value: 's2' } }] }),
+    );
+    const got = collection.search({ vector: query, filter, limit: 5, withVector: false }).map((h) => h.id);
+    const expected = points
+      .filter((p) => matchesFilter(filter, { id: p.id, payload: p.payload }))
+      .map((p) => ({ id: p.id, s: cosine(query, p.vector) }))
+      .sort((a, b) => b.s - a.s)
+      .slice(0, 5)
+      .map((p) => p.id);
+    assert.deepEqual(got, expected);
+  });
+
+  it('ignores an older version, applies a newer one and keeps value indexes current', () => {
+    const p = points[10]!;
+    const filter = (session: string) =>
+      composeFilter(TENANTS[0]!, parseFilter({ must: [{ key: 'session_id', match: { value: session } }] }));
+    const before = collection.count(filter('moved'));
+    collection.upsert([{ ...p, payload: { ...p.payload, session_id: 'moved', _version: 3 }, version: 3 }]);
+    collection.upsert([{ ...p, payload: { ...p.payload, session_id: 'old', _version: 2 }, version: 2 }]);
+    assert.equal(collection.count(filter('moved')), before + 1);
+    assert.equal(collection.count(filter('old')), 0);
+    collection.delete([p.id]);
+    assert.equal(collection.count(filter('moved')), before);
+  });
+});
