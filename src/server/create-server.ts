@@ -10,6 +10,7 @@ import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
 import type { DataLayer } from '../data-layer.js';
 import { ShannonError } from '../errors/errors.js';
+import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
 import { createAuthHook } from './auth-hook.js';
 import { toHttpError } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   logger?: boolean;
   /** Redis for shared rate-limit counters; default: a client on `config.redisUrl` when set. */
   redis?: Redis;
+  /** Session cache; default: one over Redis when configured, else in-process (closed with the app). */
+  sessions?: SessionCache;
   /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
   trustProxy?: boolean;
 }
@@ -93,7 +96,6 @@ export async function createServer(
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: false } },
   });
-  if (ownRedis) app.addHook('onClose', async () => void (await redis?.quit().catch(() => undefined)));
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -172,7 +174,15 @@ export async function createServer(
   // Handlers run inside the request span's context so DB and vector spans become its children.
   app.addHook('preHandler', (req, _reply, done) => withRequestContext(req.requestTrace, () => done()));
 
-  await registerRoutes(app, { dataLayer, limits });
+  const sessions =
+    options.sessions ??
+    createSessionCache({ db: dataLayer.db, metrics, ...(redis === undefined ? {} : { redis }) });
+  // The cache snapshots what is unsaved on close, before the data layer closes the pool.
+  app.addHook('onClose', async () => {
+    if (options.sessions === undefined) await sessions.close();
+    if (ownRedis) await redis?.quit().catch(() => undefined);
+  });
+  await registerRoutes(app, { dataLayer, limits, sessions });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

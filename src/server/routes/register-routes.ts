@@ -4,9 +4,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
 import type { Memory } from '../../memory/memory.js';
+import type { SessionCache } from '../../sessions/session-cache.js';
 import type { HttpLimits } from '../limits.js';
 import { healthRoutes } from './health-routes.js';
 import { memoryRoutes } from './memory-routes.js';
+import { sessionStateRoutes } from './session-state-routes.js';
 
 /** Subsystems the composition root may carry; their routes are registered when present. */
 export interface ServedSubsystems {
@@ -16,6 +18,7 @@ export interface ServedSubsystems {
 export interface RouteContext {
   dataLayer: DataLayer & ServedSubsystems;
   limits: HttpLimits;
+  sessions: SessionCache;
 }
 
 export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): Promise<void> {
@@ -38,4 +41,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   );
   const { memory } = ctx.dataLayer;
   if (memory !== undefined) memoryRoutes(app, memory, ctx.limits);
+  sessionStateRoutes(app, ctx.sessions, ctx.limits);
 }

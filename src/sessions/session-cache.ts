@@ -1,0 +1,252 @@
+/**
+ * The hot session cache: Redis when configured, in-process LRU otherwise, with a TTL per session.
+ * Sessions written since the last snapshot are archived to `session_archives` periodically, and
+ * every session is archived when it expires, is pushed out by capacity, is deleted, or the cache
+ * closes. Snapshots are idempotent per session version, so a retried snapshot never duplicates.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { ValidationError } from '../errors/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Queryable } from '../postgres/queryable.js';
+import { MemorySessionBackend } from './memory-session-backend.js';
+import { RedisSessionBackend } from './redis-session-backend.js';
+import {
+  type EvictionReason,
+  type SessionBackend,
+  type SessionEntry,
+  type SessionState,
+  sessionKey,
+} from './session-entry.js';
+import { INSERT_SESSION_SNAPSHOT, SELECT_LATEST_SNAPSHOT } from './session-queries.js';
+
+export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
+export const DEFAULT_SESSION_CAPACITY = 10_000;
+export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
+/** Largest serialized state accepted per session. */
+export const MAX_SESSION_STATE_BYTES = 256 * 1024;
+
+/** Tenant transactions, as `Database.withTenant` provides them. */
+export interface SessionDatabase {
+  withTenant<T>(
+    tenantId: string,
+    fn: (tx: Queryable) => Promise<T>,
+    options?: { operation?: string },
+  ): Promise<T>;
+}
+
+export interface SessionCacheOptions {
+  db: SessionDatabase;
+  metrics?: Metrics;
+  /** Redis client; without one the cache is in-process. */
+  redis?: Redis;
+  redisNamespace?: string;
+  ttlMs?: number;
+  capacity?: number;
+  snapshotIntervalMs?: number;
+  now?: () => number;
+}
+
+type SnapshotTrigger = 'periodic' | 'expiry' | 'capacity' | 'deleted' | 'close';
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function checkState(state: unknown): SessionState {
+  if (typeof state !== 'object' || state === null || Array.isArray(state))
+    throw new ValidationError('state', 'must be an object');
+  const s = state as SessionState;
+  if (typeof s.data !== 'object' || s.data === null || Array.isArray(s.data))
+    throw new ValidationError('state.data', 'must be an object');
+  if (s.userId !== undefined && !(typeof s.userId === 'string' && UUID_PATTERN.test(s.userId))) {
+    throw new ValidationError('state.userId', 'must be a UUID');
+  }
+  for (const field of ['messageCount', 'totalTokens'] as const) {
+    const v = s[field];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0 && v <= 2_147_483_647)) {
+      throw new ValidationError(`state.${field}`, 'must be a non-negative 32-bit integer');
+    }
+  }
+  if (
+    s.totalCostUsd !== undefined &&
+    !(typeof s.totalCostUsd === 'number' && s.totalCostUsd >= 0 && s.totalCostUsd < 1e6)
+  ) {
+    throw new ValidationError('state.totalCostUsd', 'must be a number between 0 and 1e6');
+  }
+  if (s.startedAt !== undefined && Number.isNaN(Date.parse(String(s.startedAt)))) {
+    throw new ValidationError('state.startedAt', 'must be an ISO time');
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(s));
+  if (bytes > MAX_SESSION_STATE_BYTES)
+    throw new ValidationError('state', `must serialize to at most ${MAX_SESSION_STATE_BYTES} bytes`);
+  return s;
+}
+
+/** Creates the session cache and starts its snapshot timer (unref'd). */
+export function createSessionCache(options: SessionCacheOptions) {
+  const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
+  const intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
+  const now = options.now ?? Date.now;
+  const metrics = options.metrics;
+  const backend: SessionBackend =
+    options.redis === undefined
+      ? new MemorySessionBackend(options.capacity ?? DEFAULT_SESSION_CAPACITY)
+      : new RedisSessionBackend(options.redis, 2 * intervalMs + 60_000, options.redisNamespace, now);
+  /** Sessions written by this process since their last snapshot. */
+  const dirty = new Map<string, { tenantId: string; sessionId: string }>();
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  let closed = false;
+
+  async function snapshot(entry: SessionEntry, trigger: SnapshotTrigger): Promise<void> {
+    const s = entry.state;
+    const key = createHash('sha256').update(`${entry.sessionId}\u0000${entry.version}`).digest('hex');
+    try {
+      await options.db.withTenant(
+        entry.tenantId,
+        (tx) =>
+          tx.query(INSERT_SESSION_SNAPSHOT, [
+            entry.sessionId,
+            s.userId ?? null,
+            s.userId === undefined ? s.data : { ...s.data, userId: s.userId },
+            s.messageCount ?? 0,
+            s.totalTokens ?? 0,
+            s.totalCostUsd ?? 0,
+            s.startedAt ?? null,
+            new Date(entry.expiresAt),
+            entry.tenantId,
+            `session:${key}`,
+          ]),
+        { operation: 'sessions.snapshot' },
+      );
+      metrics?.sessionCacheSnapshots.inc({ trigger, outcome: 'ok' });
+    } catch (error) {
+      metrics?.sessionCacheSnapshots.inc({ trigger, outcome: 'error' });
+      throw error;
+    }
+  }
+
+  function evicted(entries: SessionEntry[], reason: EvictionReason, trigger: SnapshotTrigger): Promise<void> {
+    if (entries.length > 0)
+      metrics?.sessionCacheEvictions.inc({ backend: backend.kind, reason }, entries.length);
+    return Promise.all(
+      entries.map((e) => {
+        dirty.delete(sessionKey(e.tenantId, e.sessionId));
+        return snapshot(e, trigger);
+      }),
+    ).then(() => undefined);
+  }
+
+  /** One sweep: archive expired entries, then snapshot sessions written since the last sweep. */
+  async function sweep(): Promise<void> {
+    for (;;) {
+      const expired = await backend.takeExpired(now(), 100);
+      await evicted(expired, 'expired', 'expiry');
+      if (expired.length < 100) break;
+    }
+    const pending = [...dirty.values()];
+    dirty.clear();
+    for (const { tenantId, sessionId } of pending) {
+      const entry = await backend.get(tenantId, sessionId);
+      if (entry !== undefined) await snapshot(entry, 'periodic');
+    }
+    metrics?.sessionCacheEntries.set({ backend: backend.kind }, await backend.size());
+  }
+
+  function runSweep(): Promise<void> {
+    sweeping ??= sweep()
+      .catch(() => undefined)
+      .finally(() => {
+        sweeping = undefined;
+      });
+    return sweeping;
+  }
+
+  if (intervalMs > 0) {
+    timer = setInterval(() => void runSweep(), intervalMs);
+    timer.unref();
+  }
+
+  return {
+    backend: backend.kind,
+
+    /** The live state of a session, or undefined (expired entries count as misses). */
+    async get(
+      tenantId: string,
+      sessionId: string,
+    ): Promise<(SessionEntry & { source: 'cache' }) | undefined> {
+      const entry = await backend.get(tenantId, sessionId);
+      if (entry === undefined || entry.expiresAt <= now()) {
+        metrics?.sessionCacheLookups.inc({ backend: backend.kind, result: 'miss' });
+        return undefined;
+      }
+      metrics?.sessionCacheLookups.inc({ backend: backend.kind, result: 'hit' });
+      return { ...entry, source: 'cache' };
+    },
+
+    /** Writes a session's state and renews its TTL. @throws ValidationError naming the field. */
+    async set(
+      tenantId: string,
+      sessionId: string,
+      state: unknown,
+      ttl: number = ttlMs,
+    ): Promise<SessionEntry> {
+      const checked = checkState(state);
+      const previous = await backend.get(tenantId, sessionId);
+      const entry: SessionEntry = {
+        tenantId,
+        sessionId,
+        state: checked,
+        version: (previous?.version ?? 0) + 1,
+        expiresAt: now() + ttl,
+      };
+      const pushedOut = await backend.set(entry);
+      dirty.set(sessionKey(tenantId, sessionId), { tenantId, sessionId });
+      await evicted(pushedOut, 'capacity', 'capacity');
+      return entry;
+    },
+
+    /** Removes a session (archiving its last state); false when it was not cached. */
+    async delete(tenantId: string, sessionId: string): Promise<boolean> {
+      const entry = await backend.delete(tenantId, sessionId);
+      if (entry === undefined) return false;
+      await evicted([entry], 'deleted', 'deleted');
+      return true;
+    },
+
+    /** The latest archived snapshot of a session (for restore after expiry). */
+    async latestSnapshot(
+      tenantId: string,
+      sessionId: string,
+    ): Promise<{ data: unknown; takenAt: string } | undefined> {
+      const { rows } = await options.db.withTenant(
+        tenantId,
+        (tx) =>
+          tx.query<{ snapshot_data: unknown; snapshot_taken_at: Date }>(SELECT_LATEST_SNAPSHOT, [
+            tenantId,
+            sessionId,
+          ]),
+        { operation: 'sessions.latest_snapshot' },
+      );
+      const row = rows[0];
+      return row === undefined
+        ? undefined
+        : { data: row.snapshot_data, takenAt: row.snapshot_taken_at.toISOString() };
+    },
+
+    /** Runs a sweep now (expiry + periodic snapshots); tests and shutdown use it. */
+    sweep: runSweep,
+
+    /** Stops the timer and snapshots every session written since the last sweep. Idempotent. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await sweeping;
+      await sweep().catch(() => undefined);
+      await backend.close();
+    },
+  };
+}
+
+/** The session cache returned by `createSessionCache`. */
+export type SessionCache = ReturnType<typeof createSessionCache>;

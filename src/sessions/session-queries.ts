@@ -1,0 +1,16 @@
+/** SQL of the session cache: snapshots into session_archives, idempotent per (session, version). */
+
+export const INSERT_SESSION_SNAPSHOT = `
+  INSERT INTO public.session_archives
+    (session_id, user_id, snapshot_data, message_count, total_tokens, total_cost_usd,
+     session_started_at, ttl_expires_at, tenant_id, idempotency_key)
+  -- A user id that names no user of the tenant is kept only inside snapshot_data.
+  VALUES ($1, (SELECT u.id FROM public.users u WHERE u.tenant_id = $9 AND u.id = $2::uuid), $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT (tenant_id, idempotency_key) DO NOTHING`;
+
+/** Restore: the latest snapshot of a session (served by session_archives_tenant_session_taken_idx). */
+export const SELECT_LATEST_SNAPSHOT = `
+  SELECT snapshot_data, snapshot_taken_at
+  FROM public.session_archives
+  WHERE tenant_id = $1 AND session_id = $2
+  ORDER BY snapshot_taken_at DESC LIMIT 1`;
