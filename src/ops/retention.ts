@@ -137,7 +137,7 @@ export async function planRetention(
       partitioned.get(`${shape.schema}.${shape.name}`) ??
       partitioned.get(shape.name);
     let dropBoundary = new Date(0);
-    if (table !== undefined && table.timeKey) {
+    if (table?.timeKey === true) {
       for (const p of table.partitions) {
         if (p.isDefault || p.to === null || p.from === null || Date.parse(p.to) > cutoff.getTime()) continue;
         actions.push({

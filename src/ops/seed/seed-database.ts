@@ -37,6 +37,8 @@ export interface SeedOptions {
   seed: string | number;
   /** Tasks per INSERT batch (default {@link DEFAULT_SEED_BATCH_TASKS}). */
   batchTasks?: number;
+  /** Batches of per-task child rows in flight at once (default {@link DEFAULT_SEED_CONCURRENCY}). */
+  concurrency?: number;
   /** Called after each batch with the table and rows inserted so far. */
   onProgress?: (progress: SeedProgress) => void;
 }
@@ -55,6 +57,8 @@ export interface SeedResult {
 
 /** Tasks per INSERT batch: about 250k event rows per statement at 12.5 events per task. */
 export const DEFAULT_SEED_BATCH_TASKS = 20_000;
+/** Child-row batches in flight at once; needs a pool-backed Queryable to run in parallel. */
+export const DEFAULT_SEED_CONCURRENCY = 2;
 /** Sizes of a small, quick data set (tests, demos). */
 export const SMALL_SEED: Omit<SeedOptions, 'seed'> = {
   tenants: 3,
@@ -97,9 +101,41 @@ function checkOptions(options: SeedOptions): void {
   if (!Number.isInteger(batch) || batch < 1) {
     throw new ValidationError('batchTasks', `batchTasks must be a positive integer, got ${batch}`);
   }
+  const concurrency = options.concurrency ?? DEFAULT_SEED_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
+    throw new ValidationError(
+      'concurrency',
+      `concurrency must be an integer from 1 to 32, got ${concurrency}`,
+    );
+  }
   if (String(options.seed).length === 0 || String(options.seed).length > 40) {
     throw new ValidationError('seed', 'seed must be 1 to 40 characters');
   }
+}
+
+interface SeedJob {
+  table: string;
+  sql: string;
+  total: number;
+  params: unknown[];
+}
+
+/** Runs jobs with at most `concurrency` in flight; stops taking new ones after the first failure. */
+async function runJobs(list: SeedJob[], concurrency: number, execute: (job: SeedJob) => Promise<void>) {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < list.length) {
+      const job = list[next++]!;
+      try {
+        await execute(job);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, worker));
 }
 
 /** Seeds the database; returns rows inserted per table. @throws ValidationError on bad options. */
@@ -120,50 +156,65 @@ export async function seedDatabase(db: Queryable, options: SeedOptions): Promise
     avg,
     toolsAvg,
   ];
-  const run = async (table: string, sql: string, total: number, step: number, avg = 0, toolsAvg = 0) => {
+  const done: Record<string, number> = {};
+  const jobs = (
+    table: string,
+    sql: string,
+    total: number,
+    step: number,
+    avg = 0,
+    toolsAvg = 0,
+  ): SeedJob[] => {
     rows[table] ??= 0;
+    const list: SeedJob[] = [];
     for (let from = 0; from < total; from += step) {
-      const to = Math.min(total, from + step) - 1;
-      const result = await db.query(sql, params(from, to, avg, toolsAvg), {
-        operation: 'seed.insert',
-        timeoutMs: BATCH_TIMEOUT_MS,
-      });
-      rows[table] += result.rowCount;
-      options.onProgress?.({ table, done: to + 1, total });
+      list.push({ table, sql, total, params: params(from, Math.min(total, from + step) - 1, avg, toolsAvg) });
     }
+    return list;
+  };
+  const execute = async (job: SeedJob) => {
+    const result = await db.query(job.sql, job.params, {
+      operation: 'seed.insert',
+      timeoutMs: BATCH_TIMEOUT_MS,
+    });
+    rows[job.table] = (rows[job.table] ?? 0) + result.rowCount;
+    done[job.table] = (done[job.table] ?? 0) + (job.params[6] as number) - (job.params[5] as number) + 1;
+    options.onProgress?.({ table: job.table, done: done[job.table]!, total: job.total });
   };
 
   // Start times reach back `months` × 30 days, which can touch one more calendar month.
   for (const table of SEEDED_PARTITIONED_TABLES) {
     await db.query(CREATE_PARTITIONS, [table, options.months + 1], { operation: 'seed.partitions' });
   }
-  await run('auth.tenants', SEED_TENANTS, options.tenants, 10_000);
-  await run(
-    'public.users',
-    SEED_USERS,
-    options.tenants,
-    Math.max(1, Math.floor(100_000 / options.usersPerTenant)),
-  );
-  await run('public.sessions', SEED_SESSIONS, options.sessions, 100_000);
-  await run('public.task_executions', SEED_TASKS, options.tasks, batch);
+  await runJobs(jobs('auth.tenants', SEED_TENANTS, options.tenants, 10_000), 1, execute);
+  const usersStep = Math.max(1, Math.floor(100_000 / options.usersPerTenant));
+  await runJobs(jobs('public.users', SEED_USERS, options.tenants, usersStep), 1, execute);
+  await runJobs(jobs('public.sessions', SEED_SESSIONS, options.sessions, 100_000), 1, execute);
+  // Task batches run one at a time: the aggregate trigger of concurrent batches would update the
+  // same daily rows in different orders and could deadlock.
+  await runJobs(jobs('public.task_executions', SEED_TASKS, options.tasks, batch), 1, execute);
   rows['public.task_execution_keys'] = rows['public.task_executions'] ?? 0;
-  await run('public.event_logs', SEED_EVENTS, options.tasks, batch, options.eventsPerTask);
-  await run('public.token_usage', SEED_TOKEN_USAGE, options.tasks, batch, options.tokenUsagePerTask);
-  await run(
-    'public.agent_executions',
-    SEED_AGENT_EXECUTIONS,
-    options.tasks,
-    batch,
-    options.agentExecutionsPerTask,
-  );
-  await run(
-    'public.tool_executions',
-    SEED_TOOL_EXECUTIONS,
-    options.tasks,
-    batch,
-    options.agentExecutionsPerTask,
-    options.toolExecutionsPerAgent,
-  );
+  // The per-task children have no triggers besides key checks, so their batches run side by side.
+  const children = [
+    ...jobs('public.event_logs', SEED_EVENTS, options.tasks, batch, options.eventsPerTask),
+    ...jobs('public.token_usage', SEED_TOKEN_USAGE, options.tasks, batch, options.tokenUsagePerTask),
+    ...jobs(
+      'public.agent_executions',
+      SEED_AGENT_EXECUTIONS,
+      options.tasks,
+      batch,
+      options.agentExecutionsPerTask,
+    ),
+    ...jobs(
+      'public.tool_executions',
+      SEED_TOOL_EXECUTIONS,
+      options.tasks,
+      batch,
+      options.agentExecutionsPerTask,
+      options.toolExecutionsPerAgent,
+    ),
+  ];
+  await runJobs(children, options.concurrency ?? DEFAULT_SEED_CONCURRENCY, execute);
   // Fresh statistics so plans on the seeded data are the plans production would get.
   await db.query(`ANALYZE ${SEEDED_TABLES.join(', ')}`, [], {
     operation: 'seed.analyze',
