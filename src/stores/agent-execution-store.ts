@@ -117,7 +117,11 @@ export class AgentExecutionStore {
   constructor(private readonly scope: TenantScope) {}
 
   /** A1: records one agent run once per idempotency key. @throws ValidationError. */
-  insert(tenantId: string, input: AgentExecutionInput, options: CallOptions = {}): Promise<InsertResult> {
+  async insert(
+    tenantId: string,
+    input: AgentExecutionInput,
+    options: CallOptions = {},
+  ): Promise<InsertResult> {
     requireUuid('tenantId', tenantId);
     const values = insertValues(tenantId, input);
     return inTenant(
@@ -142,7 +146,7 @@ export class AgentExecutionStore {
    * query; only runs of the session's workflows when `sessionId` is given. Agents without runs in
    * the window are absent. @throws ValidationError for a window over MAX_PERFORMANCE_WINDOW_DAYS.
    */
-  performance(
+  async performance(
     tenantId: string,
     agentIds: readonly string[],
     query: { from?: Date | string; to?: Date | string; sessionId?: string } = {},
@@ -176,7 +180,7 @@ export class AgentExecutionStore {
   }
 
   /** A3: the tenant's agents with at least `minRuns` runs in the window, best success rate first. */
-  topAgents(
+  async topAgents(
     tenantId: string,
     query: { from?: Date | string; to?: Date | string; minRuns?: number; limit?: number } = {},
     options: CallOptions = {},
@@ -200,7 +204,7 @@ export class AgentExecutionStore {
   }
 
   /** A4: tokens used by all agent runs of a workflow. */
-  workflowTokens(
+  async workflowTokens(
     tenantId: string,
     workflowId: string,
     options: CallOptions = {},

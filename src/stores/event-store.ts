@@ -105,7 +105,7 @@ export class EventStore {
   constructor(private readonly scope: TenantScope) {}
 
   /** E1: appends one event once per idempotency key. @throws ValidationError. */
-  append(tenantId: string, input: EventInput, options: CallOptions = {}): Promise<InsertResult> {
+  async append(tenantId: string, input: EventInput, options: CallOptions = {}): Promise<InsertResult> {
     requireUuid('tenantId', tenantId);
     const values = insertValues(tenantId, input);
     return inTenant(
@@ -118,7 +118,7 @@ export class EventStore {
   }
 
   /** E2: a workflow's events oldest first (by event time, then id), one keyset page at a time. */
-  listByWorkflow(
+  async listByWorkflow(
     tenantId: string,
     workflowId: string,
     page: { limit?: number; cursor?: string | null } = {},
@@ -146,7 +146,7 @@ export class EventStore {
   }
 
   /** E3: the events of several workflows (a session's turns) oldest first, minus excluded types. */
-  listByWorkflows(
+  async listByWorkflows(
     tenantId: string,
     workflowIds: readonly string[],
     page: { limit?: number; cursor?: string | null; excludeTypes?: readonly string[] } = {},

@@ -79,7 +79,7 @@ export class SessionStore {
    * (`created: false`); a replay never overwrites the stored context.
    * @throws ValidationError on bad input; ShannonError CONFLICT when `id` belongs to another tenant.
    */
-  create(
+  async create(
     tenantId: string,
     input: CreateSessionInput,
     options: CallOptions = {},
@@ -135,7 +135,7 @@ export class SessionStore {
   }
 
   /** S1/S2 uuid arm: the live session with this id, or null. @throws ValidationError on a non-uuid. */
-  getById(tenantId: string, id: string, options: CallOptions = {}): Promise<Session | null> {
+  async getById(tenantId: string, id: string, options: CallOptions = {}): Promise<Session | null> {
     requireUuid('id', id);
     return inTenant(
       this.scope,
@@ -150,7 +150,7 @@ export class SessionStore {
   }
 
   /** S1/S2 external arm: the newest live session with this external id (of `userId` when given). */
-  getByExternalId(
+  async getByExternalId(
     tenantId: string,
     externalId: string,
     options: CallOptions & { userId?: string } = {},
@@ -177,7 +177,7 @@ export class SessionStore {
    * S2 as two index lookups instead of `id::text = $1 OR context->>'external_id' = $1`: the uuid
    * primary key when the value parses as a uuid, then the external id.
    */
-  resolve(
+  async resolve(
     tenantId: string,
     idOrExternalId: string,
     options: CallOptions & { userId?: string } = {},
@@ -200,7 +200,7 @@ export class SessionStore {
   }
 
   /** S3/S5: live sessions newest first; of one user when `userId` is given, else of the tenant. */
-  list(
+  async list(
     tenantId: string,
     filter: { userId?: string; limit?: number; cursor?: string | null } = {},
     options: CallOptions = {},
@@ -235,7 +235,7 @@ export class SessionStore {
   }
 
   /** S6: number of live sessions of the tenant. */
-  countLive(tenantId: string, options: CallOptions = {}): Promise<number> {
+  async countLive(tenantId: string, options: CallOptions = {}): Promise<number> {
     return inTenant(
       this.scope,
       tenantId,
@@ -249,7 +249,7 @@ export class SessionStore {
   }
 
   /** Soft-deletes a live session; returns false when there was none. */
-  softDelete(
+  async softDelete(
     tenantId: string,
     id: string,
     options: CallOptions & { deletedBy?: string } = {},
@@ -272,7 +272,7 @@ export class SessionStore {
    * Merges top-level keys into the context atomically (`context || patch`), so concurrent title
    * and mode updates never drop each other's keys (W11). Returns the updated session or null.
    */
-  patchContext(
+  async patchContext(
     tenantId: string,
     id: string,
     patch: Record<string, unknown>,

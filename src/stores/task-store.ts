@@ -143,7 +143,7 @@ export class TaskStore {
    * finished task keeps its terminal status (`applied: false` when the write was ignored).
    * @throws ValidationError naming the bad field.
    */
-  upsert(tenantId: string, input: TaskUpsert, options: CallOptions = {}): Promise<UpsertResult> {
+  async upsert(tenantId: string, input: TaskUpsert, options: CallOptions = {}): Promise<UpsertResult> {
     requireUuid('tenantId', tenantId);
     const values = upsertValues(tenantId, input);
     return inTenant(
@@ -182,7 +182,11 @@ export class TaskStore {
   }
 
   /** T2: the task of a workflow, or null. */
-  getByWorkflowId(tenantId: string, workflowId: string, options: CallOptions = {}): Promise<Task | null> {
+  async getByWorkflowId(
+    tenantId: string,
+    workflowId: string,
+    options: CallOptions = {},
+  ): Promise<Task | null> {
     requireText('workflowId', workflowId);
     return inTenant(
       this.scope,
@@ -197,7 +201,7 @@ export class TaskStore {
   }
 
   /** T5: tasks newest first filtered by user, session and status; keyset pages, no total count. */
-  list(
+  async list(
     tenantId: string,
     filter: ListTasksFilter = {},
     options: CallOptions = {},
@@ -230,7 +234,7 @@ export class TaskStore {
   }
 
   /** T6: the latest `limit` tasks (default 5) of a session under any of its ids. */
-  recentOfSession(
+  async recentOfSession(
     tenantId: string,
     sessionId: string | readonly string[],
     options: CallOptions & { limit?: number } = {},
@@ -250,7 +254,7 @@ export class TaskStore {
   }
 
   /** T7: count, token and cost sums, first task's metadata and the latest task of a session. */
-  sessionAggregates(
+  async sessionAggregates(
     tenantId: string,
     sessionId: string | readonly string[],
     options: CallOptions & { userId?: string } = {},
@@ -286,7 +290,7 @@ export class TaskStore {
   }
 
   /** T10: average result length and complexity over the last `window` tasks of a session or user. */
-  supervisorPreferences(
+  async supervisorPreferences(
     tenantId: string,
     who: { sessionId?: string; userId?: string },
     options: CallOptions & { window?: number } = {},
@@ -314,7 +318,7 @@ export class TaskStore {
   }
 
   /** T11: per-strategy agent results over the last `window` tasks of a session or user (top 20). */
-  supervisorStrategyPerformance(
+  async supervisorStrategyPerformance(
     tenantId: string,
     who: { sessionId?: string; userId?: string },
     options: CallOptions & { window?: number } = {},

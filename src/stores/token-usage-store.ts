@@ -126,7 +126,7 @@ export class TokenUsageStore {
   constructor(private readonly scope: TenantScope) {}
 
   /** U1/U5: records one LLM call once per idempotency key. @throws ValidationError. */
-  insert(tenantId: string, input: TokenUsageInput, options: CallOptions = {}): Promise<InsertResult> {
+  async insert(tenantId: string, input: TokenUsageInput, options: CallOptions = {}): Promise<InsertResult> {
     requireUuid('tenantId', tenantId);
     const values = insertValues(tenantId, input);
     return inTenant(
@@ -147,7 +147,7 @@ export class TokenUsageStore {
   }
 
   /** U2/U3: a task's totals and its per-model and per-agent breakdowns (cost descending). */
-  taskUsage(
+  async taskUsage(
     tenantId: string,
     task: { taskId: string } | { workflowId: string },
     options: CallOptions = {},
@@ -187,7 +187,7 @@ export class TokenUsageStore {
    * U4: usage in [from, to) grouped by user, task, provider and model, costliest first; of one
    * user when `userId` is given. @throws ValidationError for a range over MAX_USAGE_REPORT_DAYS.
    */
-  usageReport(
+  async usageReport(
     tenantId: string,
     query: { from: Date | string; to: Date | string; userId?: string; limit?: number },
     options: CallOptions = {},

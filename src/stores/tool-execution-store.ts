@@ -34,7 +34,11 @@ export class ToolExecutionStore {
   constructor(private readonly scope: TenantScope) {}
 
   /** Records one tool call once per idempotency key. @throws ValidationError. */
-  insert(tenantId: string, input: ToolExecutionInput, options: CallOptions = {}): Promise<InsertResult> {
+  async insert(
+    tenantId: string,
+    input: ToolExecutionInput,
+    options: CallOptions = {},
+  ): Promise<InsertResult> {
     requireUuid('tenantId', tenantId);
     if (input.success !== undefined && typeof input.success !== 'boolean') {
       throw new ValidationError('success', 'success must be a boolean');
