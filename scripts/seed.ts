@@ -5,7 +5,12 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import pg from 'pg';
-import { DEFAULT_SEED_BATCH_TASKS, SMALL_SEED, seedDatabase } from '../src/ops/seed/seed-database.js';
+import {
+  DEFAULT_SEED_BATCH_TASKS,
+  DEFAULT_SEED_CONCURRENCY,
+  SMALL_SEED,
+  seedDatabase,
+} from '../src/ops/seed/seed-database.js';
 import type { Queryable } from '../src/postgres/queryable.js';
 
 function positiveNumber(value: string): number {
@@ -46,15 +51,23 @@ const program = new Command('seed')
   .option('--months <n>', 'spread timestamps over the last N months', positiveInteger, 4)
   .option('--seed <seed>', 'seed for reproducible data (load each seed once)', 'shannon')
   .option('--batch-tasks <n>', 'tasks per INSERT batch', positiveInteger, DEFAULT_SEED_BATCH_TASKS)
+  .option(
+    '--concurrency <n>',
+    'child-row batches in flight at once',
+    positiveInteger,
+    DEFAULT_SEED_CONCURRENCY,
+  )
   .option('--json', 'print the result as JSON')
   .parse();
 
 const opts = program.opts();
-const client = new pg.Client({ connectionString: opts['databaseUrl'] as string });
-await client.connect();
+const pool = new pg.Pool({
+  connectionString: opts['databaseUrl'] as string,
+  max: opts['concurrency'] as number,
+});
 const db: Queryable = {
   query: async (text, values) => {
-    const result = await client.query(text, values as unknown[]);
+    const result = await pool.query(text, values as unknown[]);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   },
 };
@@ -72,6 +85,7 @@ try {
     months: opts['months'],
     seed: opts['seed'],
     batchTasks: opts['batchTasks'],
+    concurrency: opts['concurrency'],
     onProgress: opts['json']
       ? undefined
       : (p) => process.stderr.write(`\r${p.table}: ${p.done}/${p.total} tasks   `),
@@ -87,5 +101,5 @@ try {
   process.stderr.write(`\nseed failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 } finally {
-  await client.end();
+  await pool.end();
 }

@@ -135,7 +135,12 @@ async function runJobs(list: SeedJob[], concurrency: number, execute: (job: Seed
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, worker));
+  // allSettled: never return while a sibling batch is still running on the connection pool.
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.max(1, Math.min(concurrency, list.length)) }, worker),
+  );
+  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (rejected !== undefined) throw rejected.reason;
 }
 
 /** Seeds the database; returns rows inserted per table. @throws ValidationError on bad options. */
