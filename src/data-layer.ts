@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { Database } from './postgres/database.js';
 import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
 import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
+import { createStores, type Stores } from './stores/create-stores.js';
 
 export interface DataLayerOptions {
   /** Apply pending migrations at start-up (default true). */
@@ -27,6 +28,8 @@ export interface DataLayer {
   readonly databaseUrl: string;
   /** Set when this process runs the embedded PostgreSQL. */
   readonly embedded: EmbeddedServer | undefined;
+  /** Repositories: sessions, tasks, token usage, events, agent and tool executions. */
+  readonly stores: Stores;
   /** Migration results of the start-up run (empty when `migrate: false`). */
   readonly migrations: MigrationResult[];
   /** True when every migration on disk is applied. */
@@ -70,6 +73,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     db.startHealthPing();
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
+    const stores = createStores(db);
 
     let closed = false;
     return {
@@ -78,6 +82,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       db,
       databaseUrl,
       embedded,
+      stores,
       migrations,
       async migrationsCurrent() {
         const client = new pg.Client({ connectionString: databaseUrl });

@@ -21,3 +21,19 @@ export { createMetrics, type Metrics } from './observability/metrics.js';
 export { Database, type PoolStats, type Transaction } from './postgres/database.js';
 export type { Queryable, QueryOptions, QueryResult, TransactionOptions } from './postgres/queryable.js';
 export { type MigrationResult, type MigrationStatus, migrateUp, migrationStatus } from './schema/migrator.js';
+export {
+  type AgentExecutionInput,
+  type AgentPerformance,
+  createStores,
+  type EventInput,
+  type EventLog,
+  type InsertResult,
+  type Page,
+  type Session,
+  type Stores,
+  type Task,
+  type TaskSummary,
+  type TaskUpsert,
+  type TokenUsageInput,
+  type ToolExecutionInput,
+} from './stores/index.js';
