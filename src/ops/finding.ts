@@ -37,6 +37,12 @@ export const FINDING_CODES = {
   REPLICA_LAG: 'A replica replays WAL more than 5 s behind the primary.',
   REPLICATION_SLOT_INACTIVE: 'An inactive replication slot pins WAL on the primary.',
   VECTOR_PAYLOAD_INDEX_MISSING: 'A vector collection lacks a payload index one of its filters needs.',
+  VECTOR_COLLECTION_MISSING: 'An active vector collection version does not exist in the index backend.',
+  VECTOR_UNINDEXED:
+    'Part of a collection is not yet in the vector index (searches brute-force those segments).',
+  VECTOR_OPTIMIZER_STATUS: 'The backend reports the collection as not green (optimizing, or failed).',
+  VECTOR_DIMENSION_DRIFT:
+    'The backend collection has another dimension or distance than the registry (embedding drift).',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

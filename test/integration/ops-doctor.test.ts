@@ -7,10 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { runDoctor } from '../../src/ops/doctor.js';
+import { checkVectorCollections } from '../../src/ops/doctor-vector.js';
 import type { Finding } from '../../src/ops/finding.js';
 import { adviseIndexes } from '../../src/ops/index-advisor.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 
 const PLANT = `
 CREATE TABLE planted_orders (id int PRIMARY KEY, customer_ref int NOT NULL, note text NOT NULL);
@@ -37,9 +40,21 @@ function codes(findings: Finding[]): Set<string> {
 describe('doctor and advise on a planted database', () => {
   let t: TestDatabase;
   let idle: pg.Client;
+  let qdrant: QdrantContractServer;
 
   before(async () => {
     t = await createTestDatabase();
+    // A collection created the way one of the original's scripts did it: no payload indexes.
+    qdrant = await new QdrantContractServer('v1.15.x').start();
+    qdrant.collections.set('task_embeddings_v1', {
+      params: { vectors: { size: 8, distance: 'Cosine' } },
+      points: new Map(),
+      payloadSchema: new Map(),
+    });
+    await t.db.query(
+      `INSERT INTO public.memory_collection_versions (collection, version, physical_name, dimension, state)
+       VALUES ('task_embeddings', 1, 'task_embeddings_v1', 8, 'active')`,
+    );
     for (const statement of PLANT.split(';\n').filter((s) => s.trim() !== '')) await t.db.query(statement);
     await t.db.query('VACUUM planted_bloat');
     await t.db.query('ANALYZE planted_orders');
@@ -62,6 +77,7 @@ describe('doctor and advise on a planted database', () => {
   after(async () => {
     await idle?.query('ROLLBACK').catch(() => undefined);
     await idle?.end().catch(() => undefined);
+    await qdrant?.stop();
     await t?.drop();
   });
 
@@ -72,9 +88,11 @@ describe('doctor and advise on a planted database', () => {
       unusedIndexMinBytes: 0,
       bloatMinWasteBytes: 1024 * 1024,
     };
+    const backend = new QdrantBackend({ url: qdrant.url, apiKey: 'sekret' });
+    const extraChecks = { vector_collections: () => checkVectorCollections(t.db, backend, 8) };
     // The first run records index usage; the second judges "unused" against it.
     await runDoctor(t.db, { thresholds, connections: t.db.pool });
-    const report = await runDoctor(t.db, { thresholds, connections: t.db.pool });
+    const report = await runDoctor(t.db, { thresholds, connections: t.db.pool, extraChecks });
     const found = codes(report.findings);
     for (const code of [
       'INDEX_UNUSED',
@@ -86,6 +104,7 @@ describe('doctor and advise on a planted database', () => {
       'TABLE_BLOAT',
       'PARTITION_DEFAULT_HAS_ROWS',
       'PARTITION_MISSING_AHEAD',
+      'VECTOR_PAYLOAD_INDEX_MISSING',
     ]) {
       assert.ok(found.has(code), `missing ${code}; got ${[...found].join(', ')}`);
     }
@@ -103,6 +122,8 @@ describe('doctor and advise on a planted database', () => {
     assert.ok(byCode('PARTITION_DEFAULT_HAS_ROWS').some((f) => f.object === 'planted_events_default'));
     assert.ok(byCode('PARTITION_MISSING_AHEAD').some((f) => f.object === 'planted_events'));
     assert.ok(byCode('IDLE_IN_TRANSACTION').length >= 1);
+    const vector = byCode('VECTOR_PAYLOAD_INDEX_MISSING').map((f) => f.evidence['field']);
+    assert.ok(vector.includes('tenant_id') && vector.includes('session_id'), JSON.stringify(vector));
     assert.equal(report.exitCode, 1);
     assert.ok(
       report.checks.every((c) => c.error === null),
