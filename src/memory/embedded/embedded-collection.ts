@@ -13,7 +13,7 @@ import type { Condition, Filter } from '../filter.js';
 import { matchesFilter } from '../filter-evaluator.js';
 
 /** HNSW search breadth: recall@10 ≥ 0.95 is first reached at ef = 128 on embedding-like data (perf-anchors B5). */
-export const DEFAULT_EXPANSION_SEARCH = 160;
+export const DEFAULT_EXPANSION_SEARCH = 128;
 /** HNSW build breadth (the bench's efConstruction). */
 export const DEFAULT_EXPANSION_ADD = 128;
 /** Above this share of matching points a filtered search uses the graph and post-filters. */
@@ -46,6 +46,14 @@ function newIndex(definition: CollectionDefinition, options: EmbeddedCollectionO
     expansion_search: options.expansionSearch ?? DEFAULT_EXPANSION_SEARCH,
     multi: false,
   });
+}
+
+/**
+ * The usearch binding reads a typed array from the start of its buffer and ignores `byteOffset`,
+ * so a subarray must be copied before it is handed over.
+ */
+function own(vector: Float32Array): Float32Array {
+  return vector.byteOffset === 0 && vector.length * 4 === vector.buffer.byteLength ? vector : vector.slice();
 }
 
 /** The tenant id of a composed filter (its first must condition), used to narrow candidates. */
@@ -339,7 +347,7 @@ export class EmbeddedCollection {
     const k = Math.min(limit, slots.length);
     const found = usearch.exactSearch(
       gathered,
-      query,
+      own(query),
       this.dim,
       k,
       usearch.MetricKind.Cos,
@@ -357,7 +365,7 @@ export class EmbeddedCollection {
     const total = this.index.size();
     let k = Math.min(total, Math.max(limit * 2, 32));
     for (;;) {
-      const found = this.index.search(query, k, 1);
+      const found = this.index.search(own(query), k, 1);
       const out: Array<{ slot: number; score: number }> = [];
       for (let i = 0; i < found.keys.length && out.length < limit; i += 1) {
         const slot = this.slotByKey.get(found.keys[i] as bigint);
@@ -383,6 +391,20 @@ export class EmbeddedCollection {
     return scored
       .filter((s) => request.scoreThreshold === undefined || s.score >= request.scoreThreshold)
       .map((s) => this.hit(s.slot, s.score, request.withVector));
+  }
+
+  /**
+   * Unfiltered graph search for many queries at once on `threads` threads (benchmarks): returns the
+   * point ids per query.
+   */
+  graphSearchBatch(queries: Float32Array, k: number, threads = 0): string[][] {
+    const n = queries.length / this.dim;
+    const rows = Array.from({ length: n }, (_, i) => queries.slice(i * this.dim, (i + 1) * this.dim));
+    const found = this.index.search(rows, k, threads);
+    return rows.map((_, i) => {
+      const m = found.get(i);
+      return Array.from(m.keys, (key) => this.ids[this.slotByKey.get(key) as number] as string);
+    });
   }
 
   /** Filtered points, optionally ordered by a numeric payload key (true recency for `timestamp`). */
