@@ -5,6 +5,7 @@
 import pg from 'pg';
 import type { Config } from './config/config.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createOps, type Ops } from './ops/ops.js';
 import { Database } from './postgres/database.js';
 import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
 import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
@@ -30,6 +31,8 @@ export interface DataLayer {
   readonly embedded: EmbeddedServer | undefined;
   /** Repositories: sessions, tasks, token usage, events, agent and tool executions. */
   readonly stores: Stores;
+  /** Operations toolkit: doctor, explain, advise, partitions, retention, archive, aggregates. */
+  readonly ops: Ops;
   /** Migration results of the start-up run (empty when `migrate: false`). */
   readonly migrations: MigrationResult[];
   /** True when every migration on disk is applied. */
@@ -74,6 +77,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
     const stores = createStores(db);
+    const ops = createOps({ db, config, metrics });
 
     let closed = false;
     return {
@@ -83,6 +87,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       databaseUrl,
       embedded,
       stores,
+      ops,
       migrations,
       async migrationsCurrent() {
         const client = new pg.Client({ connectionString: databaseUrl });

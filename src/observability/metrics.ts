@@ -266,6 +266,26 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['backend'] as const,
       registers,
     }),
+
+    // operations toolkit (operation is one of the toolkit's entry points; severity info | warning | critical)
+    opsOperationDuration: new Histogram({
+      name: 'shannon_ops_operation_duration_seconds',
+      help: 'Duration of toolkit operations (doctor, explain, advise, partitions, retention, archive, aggregates) by outcome.',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
+      registers,
+    }),
+    opsDoctorFindings: new Gauge({
+      name: 'shannon_ops_doctor_findings',
+      help: 'Findings of the last doctor run, by severity.',
+      labelNames: ['severity'] as const,
+      registers,
+    }),
+    opsArchivedRows: new Counter({
+      name: 'shannon_ops_archived_rows_total',
+      help: 'Rows written to archive files by retention and archive export.',
+      registers,
+    }),
   };
   return metrics;
 }
