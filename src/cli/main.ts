@@ -5,8 +5,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { type CliContext, createCliContext, reportError } from './cli-context.js';
+import { adviseCommand } from './commands/advise.js';
+import { aggregatesCommand } from './commands/aggregates.js';
+import { archiveCommand } from './commands/archive.js';
+import { doctorCommand } from './commands/doctor.js';
+import { explainCommand } from './commands/explain.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
+import { partitionsCommand } from './commands/partitions.js';
+import { retentionCommand } from './commands/retention.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
 
@@ -24,6 +31,13 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(serveCommand(ctx));
   program.addCommand(tenantsCommand(ctx));
   program.addCommand(keysCommand(ctx));
+  program.addCommand(doctorCommand(ctx));
+  program.addCommand(explainCommand(ctx));
+  program.addCommand(adviseCommand(ctx));
+  program.addCommand(partitionsCommand(ctx));
+  program.addCommand(retentionCommand(ctx));
+  program.addCommand(archiveCommand(ctx));
+  program.addCommand(aggregatesCommand(ctx));
   // Command modules register here, one line each.
   return program;
 }

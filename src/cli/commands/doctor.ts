@@ -1,0 +1,47 @@
+/** `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse. */
+import { Command } from 'commander';
+import type { DoctorReport } from '../../ops/doctor.js';
+import type { CliContext } from '../cli-context.js';
+
+/** Human rendering: one line per finding, its evidence and its fix. */
+export function formatDoctorReport(report: DoctorReport): string {
+  const lines = [
+    `doctor: ${report.summary.critical} critical, ${report.summary.warning} warning, ${report.summary.info} info (${report.checks.length} checks)`,
+  ];
+  for (const f of report.findings) {
+    const evidence = Object.entries(f.evidence)
+      .filter(([k]) => k !== 'query' && k !== 'definition')
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    lines.push(`${f.severity.toUpperCase().padEnd(8)} ${f.code.padEnd(28)} ${f.object}`);
+    if (evidence !== '') lines.push(`         ${evidence}`);
+    if (typeof f.evidence['query'] === 'string')
+      lines.push(`         query: ${String(f.evidence['query']).slice(0, 160)}`);
+    lines.push(`         fix: ${f.fix}`);
+  }
+  for (const c of report.checks.filter((x) => x.error !== null))
+    lines.push(`ERROR    check ${c.name} failed: ${c.error}`);
+  return lines.join('\n');
+}
+
+export function doctorCommand(ctx: CliContext): Command {
+  return new Command('doctor')
+    .description('Check the database (and vector store) for problems; exit 1 when anything needs attention')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const json = options.json === true;
+      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const progress = ctx.progress(json, 'doctor', 1);
+      try {
+        const report = await dataLayer.ops.doctor({
+          onCheck: (_name, i, total) => progress.update(i, total),
+        });
+        progress.stop();
+        ctx.output(json, report, () => formatDoctorReport(report));
+        process.exitCode = report.exitCode;
+      } finally {
+        progress.stop();
+        await dataLayer.close();
+      }
+    });
+}
