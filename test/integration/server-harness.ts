@@ -2,21 +2,29 @@
  * Shared setup of the server tests: a cloned test database, the real composition root over it, a
  * Fastify app and helpers to create tenants and keys.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createApiKey } from '../../src/auth/api-keys.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { createTenant } from '../../src/auth/tenants.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataLayer, type DataLayer } from '../../src/data-layer.js';
+import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
+import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { createMemory, type Memory } from '../../src/memory/memory.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { HttpLimits } from '../../src/server/limits.js';
+import { createStores, type Stores } from '../../src/stores/create-stores.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 export interface ServerHarness {
   t: TestDatabase;
   dataLayer: DataLayer;
   memory: Memory;
+  stores: Stores;
+  ingest: Ingest;
   app: FastifyInstance;
   /** Creates a tenant and a key for it; returns the tenant id and the raw key. */
   tenantWithKey(options?: {
@@ -35,9 +43,11 @@ export async function startServerHarness(
   options: { limits?: Partial<HttpLimits>; env?: Record<string, string> } = {},
 ): Promise<ServerHarness> {
   const t = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), 'shannon-server-'));
   const config = loadConfig({
     env: {
       DATABASE_URL: t.url,
+      SHANNON_DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
       PG_HEALTH_PING_INTERVAL_MS: '0',
       VECTOR_DIMENSION: String(TEST_DIMENSION),
@@ -45,22 +55,26 @@ export async function startServerHarness(
     },
   });
   const dataLayer = await createDataLayer(config, { metrics: t.metrics });
-  // The composition root carries the memory once it is wired there; until then the harness adds it.
-  const wired = (dataLayer as DataLayer & { memory?: Memory }).memory;
+  // The composition root carries the subsystems once they are wired there; until then the harness adds them.
+  const wired = dataLayer as DataLayer & { memory?: Memory; stores?: Stores; ingest?: Ingest };
   const memory =
-    wired ??
+    wired.memory ??
     createMemory({ db: dataLayer.db, config, metrics: t.metrics, snapshotDir: null, relayIntervalMs: 50 });
+  const stores = wired.stores ?? createStores(dataLayer.db);
+  const ingest =
+    wired.ingest ??
+    (await createIngest({ writer: new PostgresRecordWriter(dataLayer.db), dataDir, metrics: t.metrics }));
   const app = await createServer(
-    { ...dataLayer, memory },
-    {
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-    },
+    { ...dataLayer, memory, stores, ingest },
+    { ...(options.limits === undefined ? {} : { limits: options.limits }) },
   );
   await app.ready();
   return {
     t,
     dataLayer,
     memory,
+    stores,
+    ingest,
     app,
     async tenantWithKey(o = {}) {
       counter += 1;
@@ -80,8 +94,10 @@ export async function startServerHarness(
     },
     async close() {
       await app.close();
-      if (wired === undefined) await memory.close();
+      if (wired.memory === undefined) await memory.close();
+      if (wired.ingest === undefined) await ingest.close();
       await dataLayer.close();
+      rmSync(dataDir, { recursive: true, force: true });
       await t.drop();
     },
   };

@@ -43,7 +43,9 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
       schema: {
         tags,
         security,
-        summary: `Upsert points (vector + payload); ids are UUIDs or derived from a natural key. At most ${limits.upsertPoints} per request (413 beyond).`,
+        // Point ids are derived from (collection, tenant, key): a caller-chosen raw id could name
+        // another tenant's point in a backend whose ids are global (Qdrant, the embedded index).
+        summary: `Upsert points (vector + payload); the id is derived from the tenant and the natural key, so retries are idempotent. At most ${limits.upsertPoints} per request (413 beyond).`,
         params: COLLECTION_PARAMS,
         body: {
           type: 'object',
@@ -55,15 +57,14 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
               minItems: 1,
               items: {
                 type: 'object',
-                required: ['vector'],
+                required: ['key', 'vector'],
                 additionalProperties: false,
                 properties: {
-                  id: UUID_SCHEMA,
                   key: {
                     type: 'array',
                     minItems: 1,
                     maxItems: 16,
-                    items: { type: ['string', 'integer'], maxLength: limits.idChars },
+                    items: { anyOf: [{ type: 'string', maxLength: limits.idChars }, { type: 'integer' }] },
                   },
                   vector: { type: 'array', items: { type: 'number' } },
                   payload: { type: 'object' },

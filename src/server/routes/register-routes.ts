@@ -3,16 +3,22 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
+import type { Ingest } from '../../ingest/ingest.js';
 import type { Memory } from '../../memory/memory.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
+import type { Stores } from '../../stores/create-stores.js';
 import type { HttpLimits } from '../limits.js';
 import { healthRoutes } from './health-routes.js';
+import { ingestRoutes } from './ingest-routes.js';
 import { memoryRoutes } from './memory-routes.js';
+import { queryRoutes } from './query-routes.js';
 import { sessionStateRoutes } from './session-state-routes.js';
 
 /** Subsystems the composition root may carry; their routes are registered when present. */
 export interface ServedSubsystems {
   memory?: Memory;
+  stores?: Stores;
+  ingest?: Ingest;
 }
 
 export interface RouteContext {
@@ -39,7 +45,9 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
       scopes: req.principal!.scopes,
     }),
   );
-  const { memory } = ctx.dataLayer;
+  const { memory, stores, ingest } = ctx.dataLayer;
   if (memory !== undefined) memoryRoutes(app, memory, ctx.limits);
+  if (stores !== undefined) queryRoutes(app, stores, ctx.limits);
+  if (ingest !== undefined) ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
 }

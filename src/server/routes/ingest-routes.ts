@@ -1,0 +1,69 @@
+/**
+ * Batch ingest: `POST /v1/ingest/:kind` with `{records: [...]}` for every record kind of the write
+ * path. The tenant is the key's; a record naming a tenant is rejected. The answer is 200 only when
+ * every record is durable (committed or fsynced to the spool). Otherwise it carries the first
+ * failure's status — 429/503 with Retry-After for backpressure and shutdown — and the per-record
+ * outcomes; records are idempotent, so resending the whole batch is always safe.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ShannonError, ValidationError } from '../../errors/errors.js';
+import type { Ingest } from '../../ingest/ingest.js';
+import { RECORD_KINDS, type RecordKind } from '../../ingest/record-kinds.js';
+import type { HttpLimits } from '../limits.js';
+import { checkBatch, principalOf } from './route-helpers.js';
+
+export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpLimits): void {
+  app.post<{ Params: { kind: RecordKind }; Body: { records: Array<Record<string, unknown>> } }>(
+    '/v1/ingest/:kind',
+    {
+      config: { scope: 'data:write' },
+      schema: {
+        tags: ['ingest'],
+        security: [{ apiKey: [] }],
+        summary: `Write a batch of records of one kind (at most ${limits.batchRecords}; 413 beyond). 200 means every record is durable.`,
+        params: {
+          type: 'object',
+          required: ['kind'],
+          properties: { kind: { type: 'string', enum: [...RECORD_KINDS] } },
+        },
+        body: {
+          type: 'object',
+          required: ['records'],
+          additionalProperties: false,
+          properties: { records: { type: 'array', minItems: 1, items: { type: 'object' } } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { tenantId } = principalOf(req);
+      const { records } = req.body;
+      checkBatch('records', records, limits.batchRecords);
+      const scoped = records.map((record, i) => {
+        if ('tenant_id' in record || 'tenantId' in record) {
+          throw new ValidationError(
+            `records[${i}].tenantId`,
+            'the tenant is taken from the API key; remove this field',
+          );
+        }
+        return { ...record, tenant_id: tenantId };
+      });
+      const results = await ingest.writeBatch(req.params.kind, scoped);
+      const failed = results.find((r) => r.outcome === 'rejected');
+      const summary = results.map((r) =>
+        r.outcome === 'rejected'
+          ? { key: r.key, outcome: r.outcome, error: { code: r.error?.code ?? 'INTERNAL' } }
+          : { key: r.key, outcome: r.outcome },
+      );
+      if (failed === undefined) return reply.code(200).send({ accepted: results.length, results: summary });
+      const error = failed.error ?? new ShannonError('INTERNAL', 'a record was rejected');
+      throw new ShannonError(error.code, error.message, {
+        ...(error.field === undefined ? {} : { field: error.field }),
+        details: {
+          ...error.details,
+          accepted: results.length - results.filter((r) => r.outcome === 'rejected').length,
+          results: summary,
+        },
+      });
+    },
+  );
+}
