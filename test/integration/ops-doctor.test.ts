@@ -12,6 +12,7 @@ import { runDoctor } from '../../src/ops/doctor.js';
 import { checkVectorCollections } from '../../src/ops/doctor-vector.js';
 import type { Finding } from '../../src/ops/finding.js';
 import { adviseIndexes } from '../../src/ops/index-advisor.js';
+import { SMALL_SEED, seedDatabase } from '../../src/ops/seed/seed-database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 
@@ -160,10 +161,11 @@ describe('doctor and advise on a planted database', () => {
   });
 });
 
-describe('doctor on a clean, freshly migrated database', () => {
+describe('doctor on a clean, freshly migrated and seeded database', () => {
   let t: TestDatabase;
   before(async () => {
     t = await createTestDatabase();
+    await seedDatabase(t.db, { ...SMALL_SEED, seed: 'ops-doctor-clean' });
   });
   after(async () => t?.drop());
 
