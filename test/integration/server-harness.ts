@@ -11,12 +11,12 @@ import type { Scope } from '../../src/auth/scopes.js';
 import { createTenant } from '../../src/auth/tenants.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataLayer, type DataLayer } from '../../src/data-layer.js';
-import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
-import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
-import { createMemory, type Memory } from '../../src/memory/memory.js';
+import type { Ingest } from '../../src/ingest/ingest.js';
+import type { Memory } from '../../src/memory/memory.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { HttpLimits } from '../../src/server/limits.js';
-import { createStores, type Stores } from '../../src/stores/create-stores.js';
+import { completeDataLayer } from '../../src/server/served-data-layer.js';
+import type { Stores } from '../../src/stores/create-stores.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 export interface ServerHarness {
@@ -55,19 +55,11 @@ export async function startServerHarness(
     },
   });
   const dataLayer = await createDataLayer(config, { metrics: t.metrics });
-  // The composition root carries the subsystems once they are wired there; until then the harness adds them.
-  const wired = dataLayer as DataLayer & { memory?: Memory; stores?: Stores; ingest?: Ingest };
-  const memory =
-    wired.memory ??
-    createMemory({ db: dataLayer.db, config, metrics: t.metrics, snapshotDir: null, relayIntervalMs: 50 });
-  const stores = wired.stores ?? createStores(dataLayer.db);
-  const ingest =
-    wired.ingest ??
-    (await createIngest({ writer: new PostgresRecordWriter(dataLayer.db), dataDir, metrics: t.metrics }));
-  const app = await createServer(
-    { ...dataLayer, memory, stores, ingest },
-    { ...(options.limits === undefined ? {} : { limits: options.limits }) },
-  );
+  const served = await completeDataLayer(dataLayer, { memorySnapshotDir: null, relayIntervalMs: 50 });
+  const { memory, ingest, stores } = served.dataLayer;
+  const app = await createServer(served.dataLayer, {
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
   await app.ready();
   return {
     t,
@@ -94,8 +86,7 @@ export async function startServerHarness(
     },
     async close() {
       await app.close();
-      if (wired.memory === undefined) await memory.close();
-      if (wired.ingest === undefined) await ingest.close();
+      await served.close();
       await dataLayer.close();
       rmSync(dataDir, { recursive: true, force: true });
       await t.drop();
