@@ -39,15 +39,13 @@ function startService(): Promise<{
         .end(JSON.stringify({ data, model: body['model'] }));
     } else if (req.url === '/embeddings/') {
       const texts = body['texts'] as string[];
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            embeddings: texts.map((t) => Array.from(local.embedOne(t))),
-            dimensions: DIM,
-            model_used: body['model'],
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          embeddings: texts.map((t) => Array.from(local.embedOne(t))),
+          dimensions: DIM,
+          model_used: body['model'],
+        }),
+      );
     } else {
       res.writeHead(404).end();
     }

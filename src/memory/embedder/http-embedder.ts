@@ -57,7 +57,7 @@ export class HttpEmbedder implements Embedder {
     for (let i = 0; i < missing.length; i += batchSize) {
       const batch = missing.slice(i, i + batchSize);
       const vectors = await this.breaker.execute(() => this.request(batch));
-      batch.forEach((text, j) => fresh.set(text, vectors[j] as Float32Array));
+      for (const [j, text] of batch.entries()) fresh.set(text, vectors[j] as Float32Array);
       await this.cache.setMany(
         batch.map((text, j) => [embeddingKey(this.model, text), vectors[j] as Float32Array] as const),
       );
