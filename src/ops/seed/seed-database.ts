@@ -9,6 +9,7 @@ import type { Queryable } from '../../postgres/queryable.js';
 import {
   CREATE_PARTITIONS,
   SEED_AGENT_EXECUTIONS,
+  SEED_ALREADY_LOADED,
   SEED_EVENTS,
   SEED_SESSIONS,
   SEED_TASKS,
@@ -187,6 +188,13 @@ export async function seedDatabase(db: Queryable, options: SeedOptions): Promise
     options.onProgress?.({ table: job.table, done: done[job.table]!, total: job.total });
   };
 
+  const loaded = await db.query(SEED_ALREADY_LOADED, [seed], { operation: 'seed.check' });
+  if (loaded.rowCount > 0) {
+    throw new ValidationError(
+      'seed',
+      `seed "${seed}" is already loaded in this database; choose another seed`,
+    );
+  }
   // Start times reach back `months` × 30 days, which can touch one more calendar month.
   for (const table of SEEDED_PARTITIONED_TABLES) {
     await db.query(CREATE_PARTITIONS, [table, options.months + 1], { operation: 'seed.partitions' });

@@ -51,6 +51,9 @@ const TASK_CONTEXT = `
          ${tenantId('s.k % $2')} AS tenant_id, ${userId('s.k % $2', userIndex('s.k'))} AS user_id
     FROM (SELECT ${taskSession} AS k) AS s`;
 
+/** A seed whose first tenant exists has been loaded before (its ids would collide). */
+export const SEED_ALREADY_LOADED = `SELECT 1 FROM auth.tenants WHERE slug = 'seed-' || $1::text || '-0'`;
+
 export const SEED_TENANTS = `
 WITH ${PARAMS}
 INSERT INTO auth.tenants (id, name, slug, plan, token_limit)
