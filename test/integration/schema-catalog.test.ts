@@ -307,6 +307,19 @@ describe('row-level security', () => {
     );
     assert.deepEqual(parts.rows, [], 'partitions reachable by the application role directly');
   });
+  test("every view runs with the caller's rights, so row-level security applies through it", async () => {
+    const { rows } = await owner.query<{ name: string }>(
+      `SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = ANY($1) AND c.relkind IN ('v', 'm')
+          AND NOT coalesce(c.reloptions @> ARRAY['security_invoker=true'], false)
+          -- Views of extensions (pg_stat_statements, hypopg) read no tenant table.
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`,
+      [SCHEMAS],
+    );
+    assert.deepEqual(rows, [], 'views that would read as their (RLS-exempt) owner');
+    const history = await owner.query(`SELECT to_regclass('public.v_schedule_execution_history') AS v`);
+    assert.notEqual(history.rows[0].v, null);
+  });
 });
 
 describe('application role', () => {
