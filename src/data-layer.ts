@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import type { Config } from './config/config.js';
+import { createMemory, type Memory } from './memory/memory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createOps, type Ops } from './ops/ops.js';
 import { Database } from './postgres/database.js';
@@ -33,6 +34,8 @@ export interface DataLayer {
   readonly stores: Stores;
   /** Operations toolkit: doctor, explain, advise, partitions, retention, archive, aggregates. */
   readonly ops: Ops;
+  /** Vector memory (Qdrant when QDRANT_URL is set, else the embedded index); `memory.init()` starts its relay. */
+  readonly memory: Memory;
   /** Migration results of the start-up run (empty when `migrate: false`). */
   readonly migrations: MigrationResult[];
   /** True when every migration on disk is applied. */
@@ -78,6 +81,8 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
     const stores = createStores(db);
     const ops = createOps({ db, config, metrics });
+    const memory = createMemory({ db, config, metrics });
+    closers.push(() => memory.close());
 
     let closed = false;
     return {
@@ -88,6 +93,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       embedded,
       stores,
       ops,
+      memory,
       migrations,
       async migrationsCurrent() {
         const client = new pg.Client({ connectionString: databaseUrl });
