@@ -307,6 +307,16 @@ describe('row-level security', () => {
     );
     assert.deepEqual(parts.rows, [], 'partitions reachable by the application role directly');
   });
+  test('no function runs with its owner rights (SECURITY DEFINER would sidestep the policies)', async () => {
+    const { rows } = await owner.query<{ name: string }>(
+      `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname = ANY($1) AND p.prosecdef
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`,
+      [SCHEMAS],
+    );
+    assert.deepEqual(rows, []);
+  });
+
   test("every view runs with the caller's rights, so row-level security applies through it", async () => {
     const { rows } = await owner.query<{ name: string }>(
       `SELECT c.oid::regclass::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
