@@ -198,6 +198,37 @@ describe('monthly partitions', () => {
     );
     await tdb.db.query(`DROP TABLE public.${longName}`);
   });
+  test('partition bounds and names are UTC months whatever the session TimeZone', async () => {
+    const client = new pg.Client({ connectionString: tdb.url });
+    await client.connect();
+    try {
+      await client.query(`SET TimeZone = 'Pacific/Kiritimati'`);
+      await client.query(
+        `CREATE TABLE public.tz_probe (created_at timestamptz NOT NULL) PARTITION BY RANGE (created_at)`,
+      );
+      await client.query(`SELECT shannon_create_monthly_partitions('public.tz_probe', 0, 1)`);
+      await client.query(`SET TimeZone = 'UTC'`);
+      const { rows } = await client.query<{ name: string; bound: string }>(
+        `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i
+           JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public.tz_probe'::regclass ORDER BY 1`,
+      );
+      const day = (d: Date) => d.toISOString().slice(0, 10);
+      assert.deepEqual(rows, [
+        { name: 'tz_probe_default', bound: 'DEFAULT' },
+        {
+          name: `tz_probe_p${suffix(monthStart(0))}`,
+          bound: `FOR VALUES FROM ('${day(monthStart(0))} 00:00:00+00') TO ('${day(monthStart(1))} 00:00:00+00')`,
+        },
+        {
+          name: `tz_probe_p${suffix(monthStart(1))}`,
+          bound: `FOR VALUES FROM ('${day(monthStart(1))} 00:00:00+00') TO ('${day(monthStart(2))} 00:00:00+00')`,
+        },
+      ]);
+      await client.query('DROP TABLE public.tz_probe');
+    } finally {
+      await client.end();
+    }
+  });
 });
 
 describe('task_executions idempotency on workflow_id', () => {
