@@ -8,6 +8,7 @@ import { type CliContext, createCliContext, reportError } from './cli-context.js
 import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
+import { benchQueriesCommand } from './commands/bench-queries.js';
 import { doctorCommand } from './commands/doctor.js';
 import { explainCommand } from './commands/explain.js';
 import { keysCommand } from './commands/keys.js';
@@ -38,6 +39,12 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(retentionCommand(ctx));
   program.addCommand(archiveCommand(ctx));
   program.addCommand(aggregatesCommand(ctx));
+  // `bench` groups the benchmarks; add further `.addCommand(...)` subcommands to this line's group.
+  program.addCommand(
+    new Command('bench')
+      .description('benchmarks on the configured database')
+      .addCommand(benchQueriesCommand(ctx)),
+  );
   // Command modules register here, one line each.
   return program;
 }

@@ -30,6 +30,24 @@ export interface HotQuerySample {
   now: Date;
 }
 
+/**
+ * The acceptance data set (seed generator options): 200k tasks, about 1.1M events (2–9 per task),
+ * 20k sessions over 10 tenants of 50 users, four months. The hot-query test and `bench queries`
+ * default to it.
+ */
+export const HOT_QUERY_DATA_SET = {
+  tenants: 10,
+  usersPerTenant: 50,
+  sessions: 20_000,
+  tasks: 200_000,
+  eventsPerTask: 5.5,
+  tokenUsagePerTask: 1,
+  agentExecutionsPerTask: 1,
+  toolExecutionsPerAgent: 0,
+  months: 4,
+  seed: 'hot-queries',
+};
+
 export interface HotQuery {
   /** Pattern ids from the inventory (`T5`, `U2/U3`), plus a variant suffix. */
   id: string;
