@@ -8,6 +8,7 @@ import { type CliContext, createCliContext, reportError } from './cli-context.js
 import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
+import { benchHttpCommand } from './commands/bench-http.js';
 import { benchQueriesCommand } from './commands/bench-queries.js';
 import { doctorCommand } from './commands/doctor.js';
 import { explainCommand } from './commands/explain.js';
@@ -43,7 +44,8 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(
     new Command('bench')
       .description('benchmarks on the configured database')
-      .addCommand(benchQueriesCommand(ctx)),
+      .addCommand(benchQueriesCommand(ctx))
+      .addCommand(benchHttpCommand(ctx)),
   );
   // Command modules register here, one line each.
   return program;

@@ -1,0 +1,172 @@
+/**
+ * `bench http`: batch ingest through the HTTP endpoint and through the library in the same run
+ * and process (records/s, and their ratio), then p50/p99 of a task listing and a memory search
+ * under concurrent load. autocannon drives the HTTP side over loopback; it shares the CPU with
+ * the server, so the ratio is a lower bound for a separate client machine.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
+import autocannon from 'autocannon';
+import { createApiKey } from '../auth/api-keys.js';
+import { createTenant } from '../auth/tenants.js';
+import { createServer } from './create-server.js';
+import type { ServedDataLayer } from './served-data-layer.js';
+
+export const DEFAULT_BENCH_DURATION_SECONDS = 10;
+export const DEFAULT_BENCH_CONNECTIONS = 8;
+export const DEFAULT_BENCH_BATCH = 100;
+
+export interface HttpBenchmarkOptions {
+  durationSeconds?: number;
+  connections?: number;
+  batch?: number;
+  onPhase?: (phase: string) => void;
+}
+
+export interface LatencyFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface HttpBenchmarkResult {
+  durationSeconds: number;
+  connections: number;
+  batch: number;
+  ingest: {
+    library: { recordsPerSecond: number };
+    http: { recordsPerSecond: number } & LatencyFigures;
+  };
+  ratio_http_vs_library: number;
+  taskList: LatencyFigures;
+  memorySearch: LatencyFigures;
+  machine: { cpus: number; node: string };
+}
+
+function eventBatch(size: number, run: string): Array<Record<string, unknown>> {
+  return Array.from({ length: size }, () => {
+    const key = randomUUID();
+    return { workflow_id: `bench-${run}`, type: 'BENCH', message: key, idempotency_key: key };
+  });
+}
+
+function figures(r: autocannon.Result): LatencyFigures {
+  return {
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+/** Runs the benchmark against a completed data layer (writes under a fresh `bench-http-*` tenant). */
+export async function runHttpBenchmark(
+  served: ServedDataLayer['dataLayer'],
+  options: HttpBenchmarkOptions = {},
+): Promise<HttpBenchmarkResult> {
+  const duration = options.durationSeconds ?? DEFAULT_BENCH_DURATION_SECONDS;
+  const connections = options.connections ?? DEFAULT_BENCH_CONNECTIONS;
+  const batch = options.batch ?? DEFAULT_BENCH_BATCH;
+  const run = randomUUID().slice(0, 8);
+  const tenant = await createTenant(served.db, {
+    slug: `bench-http-${run}`,
+    rateLimitPerHour: 2_000_000_000,
+  });
+  const { key } = await createApiKey(served.db, { tenantId: tenant.id, name: 'bench http' });
+  const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+
+  // Library: the same batches through ingest.writeBatch with the same concurrency.
+  options.onPhase?.('library ingest');
+  let libraryRecords = 0;
+  const until = Date.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) {
+        const records = eventBatch(batch, run).map((r) => ({ ...r, tenant_id: tenant.id }));
+        const results = await served.ingest.writeBatch('event_log', records);
+        libraryRecords += results.filter((x) => x.outcome !== 'rejected').length;
+      }
+    }),
+  );
+  const libraryRate = libraryRecords / duration;
+
+  const app = await createServer(served, { logger: false });
+  try {
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    options.onPhase?.('http ingest');
+    const ingestRun = await autocannon({
+      url: address,
+      connections,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          path: '/v1/ingest/event_log',
+          headers: auth,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ records: eventBatch(batch, run) }) }),
+        },
+      ],
+    });
+    const httpRate = (ingestRun['2xx'] * batch) / duration;
+
+    // Data for the read phases: tasks to list and points to search.
+    options.onPhase?.('seeding reads');
+    const tasks = Array.from({ length: 500 }, (_, i) => ({
+      workflow_id: `bench-${run}-${i}`,
+      query: `benchmark task ${i}`,
+      status: i % 3 === 0 ? 'COMPLETED' : 'RUNNING',
+      tenant_id: tenant.id,
+    }));
+    for (let i = 0; i < tasks.length; i += 100)
+      await served.ingest.writeBatch('task_execution', tasks.slice(i, i + 100));
+    const dim = served.config.vectorDimension;
+    const vector = (seed: number) => Array.from({ length: dim }, (_, j) => Math.sin(seed * 31 + j));
+    for (let i = 0; i < 1000; i += 200) {
+      await served.memory.upsert(
+        tenant.id,
+        'task_embeddings',
+        Array.from({ length: 200 }, (_, j) => ({
+          key: [run, i + j],
+          vector: vector(i + j),
+          payload: { session_id: `s${(i + j) % 10}` },
+        })),
+      );
+    }
+    await served.memory.flush({ timeoutMs: 60_000 });
+
+    options.onPhase?.('task listing under load');
+    const listRun = await autocannon({
+      url: `${address}/v1/tasks?limit=20`,
+      connections,
+      duration,
+      headers: auth,
+    });
+    options.onPhase?.('memory search under load');
+    const searchRun = await autocannon({
+      url: `${address}/v1/memory/task_embeddings/search`,
+      method: 'POST',
+      connections,
+      duration,
+      headers: auth,
+      body: JSON.stringify({ vector: vector(7), limit: 10 }),
+    });
+    return {
+      durationSeconds: duration,
+      connections,
+      batch,
+      ingest: {
+        library: { recordsPerSecond: Math.round(libraryRate) },
+        http: { recordsPerSecond: Math.round(httpRate), ...figures(ingestRun) },
+      },
+      ratio_http_vs_library: libraryRate === 0 ? 0 : Math.round((httpRate / libraryRate) * 1000) / 1000,
+      taskList: figures(listRun),
+      memorySearch: figures(searchRun),
+      machine: { cpus: cpus().length, node: process.version },
+    };
+  } finally {
+    await app.close();
+  }
+}
