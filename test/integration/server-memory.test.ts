@@ -72,6 +72,37 @@ describe('memory routes', () => {
     assert.equal(again.json().error.code, 'NOT_FOUND');
   });
 
+  it('embeds text server-side when no vector is given (lexical hashing embedder)', async () => {
+    const up = await h.app.inject({
+      method: 'POST',
+      url: '/v1/memory/cases/points',
+      headers: auth,
+      payload: {
+        points: [
+          { key: ['t1'], text: 'postgres partition retention policy', payload: { n: 1 } },
+          { key: ['t2'], text: 'qdrant vector collection alias', payload: { n: 2 } },
+        ],
+      },
+    });
+    assert.equal(up.statusCode, 200, up.body);
+    await h.memory.flush({ timeoutMs: 10_000 });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/memory/cases/search',
+      headers: auth,
+      payload: { text: 'vector collection in qdrant', limit: 1 },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().hits[0].payload.n, 2);
+    const both = await h.app.inject({
+      method: 'POST',
+      url: '/v1/memory/cases/search',
+      headers: auth,
+      payload: { text: 'x', vector: vec(0) },
+    });
+    assert.equal(both.statusCode, 400);
+  });
+
   it('rejects a vector of the wrong dimension or beyond float32, naming the field', async () => {
     for (const vector of [vec(0).slice(1), [...vec(0), 1], [1e39, ...vec(0).slice(1)], []]) {
       const res = await h.app.inject({

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
+import type { Embedder } from '../../memory/embedder/embedder.js';
 import type { Memory, MemoryHit } from '../../memory/memory.js';
 import type { MemoryPointInput } from '../../memory/point-input.js';
 import type { HttpLimits } from '../limits.js';
@@ -32,11 +33,37 @@ function hitJson(hit: MemoryHit) {
   return hit.vector === undefined ? hit : { ...hit, vector: Array.from(hit.vector) };
 }
 
-export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpLimits): void {
+/** Replaces `text` by its embedding, so callers without an embedding model can use the memory. */
+async function withVectors<T extends { vector?: number[]; text?: string }>(
+  items: T[],
+  embedder: Embedder,
+): Promise<Array<Omit<T, 'text'> & { vector: ArrayLike<number> }>> {
+  const texts = items.flatMap((item) =>
+    item.vector === undefined && item.text !== undefined ? [item.text] : [],
+  );
+  const vectors = texts.length === 0 ? [] : await embedder.embed(texts);
+  let next = 0;
+  return items.map(({ text: _text, ...rest }) => ({
+    ...rest,
+    vector: rest.vector ?? (vectors[next++] as Float32Array),
+  }));
+}
+
+export function memoryRoutes(
+  app: FastifyInstance,
+  memory: Memory,
+  embedder: Embedder,
+  limits: HttpLimits,
+): void {
   const tags = ['memory'];
   const security = [{ apiKey: [] }];
+  const vectorOrText = { oneOf: [{ required: ['vector'] }, { required: ['text'] }] } as const;
+  const textSchema = { type: 'string', minLength: 1, maxLength: limits.textChars } as const;
 
-  app.post<{ Params: { collection: CollectionName }; Body: { points: MemoryPointInput[] } }>(
+  app.post<{
+    Params: { collection: CollectionName };
+    Body: { points: Array<Omit<MemoryPointInput, 'vector'> & { vector?: number[]; text?: string }> };
+  }>(
     '/v1/memory/:collection/points',
     {
       config: { scope: 'memory:write' },
@@ -57,7 +84,8 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
               minItems: 1,
               items: {
                 type: 'object',
-                required: ['key', 'vector'],
+                required: ['key'],
+                ...vectorOrText,
                 additionalProperties: false,
                 properties: {
                   key: {
@@ -67,6 +95,7 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
                     items: { anyOf: [{ type: 'string', maxLength: limits.idChars }, { type: 'integer' }] },
                   },
                   vector: { type: 'array', items: { type: 'number' } },
+                  text: textSchema,
                   payload: { type: 'object' },
                 },
               },
@@ -77,7 +106,8 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
     },
     async (req, reply) => {
       checkBatch('points', req.body.points, limits.upsertPoints);
-      const result = await memory.upsert(principalOf(req).tenantId, req.params.collection, req.body.points);
+      const points = await withVectors(req.body.points, embedder);
+      const result = await memory.upsert(principalOf(req).tenantId, req.params.collection, points);
       return reply.code(200).send(result);
     },
   );
@@ -85,7 +115,8 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
   app.post<{
     Params: { collection: CollectionName };
     Body: {
-      vector: number[];
+      vector?: number[];
+      text?: string;
       filter?: unknown;
       limit?: number;
       scoreThreshold?: number;
@@ -103,10 +134,11 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
         params: COLLECTION_PARAMS,
         body: {
           type: 'object',
-          required: ['vector'],
+          ...vectorOrText,
           additionalProperties: false,
           properties: {
             vector: { type: 'array', items: { type: 'number' } },
+            text: textSchema,
             filter: FILTER_SCHEMA,
             limit: { type: 'integer', minimum: 1, maximum: limits.searchTopK },
             scoreThreshold: { type: 'number', minimum: -1, maximum: 1 },
@@ -130,8 +162,9 @@ export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpL
     },
     async (req) => {
       const b = req.body;
+      const [query] = await withVectors([{ vector: b.vector, text: b.text }], embedder);
       const hits = await memory.search(principalOf(req).tenantId, req.params.collection, {
-        vector: b.vector,
+        vector: query!.vector,
         ...(b.filter === undefined ? {} : { filter: b.filter }),
         ...(b.limit === undefined ? {} : { limit: b.limit }),
         ...(b.scoreThreshold === undefined ? {} : { scoreThreshold: b.scoreThreshold }),
