@@ -61,6 +61,8 @@ describe('partitions', () => {
       while (reading) {
         const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM conv_log');
         counts.push(Number(rows[0]!.n));
+        // Leave the two shared cores to the mover between reads.
+        await new Promise((r) => setTimeout(r, 100));
       }
     })();
 
@@ -104,5 +106,38 @@ describe('partitions', () => {
     const status = (await partitionStatus(t.db)).find((s) => s.table === 'conv_log')!;
     assert.equal(status.defaultRows, 0);
     assert.ok(status.partitions >= 5);
+  });
+
+  it('keeps writes made through the original name during the move', async () => {
+    await t.db.query(
+      `CREATE TABLE conv_w (id bigint PRIMARY KEY, at timestamptz NOT NULL, body text NOT NULL)`,
+    );
+    await t.db.query(
+      `INSERT INTO conv_w SELECT g, timestamptz '2026-08-01' + (g % 60) * interval '1 day', 'old' FROM generate_series(1, 50000) g`,
+    );
+    // Start the conversion and stop after one batch, so the view and both tables are in place.
+    const first = await convertToPartitioned(t.db, t.db.pool, {
+      table: 'conv_w',
+      column: 'at',
+      batchSize: 5000,
+      maxBatches: 1,
+    });
+    assert.equal(first.state, 'moving');
+    const writer = (async () => {
+      for (let i = 0; i < 100; i++) {
+        await t.db.query(`INSERT INTO conv_w VALUES ($1, now(), 'new')`, [100_000 + i]);
+        await t.db.query(`UPDATE conv_w SET body = 'updated' WHERE id = $1`, [40_000 + i]);
+        await t.db.query(`DELETE FROM conv_w WHERE id = $1`, [45_000 + i]);
+      }
+    })();
+    const done = convertToPartitioned(t.db, t.db.pool, { table: 'conv_w', column: 'at', batchSize: 5000 });
+    await writer;
+    assert.equal((await done).state, 'done');
+    const { rows } = await t.db.query<{ n: string; updated: string; fresh: string; gone: string }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE body = 'updated') AS updated,
+              count(*) FILTER (WHERE body = 'new') AS fresh,
+              count(*) FILTER (WHERE id BETWEEN 45000 AND 45099) AS gone FROM conv_w`,
+    );
+    assert.deepEqual(rows[0], { n: '50000', updated: '100', fresh: '100', gone: '0' });
   });
 });
