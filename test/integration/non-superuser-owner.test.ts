@@ -1,0 +1,83 @@
+/**
+ * Production rarely connects as a superuser. A role that owns its database and has CREATEROLE
+ * (no superuser, no BYPASSRLS) can run every migration, write many tenants' rows in one statement
+ * as the trusted internal writer, and run tenant transactions, which switch to shannon_app and are
+ * filtered by row-level security.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { runMigrations } from '../../src/data-layer.js';
+import { Database } from '../../src/postgres/database.js';
+import { databaseUrl, TEST_SERVER_URL, testPoolConfig } from '../helpers/database.js';
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('a non-superuser owner', () => {
+  const name = `shannon_owner_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const url = (() => {
+    const u = new URL(databaseUrl(name));
+    u.username = name;
+    return u.toString();
+  })();
+  before(async () => {
+    await admin(`CREATE ROLE ${name} LOGIN CREATEROLE NOSUPERUSER NOBYPASSRLS`);
+    await admin(`CREATE DATABASE ${name} OWNER ${name}`);
+  });
+  after(async () => {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin(`REVOKE shannon_app FROM ${name}`).catch(() => undefined);
+    await admin(`DROP ROLE IF EXISTS ${name}`);
+  });
+
+  it('migrates, gets membership in shannon_app, and is filtered by row-level security', async () => {
+    const results = await runMigrations(url);
+    assert.ok(results.every((r) => r.outcome === 'applied'));
+    const db = new Database({ connectionString: url, pool: testPoolConfig() });
+    try {
+      const tenants = await db.query<{ id: string }>(
+        `INSERT INTO auth.tenants (name, slug) VALUES ('a', $1), ('b', $2) RETURNING id`,
+        [`a-${name}`, `b-${name}`],
+      );
+      const [a, b] = tenants.rows.map((r) => r.id) as [string, string];
+      await db.withTenant(a, (tx) =>
+        tx.query(`INSERT INTO public.users (tenant_id, external_id) VALUES ($1, 'ua')`, [a]),
+      );
+      await db.withTenant(b, (tx) =>
+        tx.query(`INSERT INTO public.users (tenant_id, external_id) VALUES ($1, 'ub')`, [b]),
+      );
+      const seen = await db.withTenant(a, (tx) =>
+        tx.query<{ external_id: string }>('SELECT external_id FROM public.users'),
+      );
+      assert.deepEqual(
+        seen.rows.map((r) => r.external_id),
+        ['ua'],
+      );
+      // The owner is the trusted internal writer (write path, toolkit): through shannon_system it
+      // writes and reads every tenant's rows in one statement, as a superuser would.
+      await db.query(`INSERT INTO public.users (tenant_id, external_id) VALUES ($1, 'ua2'), ($2, 'ub2')`, [
+        a,
+        b,
+      ]);
+      const unscoped = await db.query('SELECT * FROM public.users');
+      assert.equal(unscoped.rowCount, 4);
+      // The application role stays filtered: with no tenant set it sees nothing.
+      const asApp = await db.withTransaction(async (tx) => {
+        await tx.query('SET LOCAL ROLE shannon_app');
+        return tx.query('SELECT * FROM public.users');
+      });
+      assert.equal(asApp.rowCount, 0);
+    } finally {
+      await db.close();
+    }
+  });
+});
