@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type pg from 'pg';
+import { DatabaseError } from '../../src/errors/errors.js';
+import { type Finding, quoteIdent, sortFindings } from '../../src/ops/finding.js';
+import { isLockFailure, withLockRetry } from '../../src/ops/lock-retry.js';
+import { covers, gaps, monthStart, type PartitionedTable } from '../../src/ops/partition-catalog.js';
+import type { ConnectionSource } from '../../src/ops/pinned-session.js';
+
+const table = (ranges: [string, string][], withDefault = true): PartitionedTable => ({
+  table: 't',
+  schema: 'public',
+  name: 't',
+  keyDefinition: 'RANGE (created_at)',
+  keyColumn: 'created_at',
+  strategy: 'range',
+  timeKey: true,
+  partitions: [
+    ...(withDefault ? [{ name: 't_default', isDefault: true, from: null, to: null, bound: 'DEFAULT' }] : []),
+    ...ranges.map(([from, to]) => ({ name: `t_${from}`, isDefault: false, from, to, bound: '' })),
+  ],
+});
+
+describe('partition coverage helpers', () => {
+  it('monthStart works in UTC across year ends', () => {
+    assert.equal(monthStart(new Date('2026-12-31T23:30:00Z'), 1).toISOString(), '2027-01-01T00:00:00.000Z');
+    assert.equal(monthStart(new Date('2026-01-15T00:00:00Z'), -2).toISOString(), '2025-11-01T00:00:00.000Z');
+  });
+  it('covers ignores the default partition and uses half-open ranges', () => {
+    const t = table([['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z']]);
+    assert.equal(covers(t, new Date('2026-11-30T23:59:59Z')), true);
+    assert.equal(covers(t, new Date('2026-12-01T00:00:00Z')), false);
+  });
+  it('gaps finds holes between consecutive ranges', () => {
+    const t = table([
+      ['2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z'],
+      ['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'],
+    ]);
+    assert.deepEqual(gaps(t), [{ from: '2026-10-01T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' }]);
+  });
+});
+
+describe('findings', () => {
+  it('sorts critical, warning, info, then code and object', () => {
+    const f = (code: Finding['code'], severity: Finding['severity'], object: string): Finding => ({
+      code,
+      severity,
+      object,
+      evidence: {},
+      fix: '',
+    });
+    const sorted = sortFindings([
+      f('INDEX_UNUSED', 'info', 'b'),
+      f('INDEX_UNUSED', 'warning', 'b'),
+      f('INDEX_DUPLICATE', 'warning', 'z'),
+      f('XID_AGE_HIGH', 'critical', 'a'),
+    ]);
+    assert.deepEqual(
+      sorted.map((x) => `${x.severity}:${x.code}:${x.object}`),
+      [
+        'critical:XID_AGE_HIGH:a',
+        'warning:INDEX_DUPLICATE:z',
+        'warning:INDEX_UNUSED:b',
+        'info:INDEX_UNUSED:b',
+      ],
+    );
+  });
+  it('quotes identifiers only when needed', () => {
+    assert.equal(quoteIdent('event_logs'), 'event_logs');
+    assert.equal(quoteIdent('Mixed"Case'), '"Mixed""Case"');
+    assert.equal(quoteIdent('timestamp column'), '"timestamp column"');
+  });
+});
+
+/** A connection source whose client fails the first `failures` bodies with lock_timeout. */
+function flakySource(failures: number): {
+  source: ConnectionSource;
+  statements: string[];
+  released: boolean[];
+} {
+  const statements: string[] = [];
+  const released: boolean[] = [];
+  let bodies = 0;
+  const source: ConnectionSource = {
+    async connect() {
+      const client = {
+        async query(text: string) {
+          statements.push(text);
+          if (text === 'SELECT body') {
+            bodies++;
+            if (bodies <= failures)
+              throw Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' });
+          }
+          return { rows: [], rowCount: 0 };
+        },
+        release(destroy?: boolean) {
+          released.push(destroy === true);
+        },
+      };
+      return client as unknown as pg.PoolClient;
+    },
+  };
+  return { source, statements, released };
+}
+
+describe('withLockRetry', () => {
+  it('retries lock timeouts with a fresh transaction each time, then succeeds', async () => {
+    const { source, statements } = flakySource(2);
+    const value = await withLockRetry(
+      source,
+      'test',
+      async (tx) => {
+        await tx.query('SELECT body');
+        return 42;
+      },
+      { backoffMs: 1, attempts: 5 },
+    );
+    assert.equal(value, 42);
+    assert.equal(statements.filter((s) => s === 'BEGIN').length, 3);
+    assert.equal(statements.filter((s) => s === 'ROLLBACK').length, 2);
+    assert.equal(statements.filter((s) => s === 'COMMIT').length, 1);
+  });
+  it('gives up after the attempts with the lock error', async () => {
+    const { source } = flakySource(10);
+    await assert.rejects(
+      withLockRetry(source, 'test', (tx) => tx.query('SELECT body'), { backoffMs: 1, attempts: 3 }),
+      (e: unknown) => isLockFailure(e),
+    );
+  });
+  it('does not retry other failures', async () => {
+    let calls = 0;
+    const { source } = flakySource(0);
+    await assert.rejects(
+      withLockRetry(
+        source,
+        'test',
+        async () => {
+          calls++;
+          throw new DatabaseError('DB_QUERY_FAILED', 'syntax', { sqlstate: '42601' });
+        },
+        { backoffMs: 1 },
+      ),
+      { code: 'DB_QUERY_FAILED' },
+    );
+    assert.equal(calls, 1);
+  });
+});
