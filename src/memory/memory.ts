@@ -124,9 +124,13 @@ export function createMemory(options: CreateMemoryOptions) {
     logicalName: (physical) => versions.logicalOf(physical),
     intervalMs: options.relayIntervalMs,
     retryBaseMs: options.relayRetryBaseMs,
+    // Deliveries need the index collections; bootstrap is retried on every pass until it succeeds.
+    prepare: () => ensureBackend(),
   });
-  let ready: Promise<void> | undefined;
-  let firstBootstrap: Promise<BootstrapResult[]> | undefined;
+  // Writes need only PostgreSQL (versions); searches need the index. Both retry after a failure,
+  // so an index that is down at start-up never blocks writes (they wait in the outbox).
+  let versionsReady: Promise<void> | undefined;
+  let backendReady: Promise<BootstrapResult[]> | undefined;
   let closed = false;
 
   function definition(collection: unknown): CollectionDefinition {
@@ -136,8 +140,16 @@ export function createMemory(options: CreateMemoryOptions) {
     return registry.get(collection) as CollectionDefinition;
   }
 
-  async function bootstrap() {
-    await versions.ensure(COLLECTION_NAMES, config.vectorDimension);
+  function ensureVersions(): Promise<void> {
+    versionsReady ??= versions.ensure(COLLECTION_NAMES, config.vectorDimension).catch((error: unknown) => {
+      versionsReady = undefined;
+      throw error;
+    });
+    return versionsReady;
+  }
+
+  async function bootstrap(): Promise<BootstrapResult[]> {
+    await ensureVersions();
     const results = [];
     for (const version of versions.live()) {
       const def = { ...definition(version.collection), dimension: version.dimension };
@@ -149,23 +161,38 @@ export function createMemory(options: CreateMemoryOptions) {
     return results;
   }
 
-  function init(): Promise<void> {
-    firstBootstrap ??= bootstrap();
-    ready ??= firstBootstrap.then(() => {
-      if (options.startRelay !== false && !closed) relay.start();
-    });
-    return ready;
+  function ensureBackend(): Promise<BootstrapResult[]> {
+    if (backendReady === undefined) {
+      backendReady = bootstrap().catch((error: unknown) => {
+        backendReady = undefined;
+        throw error;
+      });
+    }
+    return backendReady;
   }
 
-  async function activeVersion(collection: CollectionName): Promise<CollectionVersion> {
-    await init();
+  function startRelay(): void {
+    if (options.startRelay !== false && !closed) relay.start();
+  }
+
+  async function init(): Promise<void> {
+    await ensureBackend();
+    startRelay();
+  }
+
+  async function activeVersion(collection: CollectionName, needsIndex = true): Promise<CollectionVersion> {
+    if (needsIndex) await init();
+    else {
+      await ensureVersions();
+      startRelay();
+    }
     const active = versions.active(collection);
     if (active === undefined) throw new ValidationError('collection', `${collection} has no active version`);
     return active;
   }
 
-  async function physicalOf(collection: CollectionName): Promise<string> {
-    return (await activeVersion(collection)).physicalName;
+  async function physicalOf(collection: CollectionName, needsIndex = true): Promise<string> {
+    return (await activeVersion(collection, needsIndex)).physicalName;
   }
 
   function requireTenant(tenantId: string): void {
@@ -195,9 +222,10 @@ export function createMemory(options: CreateMemoryOptions) {
 
     /** Re-runs collection bootstrap (the CLI's `collections init`), returning what changed. */
     async bootstrap(): Promise<BootstrapResult[]> {
-      if (firstBootstrap === undefined) {
-        await init();
-        return firstBootstrap as unknown as Promise<BootstrapResult[]>;
+      if (backendReady === undefined) {
+        const results = await ensureBackend();
+        startRelay();
+        return results;
       }
       await init();
       return bootstrap();
@@ -215,7 +243,7 @@ export function createMemory(options: CreateMemoryOptions) {
     ): Promise<{ ids: string[]; changed: number }> {
       requireTenant(tenantId);
       definition(collection);
-      const active = await activeVersion(collection);
+      const active = await activeVersion(collection, false);
       const prepared = preparePoints(collection, tenantId.toLowerCase(), points, active.dimension);
       const physical = active.physicalName;
       const started = performance.now();
@@ -247,7 +275,7 @@ export function createMemory(options: CreateMemoryOptions) {
       definition(collection);
       const filter = parseFilter({ must: [{ has_id: ids }] }, undefined, 'ids');
       const checked = (filter.must?.[0] as { has_id: string[] } | undefined)?.has_id ?? [];
-      const physical = await physicalOf(collection);
+      const physical = await physicalOf(collection, false);
       const n = await write(tenantId, options, (q) => deletePoints(q, tenantId, physical, checked));
       metrics?.memoryPointsWritten.inc({ collection, op: 'delete' }, n);
       return n;
@@ -258,7 +286,7 @@ export function createMemory(options: CreateMemoryOptions) {
       requireTenant(tenantId);
       definition(collection);
       const composed = composeFilter(tenantId, parseFilter(filter));
-      const physical = await physicalOf(collection);
+      const physical = await physicalOf(collection, false);
       const n = await db.withTransaction(
         async (tx) => {
           const ids: string[] = [];
@@ -297,7 +325,7 @@ export function createMemory(options: CreateMemoryOptions) {
       definition(collection);
       if (!isTenantId(id)) throw new ValidationError('id', 'must be a UUID');
       const merged = validatePayload(patch, 'patch');
-      const physical = await physicalOf(collection);
+      const physical = await physicalOf(collection, false);
       const ok = await write(tenantId, options, (q) =>
         updatePayload(q, tenantId, physical, id.toLowerCase(), merged),
       );
@@ -478,7 +506,7 @@ export function createMemory(options: CreateMemoryOptions) {
     async close(): Promise<void> {
       closed = true;
       await relay.stop();
-      await ready?.catch(() => undefined);
+      await backendReady?.catch(() => undefined);
       await backend.close();
     },
   };

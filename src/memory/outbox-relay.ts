@@ -15,6 +15,7 @@ import {
   MARK_FAILED,
   OUTBOX_STATS,
   POINTS_BY_IDS,
+  PURGE_DELIVERED,
 } from './memory-queries.js';
 import { decodeVector } from './vector.js';
 
@@ -29,6 +30,8 @@ export const DEFAULT_RELAY_BATCH_SIZE = 256;
 export const DEFAULT_RELAY_INTERVAL_MS = 200;
 /** Base retry delay; doubles per attempt up to 5 minutes. */
 export const DEFAULT_RELAY_RETRY_BASE_MS = 500;
+/** Delivered outbox rows are kept this long for inspection (seconds). */
+export const DEFAULT_PURGE_AFTER_SECONDS = 7 * 24 * 3600;
 
 export interface OutboxRelayOptions {
   db: TransactionRunner;
@@ -39,6 +42,10 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   intervalMs?: number;
   retryBaseMs?: number;
+  /** Runs before each pass (e.g. the backend bootstrap); a rejection skips the pass. */
+  prepare?: () => Promise<unknown>;
+  /** Delivered rows older than this are purged (default 7 days; checked at most hourly). */
+  purgeDeliveredAfterSeconds?: number;
   /** Called with each delivery error (logging hook). */
   onError?: (error: unknown, collection: string) => void;
 }
@@ -98,6 +105,8 @@ export class OutboxRelay {
     const { db, backend, metrics } = this.options;
     const batchSize = this.options.batchSize ?? DEFAULT_RELAY_BATCH_SIZE;
     const label = this.options.logicalName ?? ((p: string) => p);
+    await this.options.prepare?.();
+    await this.maybePurge();
     const result = await db.withTransaction(
       async (tx): Promise<RelayPassResult> => {
         const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
@@ -160,6 +169,21 @@ export class OutboxRelay {
     );
     await this.refreshStats().catch(() => undefined);
     return result;
+  }
+
+  private lastPurge = 0;
+
+  /** Deletes old delivered rows, at most once an hour (the embedded index catches up from points, not from them). */
+  private async maybePurge(): Promise<void> {
+    if (Date.now() - this.lastPurge < 3_600_000) return;
+    this.lastPurge = Date.now();
+    await this.options.db.query(
+      PURGE_DELIVERED,
+      [this.options.purgeDeliveredAfterSeconds ?? DEFAULT_PURGE_AFTER_SECONDS],
+      {
+        operation: 'memory.outbox_purge',
+      },
+    );
   }
 
   /** Reads outbox depth and lag into the gauges and returns them. */

@@ -105,6 +105,8 @@ export class QdrantContractServer {
   reportedVersion: string;
   /** When set, every points write answers this HTTP status (an outage). */
   failWritesWith: number | undefined;
+  /** When true, every request answers 503 (the server is down). */
+  down = false;
   private readonly operations: Array<{ method: string; pattern: RegExp; template: string; op: Operation }> =
     [];
   private readonly requestAjv: Ajv;
@@ -174,6 +176,10 @@ export class QdrantContractServer {
       body,
       headers: req.headers,
     });
+    if (this.down) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('down');
+      return;
+    }
     const route = this.operations.find((o) => o.method === method && o.pattern.test(url.pathname));
     if (route === undefined) {
       res

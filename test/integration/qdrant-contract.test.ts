@@ -190,6 +190,42 @@ for (const version of QDRANT_VERSIONS) {
   });
 }
 
+describe('Qdrant down at start-up', () => {
+  it('accepts writes into the outbox and delivers them once Qdrant answers', async () => {
+    const t = await createTestDatabase();
+    const server = await new QdrantContractServer('v1.15.x').start();
+    try {
+      const tenant = await createTenant(t.db);
+      server.down = true;
+      const memory = createMemory({
+        db: t.db,
+        config: {
+          vectorDimension: DIM,
+          dataDir: '/nonexistent',
+          qdrantUrl: server.url,
+          qdrantApiKey: undefined,
+        },
+        startRelay: false,
+      });
+      const { ids } = await memory.upsert(tenant, 'cases', [
+        { key: ['while-down'], vector: vec(2), payload: { user_id: 'u' } },
+      ]);
+      await assert.rejects(memory.search(tenant, 'cases', { vector: vec(2) }), {
+        code: 'VECTOR_BACKEND_FAILED',
+      });
+      server.down = false;
+      assert.equal(await memory.flush({ force: true }), 0);
+      const hits = await memory.search(tenant, 'cases', { vector: vec(2), limit: 1 });
+      assert.equal(hits[0]?.id, ids[0]);
+      assert.deepEqual(server.violations, []);
+      await memory.close();
+    } finally {
+      await server.stop();
+      await t.drop();
+    }
+  });
+});
+
 describe('the contract server itself', () => {
   it('flags bodies and parameters a version does not define (so the contract tests can fail)', async () => {
     const server = await new QdrantContractServer('v1.9.x').start();
