@@ -82,14 +82,15 @@ ON CONFLICT (tenant_id, workflow_id, started_at) DO UPDATE SET
 WHERE t.status NOT IN ${TERMINAL_STATUSES_SQL} OR t.status = EXCLUDED.status
 RETURNING t.id, t.started_at, t.status, (t.id = $3::uuid) AS inserted`;
 
-// T2: task by workflow id — key-table primary key, then the one partition holding (tenant, workflow,
-// started_at) through task_executions_workflow_id_key (run-time partition pruning).
+// T2: task by workflow id. The key table's primary key yields started_at as an init-plan value, so
+// run-time partition pruning executes the scan of ONE partition (a join on started_at would probe
+// every month's index).
 export const SELECT_TASK_BY_WORKFLOW = `
 SELECT ${DETAIL_COLUMNS}
-FROM public.task_execution_keys k
-JOIN public.task_executions t
-  ON t.tenant_id = k.tenant_id AND t.workflow_id = k.workflow_id AND t.started_at = k.started_at
-WHERE k.tenant_id = $1 AND k.workflow_id = $2`;
+FROM public.task_executions t
+WHERE t.tenant_id = $1 AND t.workflow_id = $2
+  AND t.started_at = (SELECT k.started_at FROM public.task_execution_keys k
+                      WHERE k.tenant_id = $1 AND k.workflow_id = $2)`;
 
 // T5 (W20): tenant listing newest first, keyset on (started_at, id) — no OFFSET, no COUNT, no
 // COALESCE(started_at, created_at), exact status match instead of UPPER(status).
