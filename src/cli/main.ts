@@ -9,7 +9,9 @@ import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
 import { benchHttpCommand } from './commands/bench-http.js';
+import { benchMemoryCommand } from './commands/bench-memory.js';
 import { benchQueriesCommand } from './commands/bench-queries.js';
+import { collectionsCommand } from './commands/collections.js';
 import { doctorCommand } from './commands/doctor.js';
 import { explainCommand } from './commands/explain.js';
 import { keysCommand } from './commands/keys.js';
@@ -33,6 +35,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(serveCommand(ctx));
   program.addCommand(tenantsCommand(ctx));
   program.addCommand(keysCommand(ctx));
+  program.addCommand(collectionsCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(explainCommand(ctx));
   program.addCommand(adviseCommand(ctx));
@@ -45,7 +48,8 @@ export function buildProgram(ctx: CliContext): Command {
     new Command('bench')
       .description('benchmarks on the configured database')
       .addCommand(benchQueriesCommand(ctx))
-      .addCommand(benchHttpCommand(ctx)),
+      .addCommand(benchHttpCommand(ctx))
+      .addCommand(benchMemoryCommand(ctx)),
   );
   // Command modules register here, one line each.
   return program;
