@@ -2,9 +2,8 @@
  * Feature detection for the optional extensions the toolkit reads. pg_stat_statements can be
  * installed yet unusable (not in shared_preload_libraries), so usability is probed, not assumed.
  */
-import { ShannonError } from '../errors/errors.js';
+import { isDatabaseError, ShannonError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
-import { classifyError } from '../postgres/sqlstate.js';
 
 export const EXTENSION_STATUS_SQL = `
 SELECT e.extname AS name, e.extversion AS version, n.nspname AS schema
@@ -41,8 +40,8 @@ export async function statementStatsState(db: Queryable): Promise<ExtensionState
     });
     return { installed: true, usable: true, version: row.version, schema: row.schema, reason: null };
   } catch (error) {
-    // 55000: "must be loaded via shared_preload_libraries"; anything else is a real failure.
-    if (classifyError(error) === 'fatal' || classifyError(error) === 'transient') throw error;
+    // 55000 (object_not_in_prerequisite_state): "must be loaded via shared_preload_libraries".
+    if (!isDatabaseError(error) || error.sqlstate !== '55000') throw error;
     return {
       installed: true,
       usable: false,

@@ -145,3 +145,25 @@ describe('withLockRetry', () => {
     assert.equal(calls, 1);
   });
 });
+
+describe('statementStatsState', () => {
+  it('calls an installed but not preloaded pg_stat_statements unusable instead of failing', async () => {
+    const { statementStatsState } = await import('../../src/ops/extensions.js');
+    const db = {
+      async query(text: string) {
+        if (text.includes('FROM pg_extension'))
+          return { rows: [{ version: '1.10', schema: 'public' }], rowCount: 1 };
+        throw new DatabaseError(
+          'DB_QUERY_FAILED',
+          'pg_stat_statements must be loaded via shared_preload_libraries',
+          {
+            sqlstate: '55000',
+          },
+        );
+      },
+    };
+    const state = await statementStatsState(db as never);
+    assert.deepEqual([state.installed, state.usable], [true, false]);
+    assert.match(state.reason ?? '', /shared_preload_libraries/);
+  });
+});
