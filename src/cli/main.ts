@@ -12,6 +12,7 @@ import { benchHttpCommand } from './commands/bench-http.js';
 import { benchMemoryCommand } from './commands/bench-memory.js';
 import { benchQueriesCommand } from './commands/bench-queries.js';
 import { collectionsCommand } from './commands/collections.js';
+import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { explainCommand } from './commands/explain.js';
 import { keysCommand } from './commands/keys.js';
@@ -35,6 +36,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(serveCommand(ctx));
   program.addCommand(tenantsCommand(ctx));
   program.addCommand(keysCommand(ctx));
+  program.addCommand(demoCommand(ctx));
   program.addCommand(collectionsCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(explainCommand(ctx));
