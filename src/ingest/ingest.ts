@@ -235,9 +235,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     async close(closeOptions = {}) {
       if (state !== 'open') return;
       state = 'closing';
-      queue.rejectWaiters(
-        new ShannonError('SHUTTING_DOWN', 'the write path closed before the record was accepted'),
-      );
+      queue.close(new ShannonError('SHUTTING_DOWN', 'the write path closed before the record was accepted'));
       const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {

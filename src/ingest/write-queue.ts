@@ -64,6 +64,8 @@ export class WriteQueue {
   /** Capacity handed to woken callers that have not resumed yet. */
   private reservedRecords = 0;
   private reservedBytes = 0;
+  /** Set by close(): every later enqueue fails with it. */
+  private closedError: unknown;
   /** Called whenever items are added or a serial group frees up. */
   onChange: () => void = () => undefined;
   /** Called each time a caller has to wait for capacity. */
@@ -108,6 +110,7 @@ export class WriteQueue {
    * @throws LimitExceededError when the items can never fit; BackpressureError after the bounded wait.
    */
   async enqueue(items: readonly { lane: LaneName; item: BatchItem }[]): Promise<void> {
+    if (this.closedError !== undefined) throw this.closedError;
     const records = items.length;
     const bytes = items.reduce((sum, i) => sum + i.item.bytes, 0);
     if (records > this.maxRecords) throw new LimitExceededError('records', this.maxRecords, records);
@@ -135,6 +138,8 @@ export class WriteQueue {
       });
       this.reservedRecords -= records;
       this.reservedBytes -= bytes;
+      // Woken just as the queue closed: nothing may be admitted behind the final drain.
+      if (this.closedError !== undefined) throw this.closedError;
     }
     this.admit(items, records, bytes);
   }
@@ -169,8 +174,9 @@ export class WriteQueue {
     }
   }
 
-  /** Rejects every caller waiting for capacity (used by close()). */
-  rejectWaiters(error: unknown): void {
+  /** Refuses all later enqueues and rejects every caller waiting for capacity (used by close()). */
+  close(error: unknown): void {
+    this.closedError = error;
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(error);
