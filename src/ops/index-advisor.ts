@@ -6,6 +6,7 @@
  * and never when an existing index already leads with the same columns.
  */
 import type { Queryable } from '../postgres/queryable.js';
+import { HOT_QUERIES } from '../stores/hot-queries.js';
 import { explainInSession } from './explain.js';
 import { extensionMissing, hypopgState, statementStatsState } from './extensions.js';
 import { quoteIdent } from './finding.js';
@@ -37,6 +38,8 @@ export interface AdviseOptions {
   workload?: WorkloadStatement[];
   /** Skip pg_stat_statements (only the given workload). */
   skipStatementStats?: boolean;
+  /** Add the stores' declared hot queries (origin `stores:<pattern>`); default true. */
+  includeDeclared?: boolean;
   windowHours?: number;
   minCalls?: number;
   /** Statements cheaper than this planner cost are not worth an index (Dexter: 100). */
@@ -147,6 +150,10 @@ function usedIndexes(plan: PlanNode): Set<string> {
 /** Gathers the statements to examine: pg_stat_statements' (deltas of the window) plus the given ones. */
 async function gatherWorkload(db: Queryable, options: AdviseOptions): Promise<WorkloadStatement[]> {
   const out: WorkloadStatement[] = [...(options.workload ?? [])];
+  if (options.includeDeclared !== false) {
+    // The SQL the stores run, tagged with its pattern id: advice exists before the traffic does.
+    for (const q of HOT_QUERIES) out.push({ sql: q.sql, origin: `stores:${q.id}`, calls: 0 });
+  }
   if (options.skipStatementStats === true) return out;
   const state = await statementStatsState(db);
   if (!state.usable) return out;
