@@ -7,7 +7,14 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
 import * as sql from './sql/sessions.js';
 import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
-import { isUuid, requireCount, requireObject, requireText, requireUuid } from './validate.js';
+import {
+  isUuid,
+  requireCount,
+  requireObject,
+  requireText,
+  requireUuid,
+  rethrowForeignKey,
+} from './validate.js';
 
 export interface Session {
   id: string;
@@ -93,7 +100,7 @@ export class SessionStore {
     if (id !== undefined && externalId !== undefined) {
       throw new ValidationError('externalId', 'give either id or externalId, not both');
     }
-    return inTenant(
+    const run = inTenant(
       this.scope,
       tenantId,
       'sessions.create',
@@ -132,6 +139,7 @@ export class SessionStore {
       },
       options,
     );
+    return run.catch((error: unknown) => rethrowForeignKey(error, { sessions_user_fkey: 'userId' }));
   }
 
   /** S1/S2 uuid arm: the live session with this id, or null. @throws ValidationError on a non-uuid. */

@@ -22,6 +22,7 @@ import {
   requireObject,
   requireText,
   requireUuid,
+  rethrowForeignKey,
 } from './validate.js';
 
 export {
@@ -146,7 +147,7 @@ export class TaskStore {
   async upsert(tenantId: string, input: TaskUpsert, options: CallOptions = {}): Promise<UpsertResult> {
     requireUuid('tenantId', tenantId);
     const values = upsertValues(tenantId, input);
-    return inTenant(
+    const run = inTenant(
       this.scope,
       tenantId,
       'tasks.upsert',
@@ -178,6 +179,12 @@ export class TaskStore {
         };
       },
       options,
+    );
+    return run.catch((error: unknown) =>
+      rethrowForeignKey(error, {
+        task_executions_user_fkey: 'userId',
+        task_executions_schedule_fkey: 'scheduleId',
+      }),
     );
   }
 

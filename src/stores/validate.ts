@@ -1,5 +1,5 @@
 /** Input checks shared by the stores; each throws a ValidationError naming the field. */
-import { ValidationError } from '../errors/errors.js';
+import { isDatabaseError, ValidationError } from '../errors/errors.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -78,4 +78,22 @@ export function requireTimeRange(from: unknown, to: unknown, maxDays: number): {
     throw new ValidationError('to', `the time range must not exceed ${maxDays} days`);
   }
   return { from: start, to: end };
+}
+
+/**
+ * Turns a foreign-key violation (SQLSTATE 23503) on one of `fields`' constraints into a
+ * ValidationError naming the input field (a user or schedule of another tenant, or none at all);
+ * rethrows anything else unchanged.
+ */
+export function rethrowForeignKey(error: unknown, fields: Readonly<Record<string, string>>): never {
+  if (isDatabaseError(error) && error.sqlstate === '23503') {
+    const cause = error.cause as { constraint?: unknown } | undefined;
+    const field = typeof cause?.constraint === 'string' ? fields[cause.constraint] : undefined;
+    if (field !== undefined) {
+      throw new ValidationError(field, `${field} does not name an existing row of this tenant`, {
+        cause: error,
+      });
+    }
+  }
+  throw error;
 }

@@ -170,5 +170,9 @@ describe('session store', () => {
     assert.equal(still?.deletedAt, null);
     assert.equal(still?.context['title'], undefined);
     await assert.rejects(stores.sessions.list('not-a-tenant'), isValidationError);
+    await assert.rejects(
+      stores.sessions.create(tenantB, { userId: userA, externalId: 'fk' }),
+      (e: unknown) => isValidationError(e) && e.field === 'userId',
+    );
   });
 });

@@ -128,6 +128,11 @@ describe('task store', () => {
       (e: unknown) => isValidationError(e) && e.field === 'totalTokens',
     );
     await assert.rejects(stores.tasks.list(tenantA, { limit: 0 }), isValidationError);
+    // A user of another tenant is not a foreign key this tenant may point at.
+    await assert.rejects(
+      stores.tasks.upsert(tenantB, { workflowId: 'x-fk', status: 'RUNNING', userId: userA }),
+      (e: unknown) => isValidationError(e) && e.field === 'userId',
+    );
   });
 
   it('lists newest first with keyset pages: every row exactly once, for every filter', async () => {
