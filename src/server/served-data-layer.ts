@@ -6,7 +6,7 @@
 import type { DataLayer } from '../data-layer.js';
 import { createIngest, type Ingest } from '../ingest/ingest.js';
 import { PostgresRecordWriter } from '../ingest/record-writer.js';
-import { createMemory, type Memory } from '../memory/memory.js';
+import { createMemory } from '../memory/memory.js';
 import type { ServedSubsystems } from './routes/register-routes.js';
 
 export interface ServedDataLayer {

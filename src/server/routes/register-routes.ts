@@ -9,7 +9,9 @@ import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder
 import type { Memory } from '../../memory/memory.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
 import type { Stores } from '../../stores/create-stores.js';
+import { DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
 import type { HttpLimits } from '../limits.js';
+import { adminRoutes } from './admin-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { memoryRoutes } from './memory-routes.js';
@@ -57,4 +59,14 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   if (stores !== undefined) queryRoutes(app, stores, ctx.limits);
   if (ingest !== undefined) ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
+  adminRoutes(app, ctx.dataLayer, ctx.sessions);
+  app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
+      )
+      .send(DASHBOARD_HTML),
+  );
 }
