@@ -5,7 +5,13 @@
  */
 import { ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
-import { HOT_QUERIES, type HotQuerySample, pickHotQuerySample, planScans } from './hot-queries.js';
+import {
+  HOT_QUERIES,
+  type HotQuerySample,
+  ORIGINAL_QUERIES,
+  pickHotQuerySample,
+  planScans,
+} from './hot-queries.js';
 import type { TenantScope } from './tenant-scope.js';
 
 /** Timed runs per query by default, after DEFAULT_BENCH_WARMUP untimed ones. */
@@ -17,7 +23,23 @@ export interface QueryBenchmarkOptions {
   warmup?: number;
   /** Only the queries whose id starts with one of these (`T5`, `U4-user`). */
   only?: readonly string[];
+  /** Also time Shannon's original statements (as the owner) for the worst patterns; default true. */
+  originals?: boolean;
+  /** Timed runs of each original (they are slow); default min(iterations, 20). */
+  originalIterations?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** An original statement timed in the same run as its replacement. */
+export interface OriginalTiming {
+  id: string;
+  replacedBy: string;
+  title: string;
+  iterations: number;
+  p50Ms: number;
+  p95Ms: number;
+  /** p50 of the original divided by p50 of the replacement. */
+  speedupP50: number | null;
 }
 
 export interface QueryTiming {
@@ -37,6 +59,7 @@ export interface QueryBenchmarkResult {
   sample: Omit<HotQuerySample, 'now'>;
   iterations: number;
   results: QueryTiming[];
+  originals: OriginalTiming[];
 }
 
 /** The value at quantile `q` (0..1) of ascending `sorted`, nearest rank. */
@@ -109,6 +132,34 @@ export async function runQueryBenchmark(
     results.push(timing);
     options.onProgress?.(index + 1, queries.length);
   }
+  const originals: OriginalTiming[] = [];
+  if (options.originals ?? true) {
+    const runs = options.originalIterations ?? Math.min(iterations, 20);
+    for (const o of ORIGINAL_QUERIES) {
+      const replacement = results.find((r) => r.id === o.replacedBy);
+      if (replacement === undefined) continue;
+      const samples: number[] = [];
+      for (let i = 0; i < runs + 1; i += 1) {
+        const started = performance.now();
+        for (const st of o.statements) {
+          await db.query(st.sql, st.params(sample), { operation: 'bench.original', timeoutMs: 120_000 });
+        }
+        // The first run only warms the cache.
+        if (i > 0) samples.push(performance.now() - started);
+      }
+      samples.sort((a, b) => a - b);
+      const p50 = percentile(samples, 0.5);
+      originals.push({
+        id: o.id,
+        replacedBy: o.replacedBy,
+        title: o.title,
+        iterations: runs,
+        p50Ms: round(p50),
+        p95Ms: round(percentile(samples, 0.95)),
+        speedupP50: replacement.p50Ms > 0 ? Math.round((p50 / replacement.p50Ms) * 10) / 10 : null,
+      });
+    }
+  }
   const { now: _now, ...rest } = sample;
-  return { sample: rest, iterations, results };
+  return { sample: rest, iterations, results, originals };
 }

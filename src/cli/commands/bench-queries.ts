@@ -33,6 +33,17 @@ export function formatQueryBenchmark(r: QueryBenchmarkResult, seeded: string): s
         .padStart(8)}  ${q.indexes.join(', ')}`,
     );
   }
+  if (r.originals.length > 0) {
+    lines.push('', "Shannon's original statements, same run (as the owner, no tenant context):");
+    lines.push(
+      `${'query'.padEnd(14)} ${'p50'.padStart(9)} ${'p95'.padStart(9)}  replaced by   speed-up (p50)`,
+    );
+    for (const o of r.originals) {
+      lines.push(
+        `${o.id.padEnd(14)} ${o.p50Ms.toFixed(3).padStart(9)} ${o.p95Ms.toFixed(3).padStart(9)}  ${o.replacedBy.padEnd(12)}  ${o.speedupP50 === null ? '-' : `${o.speedupP50}x`}  (${o.title})`,
+      );
+    }
+  }
   return lines.join('\n');
 }
 
@@ -43,10 +54,18 @@ export function benchQueriesCommand(ctx: CliContext): Command {
     .option('--iterations <n>', 'timed runs per query', String(DEFAULT_BENCH_ITERATIONS))
     .option('--warmup <n>', 'untimed runs per query before timing', String(DEFAULT_BENCH_WARMUP))
     .option('--only <ids>', 'comma-separated query id prefixes (e.g. T5,U4)')
+    .option('--no-originals', "skip timing Shannon's original statements for comparison")
     .option('--json', 'print the result as JSON')
     .action(
       async (
-        options: { tasks?: string; iterations: string; warmup: string; only?: string; json?: boolean },
+        options: {
+          tasks?: string;
+          iterations: string;
+          warmup: string;
+          only?: string;
+          originals: boolean;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const json = options.json === true;
@@ -81,6 +100,7 @@ export function benchQueriesCommand(ctx: CliContext): Command {
           const result = await runQueryBenchmark(dataLayer.db, {
             iterations,
             warmup,
+            originals: options.originals,
             ...(options.only === undefined ? {} : { only: options.only.split(',').map((s) => s.trim()) }),
             onProgress: (done, total) => bar.update(done, total),
           });
