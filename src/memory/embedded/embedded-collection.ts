@@ -351,7 +351,8 @@ export class EmbeddedCollection {
       this.dim,
       k,
       usearch.MetricKind.Cos,
-      this.options.threads ?? 0,
+      // One query over a filtered subset: a thread pool costs more than it saves.
+      1,
     );
     const out: Array<{ slot: number; score: number }> = [];
     for (let i = 0; i < found.keys.length; i += 1) {
