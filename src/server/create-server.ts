@@ -86,6 +86,10 @@ export async function createServer(
           }
         : false,
     bodyLimit: limits.bodyBytes,
+    // Ids in paths may be as long as idChars (the router's default cap is 100 characters).
+    routerOptions: { maxParamLength: Math.max(1_024, limits.idChars * 3) },
+    // A client that trickles its request is cut off instead of holding a socket for minutes.
+    requestTimeout: 60_000,
     trustProxy: options.trustProxy ?? false,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
