@@ -54,12 +54,16 @@ export function digestApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** Assembles a key from its prefix and secret, appending the checksum. */
+export function formatApiKey(prefix: string, secret: string): string {
+  const body = `${API_KEY_TYPE_PREFIX}${prefix}_${secret}`;
+  return `${body}${checksum(body)}`;
+}
+
 /** Creates a new random key with its prefix and digest. */
 export function generateApiKey(): GeneratedApiKey {
   const prefix = randomAlphanumeric(API_KEY_PREFIX_LENGTH);
-  const secret = randomBytes(32).toString('base64url');
-  const body = `${API_KEY_TYPE_PREFIX}${prefix}_${secret}`;
-  const key = `${body}${checksum(body)}`;
+  const key = formatApiKey(prefix, randomBytes(32).toString('base64url'));
   return { key, prefix, digest: digestApiKey(key) };
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { digestApiKey, digestsEqual, formatApiKey, parseApiKey } from '../../src/auth/api-key.js';
 import { listApiKeys, revokeApiKey } from '../../src/auth/api-keys.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
@@ -61,11 +63,45 @@ describe('API keys over HTTP', () => {
     assert.equal(res.statusCode, 401);
   });
 
-  it('a key with a wrong secret but a real prefix is refused', async () => {
+  it('a key with a valid checksum and a real prefix but another secret is refused', async () => {
     const { key } = await h.tenantWithKey();
-    const forged = `${key.slice(0, 20)}${key[20] === 'A' ? 'B' : 'A'}${key.slice(21)}`;
+    const prefix = parseApiKey(key)!.prefix;
+    const forged = formatApiKey(prefix, randomBytes(32).toString('base64url'));
+    assert.ok(parseApiKey(forged), 'the forged key passes the offline format check');
     const res = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${forged}` } });
     assert.equal(res.statusCode, 401);
+  });
+
+  it('malformed keys and bad checksums are refused without a database query', async () => {
+    const { key } = await h.tenantWithKey();
+    const lookups = async () => {
+      const metric = await h.t.metrics.dbQueryDuration.get();
+      return metric.values
+        .filter((v) => v.metricName?.endsWith('_count') && v.labels['operation'] === 'auth.authenticate')
+        .reduce((n, v) => n + v.value, 0);
+    };
+    const before = await lookups();
+    const badChecksum = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    for (const bad of [badChecksum, 'sdk_short', key.toUpperCase(), `${key}x`, '']) {
+      const res = await h.app.inject({
+        url: '/v1/whoami',
+        remoteAddress: '10.1.2.3',
+        headers: { authorization: `Bearer ${bad}` },
+      });
+      assert.ok(res.statusCode === 401 || res.statusCode === 429, `${bad}: ${res.statusCode}`);
+    }
+    assert.equal(await lookups(), before);
+    const ok = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(await lookups(), before + 1, 'a well-formed key costs exactly one lookup');
+  });
+
+  it('key digests are compared in constant time on equal-length buffers', () => {
+    const d = digestApiKey('a');
+    assert.equal(digestsEqual(d, digestApiKey('a')), true);
+    assert.equal(digestsEqual(d, digestApiKey('b')), false);
+    assert.equal(digestsEqual(d, d.slice(0, 10)), false, 'unequal lengths never throw');
+    assert.equal(digestsEqual(d, 'zz'.repeat(32)), false);
   });
 
   it('a key without the route scope gets 403', async () => {
