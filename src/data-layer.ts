@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import type { Config } from './config/config.js';
+import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createMemory, type Memory } from './memory/memory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createOps, type Ops } from './ops/ops.js';
@@ -36,6 +37,8 @@ export interface DataLayer {
   readonly ops: Ops;
   /** Vector memory (Qdrant when QDRANT_URL is set, else the embedded index); `memory.init()` starts its relay. */
   readonly memory: Memory;
+  /** Durable batched write path: `ingest.write(kind, record)` resolves once committed or spooled. */
+  readonly ingest: Ingest;
   /** Migration results of the start-up run (empty when `migrate: false`). */
   readonly migrations: MigrationResult[];
   /** True when every migration on disk is applied. */
@@ -83,6 +86,9 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     const ops = createOps({ db, config, metrics });
     const memory = createMemory({ db, config, metrics });
     closers.push(() => memory.close());
+    // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
+    const ingest = await createIngest({ db, dataDir: config.dataDir, metrics });
+    closers.push(() => ingest.close());
 
     let closed = false;
     return {
@@ -94,6 +100,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       stores,
       ops,
       memory,
+      ingest,
       migrations,
       async migrationsCurrent() {
         const client = new pg.Client({ connectionString: databaseUrl });

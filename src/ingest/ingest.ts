@@ -9,11 +9,12 @@
 import { join } from 'node:path';
 import { ShannonError, toShannonError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Database } from '../postgres/database.js';
 import { Batcher, DEFAULT_FLUSH_CONCURRENCY, DEFAULT_FLUSH_INTERVAL_MS } from './batcher.js';
 import type { BatchItem, Waiter, WriteOutcome } from './coalesce.js';
 import { failureClass, writeIsolatingFailures } from './isolate-failures.js';
 import { type IngestRecord, laneOf, type RecordKind } from './record-kinds.js';
-import type { RecordWriter } from './record-writer.js';
+import { PostgresRecordWriter, type RecordWriter } from './record-writer.js';
 import { Replayer } from './replayer.js';
 import { DEFAULT_SPOOL_MAX_BYTES, Spool } from './spool.js';
 import { DEFAULT_MAX_RECORD_BYTES, recordBytes, validateRecord } from './validate-record.js';
@@ -23,7 +24,10 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 export const DEFAULT_REPLAY_INTERVAL_MS = 250;
 
 export interface IngestOptions {
-  writer: RecordWriter;
+  /** The PostgreSQL pool to write through (a PostgresRecordWriter is built on it)… */
+  db?: Database;
+  /** …or any writer (tests use an in-memory one). One of the two is required. */
+  writer?: RecordWriter;
   /** The spool lives in `<dataDir>/spool/`. */
   dataDir: string;
   metrics?: Metrics;
@@ -92,7 +96,11 @@ function fail(items: readonly BatchItem[], error: unknown): void {
 
 /** Opens the spool, replays what an earlier run left, and starts the write path. */
 export async function createIngest(options: IngestOptions): Promise<Ingest> {
-  const { writer, metrics } = options;
+  const { metrics } = options;
+  const given =
+    options.writer ?? (options.db === undefined ? undefined : new PostgresRecordWriter(options.db));
+  if (given === undefined) throw new ShannonError('CONFIG_INVALID', 'createIngest needs a db or a writer');
+  const writer: RecordWriter = given;
   const spool = await Spool.open({
     dir: join(options.dataDir, 'spool'),
     maxBytes: options.spoolMaxBytes ?? DEFAULT_SPOOL_MAX_BYTES,

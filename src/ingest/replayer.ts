@@ -70,9 +70,10 @@ export class Replayer {
     const { spool, writer, metrics } = this.options;
     if (spool.stats().segments === 0) return;
     try {
+      await spool.ensureLocked();
       await writer.ping();
     } catch {
-      return;
+      return; // another process owns the spool, or the database is still away
     }
     await spool.sealForReplay();
     for (const name of spool.sealedSegments()) {

@@ -57,7 +57,8 @@ export class Spool {
   private pending: PendingAppend[] = [];
   private writing: Promise<void> | undefined;
   private closed = false;
-  private lockPath: string;
+  private locked = false;
+  private readonly lockPath: string;
 
   private constructor(options: SpoolOptions) {
     this.dir = options.dir;
@@ -68,25 +69,36 @@ export class Spool {
   }
 
   /**
-   * Opens the spool, taking its lock file and indexing the segments left by an earlier run (they
-   * are never appended to again). @throws ShannonError SPOOL_FAILED when another live process holds it.
+   * Opens the spool and indexes the segments left by an earlier run (they are never appended to
+   * again). The lock file is taken lazily, at the first append or replay, so a second process on the
+   * same data directory (a CLI command beside the service) can start; it cannot spool while the
+   * other one holds the lock.
    */
   static async open(options: SpoolOptions): Promise<Spool> {
     const spool = new Spool(options);
     await mkdir(spool.dir, { recursive: true });
-    await spool.lock();
-    for (const name of (await readdir(spool.dir)).sort()) {
-      const match = SEGMENT_PATTERN.exec(name);
-      if (match === null) continue;
-      const content = await spool.read(name);
-      const bytes = (await stat(join(spool.dir, name))).size;
-      spool.segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
-      spool.nextSequence = Math.max(spool.nextSequence, Number(match[1]) + 1);
-    }
+    await spool.index();
     return spool;
   }
 
-  private async lock(): Promise<void> {
+  private async index(): Promise<void> {
+    this.segments.length = 0;
+    for (const name of (await readdir(this.dir)).sort()) {
+      const match = SEGMENT_PATTERN.exec(name);
+      if (match === null) continue;
+      const content = await this.read(name);
+      const bytes = (await stat(join(this.dir, name))).size;
+      this.segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
+      this.nextSequence = Math.max(this.nextSequence, Number(match[1]) + 1);
+    }
+  }
+
+  /**
+   * Takes the lock file (once); re-indexes the segments, which the previous owner may have changed.
+   * @throws ShannonError SPOOL_FAILED when another live process holds it.
+   */
+  async ensureLocked(): Promise<void> {
+    if (this.locked) return;
     try {
       const owner = Number((await readFile(this.lockPath, 'utf8')).trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
@@ -98,6 +110,8 @@ export class Spool {
       if (error instanceof ShannonError) throw error;
     }
     await writeFile(this.lockPath, `${process.pid}\n`);
+    this.locked = true;
+    if (this.active === undefined) await this.index();
   }
 
   /** Records and bytes on disk, and the segment count. */
@@ -154,6 +168,7 @@ export class Spool {
   private async writeGroup(group: PendingAppend[]): Promise<void> {
     let segment: { info: SegmentInfo; handle: FileHandle };
     try {
+      await this.ensureLocked();
       segment = await this.activeSegment();
     } catch (error) {
       for (const p of group) p.reject(spoolFailure('could not create a spool segment', error));
@@ -237,7 +252,7 @@ export class Spool {
     while (this.writing !== undefined) await this.writing;
     this.closed = true;
     await this.sealActive();
-    await unlink(this.lockPath).catch(() => undefined);
+    if (this.locked) await unlink(this.lockPath).catch(() => undefined);
   }
 }
 

@@ -107,11 +107,15 @@ test('segments rotate at their size bound and replay oldest first; removal is du
   await spool.close();
 });
 
-test('a spool held by another live process cannot be opened', async () => {
+test('a spool locked by another live process refuses appends; a lock left by a dead owner is taken over', async () => {
   await writeFile(join(dir, 'LOCK'), `${process.ppid}\n`);
-  await assert.rejects(Spool.open({ dir }), (e: unknown) => isShannonError(e) && e.code === 'SPOOL_FAILED');
-  // A lock left by a dead process is taken over.
+  const held = await Spool.open({ dir });
+  await assert.rejects(held.append([rec(0)]), (e: unknown) => isShannonError(e) && e.code === 'SPOOL_FAILED');
+  assert.equal(held.stats().records, 0);
+  await held.close();
   await writeFile(join(dir, 'LOCK'), '999999999\n');
   const spool = await Spool.open({ dir });
+  await spool.append([rec(1)]);
+  assert.equal(spool.stats().records, 1);
   await spool.close();
 });
