@@ -9,7 +9,6 @@ import { FIRST_PAGE, FIRST_PAGE_ASC } from './keyset.js';
 import * as agents from './sql/agent-executions.js';
 import * as events from './sql/events.js';
 import { HOT_QUERY_SAMPLE } from './sql/hot-query-sample.js';
-import * as original from './sql/original-queries.js';
 import * as sessions from './sql/sessions.js';
 import * as tasks from './sql/tasks.js';
 import * as usage from './sql/token-usage.js';
@@ -58,7 +57,8 @@ export interface HotQuery {
 }
 
 const DAY_MS = 86_400_000;
-const ago = (s: HotQuerySample, days: number) => new Date(s.now.getTime() - days * DAY_MS);
+/** The time `days` before the sample's `now`. */
+export const ago = (s: HotQuerySample, days: number) => new Date(s.now.getTime() - days * DAY_MS);
 
 /** Every read hot query with the parameters the stores would pass. */
 export const HOT_QUERIES: readonly HotQuery[] = [
@@ -215,55 +215,6 @@ export const HOT_QUERIES: readonly HotQuery[] = [
   },
 ];
 
-/** One of Shannon's original statements and the hot query (HOT_QUERIES id) that replaces it. */
-export interface OriginalQuery {
-  id: string;
-  replacedBy: string;
-  title: string;
-  /** Statements run in sequence for one call (the original's round trips). */
-  statements: Array<{ sql: string; params: (s: HotQuerySample) => unknown[] }>;
-}
-
-/** The original shapes the benchmark compares against (run as the owner, like the original). */
-export const ORIGINAL_QUERIES: readonly OriginalQuery[] = [
-  {
-    id: 'S1-original',
-    replacedBy: 'S1',
-    title: 'id::text = $1',
-    statements: [{ sql: original.ORIGINAL_S1, params: (s) => [s.sessionId] }],
-  },
-  {
-    id: 'T5-original',
-    replacedBy: 'T5-deep',
-    title: 'COUNT(*) + COALESCE order, OFFSET 10000',
-    statements: [
-      { sql: original.ORIGINAL_T5_COUNT, params: (s) => [s.tenantId] },
-      { sql: original.ORIGINAL_T5_PAGE, params: (s) => [s.tenantId] },
-    ],
-  },
-  {
-    id: 'T10-original',
-    replacedBy: 'T10',
-    title: 'session_id = $1 OR user_id::text = $2',
-    statements: [{ sql: original.ORIGINAL_T10, params: (s) => [s.sessionId, s.userId] }],
-  },
-  {
-    id: 'A2-original',
-    replacedBy: 'A2',
-    title: 'one unbounded aggregate per agent',
-    statements: [0, 1, 2].map((i) => ({
-      sql: original.ORIGINAL_A2,
-      params: (s: HotQuerySample) => [s.agentIds[i % s.agentIds.length]],
-    })),
-  },
-  {
-    id: 'U4-original',
-    replacedBy: 'U4-user',
-    title: "($3 = '' OR user_id::text = $3), 30 days",
-    statements: [{ sql: original.ORIGINAL_U4, params: (s) => [ago(s, 30), s.now, s.userId, ''] }],
-  },
-];
-
 /**
  * Picks the sample from the data: the busiest tenant, its busiest user and session, a workflow of
  * that session. Runs as the owner (it reads across tenants); returns null on an empty database.
@@ -294,33 +245,4 @@ export async function pickHotQuerySample(db: Queryable): Promise<HotQuerySample 
       r.deep_at !== null && r.deep_id !== null ? { at: r.deep_at, id: r.deep_id } : { ...FIRST_PAGE },
     now: new Date(),
   };
-}
-
-/** One scan node of a plan: its type, relation (partition) and index. */
-export interface PlanScan {
-  nodeType: string;
-  relation: string | null;
-  index: string | null;
-}
-
-/** Collects every scan node of an `EXPLAIN (FORMAT JSON)` plan tree, init plans and subplans included. */
-export function planScans(plan: unknown): PlanScan[] {
-  const out: PlanScan[] = [];
-  const visit = (node: unknown): void => {
-    if (typeof node !== 'object' || node === null) return;
-    const n = node as Record<string, unknown>;
-    const type = n['Node Type'];
-    if (typeof type === 'string' && (type.endsWith('Scan') || type === 'Bitmap Index Scan')) {
-      out.push({
-        nodeType: type,
-        relation: typeof n['Relation Name'] === 'string' ? n['Relation Name'] : null,
-        index: typeof n['Index Name'] === 'string' ? n['Index Name'] : null,
-      });
-    }
-    const children = n['Plans'];
-    if (Array.isArray(children)) for (const child of children) visit(child);
-  };
-  const root = Array.isArray(plan) ? (plan[0] as Record<string, unknown> | undefined)?.['Plan'] : plan;
-  visit(root);
-  return out;
 }

@@ -5,13 +5,9 @@
  */
 import { ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
-import {
-  HOT_QUERIES,
-  type HotQuerySample,
-  ORIGINAL_QUERIES,
-  pickHotQuerySample,
-  planScans,
-} from './hot-queries.js';
+import { HOT_QUERIES, type HotQuerySample, pickHotQuerySample } from './hot-queries.js';
+import { ORIGINAL_QUERIES } from './original-query-catalog.js';
+import { planScans } from './plan-scans.js';
 import type { TenantScope } from './tenant-scope.js';
 
 /** Timed runs per query by default, after DEFAULT_BENCH_WARMUP untimed ones. */

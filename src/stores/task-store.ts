@@ -6,25 +6,13 @@
 import { ValidationError } from '../errors/errors.js';
 import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
 import * as sql from './sql/tasks.js';
+import { parseTaskStatus, sessionKeys, upsertValues } from './task-input.js';
 import { type TaskRow, type TaskSummaryRow, toTask, toTaskSummary } from './task-rows.js';
-import {
-  TASK_STATUSES,
-  type Task,
-  type TaskStatus,
-  type TaskSummary,
-  type TaskUpsert,
-} from './task-types.js';
+import type { Task, TaskStatus, TaskSummary, TaskUpsert } from './task-types.js';
 import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
-import {
-  optionalAmount,
-  optionalCount,
-  optionalDate,
-  requireObject,
-  requireText,
-  requireUuid,
-  rethrowForeignKey,
-} from './validate.js';
+import { requireText, requireUuid, rethrowForeignKey } from './validate.js';
 
+export { parseTaskStatus } from './task-input.js';
 export {
   TASK_STATUSES,
   type Task,
@@ -36,56 +24,6 @@ export {
 
 /** Default number of tasks T10/T11 look back over. */
 export const DEFAULT_SUPERVISOR_WINDOW = 100;
-
-/** Accepts a status in any letter case (Shannon's callers send lower case) and returns it upper case. */
-export function parseTaskStatus(field: string, value: unknown): TaskStatus {
-  const upper = typeof value === 'string' ? value.toUpperCase() : value;
-  if (!TASK_STATUSES.includes(upper as TaskStatus)) {
-    throw new ValidationError(field, `${field} must be one of ${TASK_STATUSES.join(', ')}`);
-  }
-  return upper as TaskStatus;
-}
-
-function upsertValues(tenantId: string, input: TaskUpsert): unknown[] {
-  const workflowId = requireText('workflowId', input.workflowId);
-  const status = parseTaskStatus('status', input.status);
-  const triggerType = input.triggerType ?? null;
-  if (triggerType !== null && triggerType !== 'api' && triggerType !== 'schedule') {
-    throw new ValidationError('triggerType', "triggerType must be 'api' or 'schedule'");
-  }
-  return [
-    tenantId,
-    workflowId,
-    crypto.randomUUID(),
-    optionalDate('startedAt', input.startedAt),
-    input.userId == null ? null : requireUuid('userId', input.userId),
-    input.sessionId == null ? null : requireText('sessionId', input.sessionId),
-    input.query ?? null,
-    input.mode == null ? null : requireText('mode', input.mode, 50),
-    status,
-    optionalDate('completedAt', input.completedAt),
-    input.result ?? null,
-    input.errorMessage ?? null,
-    optionalCount('totalTokens', input.totalTokens),
-    optionalCount('promptTokens', input.promptTokens),
-    optionalCount('completionTokens', input.completionTokens),
-    optionalAmount('totalCostUsd', input.totalCostUsd),
-    optionalCount('durationMs', input.durationMs),
-    optionalCount('agentsUsed', input.agentsUsed),
-    optionalCount('toolsInvoked', input.toolsInvoked),
-    optionalCount('cacheHits', input.cacheHits),
-    optionalAmount('complexityScore', input.complexityScore),
-    input.metadata == null ? null : requireObject('metadata', input.metadata),
-    input.response == null ? null : requireObject('response', input.response),
-    input.modelUsed == null ? null : requireText('modelUsed', input.modelUsed, 100),
-    input.provider == null ? null : requireText('provider', input.provider, 50),
-    triggerType,
-    input.scheduleId == null ? null : requireUuid('scheduleId', input.scheduleId),
-    optionalCount('cacheReadTokens', input.cacheReadTokens),
-    optionalCount('cacheCreationTokens', input.cacheCreationTokens),
-    optionalCount('cacheAwareTotalTokens', input.cacheAwareTotalTokens),
-  ];
-}
 
 export interface UpsertResult {
   id: string;
@@ -125,14 +63,6 @@ export interface StrategyPerformance {
   successRate: number;
   avgDurationMs: number | null;
   avgTokensUsed: number | null;
-}
-
-function sessionKeys(value: string | readonly string[]): string[] {
-  const keys = typeof value === 'string' ? [value] : [...value];
-  if (keys.length === 0 || keys.length > 10) {
-    throw new ValidationError('sessionId', 'give between 1 and 10 session ids');
-  }
-  return keys.map((k, i) => requireText(`sessionId[${i}]`, k));
 }
 
 /** Repository of `public.task_executions`; every method is scoped to one tenant. */

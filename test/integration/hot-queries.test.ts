@@ -17,8 +17,8 @@ import {
   HOT_QUERY_DATA_SET as HOT_QUERY_SEED,
   type HotQuerySample,
   pickHotQuerySample,
-  planScans,
 } from '../../src/stores/hot-queries.js';
+import { planScans } from '../../src/stores/plan-scans.js';
 import { databaseUrl, ensureTemplate, TEST_SERVER_URL, testPoolConfig } from '../helpers/database.js';
 
 /** A relation at least this large must never be read by a sequential scan. */
