@@ -80,6 +80,8 @@ export interface MemoryBenchOptions {
   databaseUrl?: string;
   pool?: PoolConfig;
   seed?: number;
+  /** Overrides the collection's full-scan threshold (KB); 0 forces the graph for unfiltered search (small CI runs). */
+  fullScanThresholdKb?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -188,7 +190,11 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
 
   const base = collectionRegistry(dim).get('task_embeddings');
   if (base === undefined) throw new Error('task_embeddings is missing from the registry');
-  const def = { ...base, dimension: dim };
+  const def = {
+    ...base,
+    dimension: dim,
+    hnsw: { ...base.hnsw, fullScanThresholdKb: options.fullScanThresholdKb ?? base.hnsw.fullScanThresholdKb },
+  };
   const collection = new EmbeddedCollection(def);
   const buildStarted = performance.now();
   const batch = 5000;

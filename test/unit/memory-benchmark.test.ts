@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lowRankVectors, runMemoryBenchmark } from '../../src/memory/memory-benchmark.js';
+
+describe('memory benchmark (small size; the full 100k × 768 run is manual)', () => {
+  it('generates unit-length, low-rank (clustered) vectors deterministically', () => {
+    const a = lowRankVectors(50, 32, 1);
+    assert.deepEqual(a, lowRankVectors(50, 32, 1));
+    for (let i = 0; i < 50; i += 1) {
+      const norm = Math.hypot(...a.subarray(i * 32, (i + 1) * 32));
+      assert.ok(Math.abs(norm - 1) < 1e-4);
+    }
+  });
+
+  it('reports recall@10 of the graph path and the speed-up over exact search', async () => {
+    const r = await runMemoryBenchmark({
+      points: 1500,
+      dimension: 48,
+      queries: 60,
+      fullScanThresholdKb: 0,
+      outboxPoints: 0,
+    });
+    assert.equal(r.points, 1500);
+    assert.ok(r.recall_at_10 >= 0.9 && r.recall_at_10 <= 1, `recall ${r.recall_at_10}`);
+    assert.ok(r.speedup_vs_exact > 0 && Number.isFinite(r.speedup_vs_exact));
+    assert.equal(r.filtered.recall_at_10, 1);
+    assert.equal(r.outbox, null);
+    assert.equal(typeof r.met_targets, 'boolean');
+  });
+});
