@@ -3,6 +3,7 @@
  * id and either runs in a fresh tenant transaction (`withTenant`, so row-level security applies as
  * the second line of defence) or on a transaction handle the caller already holds.
  */
+import { ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { requireUuid } from './validate.js';
 
@@ -30,7 +31,20 @@ export function inTenant<T>(
   options: CallOptions & { readOnly?: boolean } = {},
 ): Promise<T> {
   requireUuid('tenantId', tenantId);
-  if (options.tx !== undefined) return fn(options.tx);
+  if (options.tx !== undefined) {
+    // A tenant transaction handle (Database's Transaction) carries its tenant; refuse a mismatch
+    // rather than let row-level security silently return nothing.
+    const txTenant = (options.tx as { tenantId?: unknown }).tenantId;
+    if (typeof txTenant === 'string' && txTenant !== tenantId) {
+      return Promise.reject(
+        new ValidationError(
+          'tenantId',
+          `tenantId ${tenantId} differs from the transaction's tenant ${txTenant}`,
+        ),
+      );
+    }
+    return fn(options.tx);
+  }
   return scope.withTenant(tenantId, fn, {
     operation,
     ...(options.readOnly === undefined ? {} : { readOnly: options.readOnly }),

@@ -170,6 +170,13 @@ describe('session store', () => {
     assert.equal(still?.deletedAt, null);
     assert.equal(still?.context['title'], undefined);
     await assert.rejects(stores.sessions.list('not-a-tenant'), isValidationError);
+    // The caller's transaction of tenant B cannot be used for tenant A.
+    await assert.rejects(
+      t.db.withTenant(tenantB, (tx) => stores.sessions.getById(tenantA, session.id, { tx })),
+      (e: unknown) => isValidationError(e) && e.field === 'tenantId',
+    );
+    const inTx = await t.db.withTenant(tenantA, (tx) => stores.sessions.getById(tenantA, session.id, { tx }));
+    assert.equal(inTx?.id, session.id);
     await assert.rejects(
       stores.sessions.create(tenantB, { userId: userA, externalId: 'fk' }),
       (e: unknown) => isValidationError(e) && e.field === 'userId',
