@@ -50,7 +50,11 @@ interface CollectionInfo {
   status: string;
   points_count?: number | null;
   indexed_vectors_count?: number | null;
-  config: { params: { vectors?: { size?: number; distance?: string } } };
+  config: {
+    params: { vectors?: { size?: number; distance?: string } };
+    hnsw_config?: { m?: number; ef_construct?: number; full_scan_threshold?: number };
+    optimizer_config?: { indexing_threshold?: number | null };
+  };
   payload_schema: Record<string, { data_type?: string }>;
 }
 
@@ -337,6 +341,21 @@ export class QdrantBackend implements VectorBackend {
       drift.push(`dimension ${vectors.size}`);
     if (vectors?.distance !== undefined && vectors.distance !== definition.distance)
       drift.push(`distance ${vectors.distance}`);
+    const hnsw = info.config.hnsw_config;
+    const expected: Array<[string, number | null | undefined, number]> = [
+      ['hnsw m', hnsw?.m, definition.hnsw.m],
+      ['hnsw ef_construct', hnsw?.ef_construct, definition.hnsw.efConstruct],
+      ['full_scan_threshold (KB)', hnsw?.full_scan_threshold, definition.hnsw.fullScanThresholdKb],
+      [
+        'indexing_threshold (KB)',
+        info.config.optimizer_config?.indexing_threshold,
+        definition.optimizers.indexingThresholdKb,
+      ],
+    ];
+    for (const [name, actual, wanted] of expected) {
+      if (actual !== undefined && actual !== null && actual !== wanted)
+        drift.push(`${name} ${actual} (registry ${wanted})`);
+    }
     return {
       collection: physical,
       exists: true,

@@ -6,7 +6,7 @@
  * through v1.19 and choose endpoints per server.
  */
 import { randomBytes } from 'node:crypto';
-import { context, propagation, trace } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ShannonError } from '../../errors/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { type Breaker, createBreaker } from '../../resilience/policies.js';
@@ -31,6 +31,10 @@ export function isQdrantInfrastructureFailure(error: unknown): boolean {
     error.code === 'VECTOR_BACKEND_FAILED' &&
     error.details?.['infrastructure'] === true
   );
+}
+
+function tracer() {
+  return trace.getTracer('shannon-data.memory');
 }
 
 function traceparent(): string {
@@ -68,7 +72,22 @@ export class QdrantHttp {
    * @throws ShannonError VECTOR_BACKEND_FAILED (details.status, details.infrastructure) or BREAKER_OPEN.
    */
   request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<T> {
-    return this.breaker.execute(() => this.send<T>(method, path, body));
+    // One client span per call (a no-op unless an OpenTelemetry SDK is registered); its context
+    // becomes the traceparent Qdrant receives. The span name has no ids (bounded cardinality).
+    const route = path.split('?')[0]?.replace(/^\/collections\/[^/]+/, '/collections/{name}') ?? path;
+    return tracer().startActiveSpan(`qdrant ${method} ${route}`, { kind: SpanKind.CLIENT }, async (span) => {
+      try {
+        return await this.breaker.execute(() => this.send<T>(method, path, body));
+      } catch (error) {
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   private async send<T>(method: string, path: string, body: unknown): Promise<T> {
