@@ -70,10 +70,10 @@ for (const version of QDRANT_VERSIONS) {
       const status = await memory.backend.describe('summaries', memory.registry.get('summaries')!);
       assert.deepEqual(status.missingPayloadIndexes, []);
       assert.deepEqual(status.drift, []);
-      (server.collections.get('summaries')?.params as { hnsw_config: { m: number } }).hnsw_config.m = 32;
+      (server.collections.get('summaries')!.params as { hnsw_config: { m: number } }).hnsw_config.m = 32;
       const drifted = await memory.backend.describe('summaries', memory.registry.get('summaries')!);
       assert.deepEqual(drifted.drift, ['hnsw m 32 (registry 16)']);
-      (server.collections.get('summaries')?.params as { hnsw_config: { m: number } }).hnsw_config.m = 16;
+      (server.collections.get('summaries')!.params as { hnsw_config: { m: number } }).hnsw_config.m = 16;
     });
 
     it('upserts through the outbox in chunks with wait=true, then searches with the right endpoint', async () => {
