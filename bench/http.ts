@@ -8,7 +8,6 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { createDataLayer } from '../src/data-layer.js';
 import { runHttpBenchmark } from '../src/server/http-benchmark.js';
-import { completeDataLayer } from '../src/server/served-data-layer.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +30,8 @@ try {
     env: { DATABASE_URL: scratch.toString(), LOG_LEVEL: 'silent', SHANNON_DATA_DIR: '/tmp/bench-http-data' },
   });
   const dataLayer = await createDataLayer(config);
-  const served = await completeDataLayer(dataLayer, { memorySnapshotDir: null });
   try {
-    const result = await runHttpBenchmark(served.dataLayer, {
+    const result = await runHttpBenchmark(dataLayer, {
       durationSeconds: Number(values.duration),
       connections: Number(values.connections),
       batch: Number(values.batch),
@@ -41,7 +39,6 @@ try {
     });
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    await served.close();
     await dataLayer.close();
   }
 } finally {

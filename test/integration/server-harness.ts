@@ -15,7 +15,6 @@ import type { Ingest } from '../../src/ingest/ingest.js';
 import type { Memory } from '../../src/memory/memory.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { HttpLimits } from '../../src/server/limits.js';
-import { completeDataLayer } from '../../src/server/served-data-layer.js';
 import type { Stores } from '../../src/stores/create-stores.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -55,9 +54,8 @@ export async function startServerHarness(
     },
   });
   const dataLayer = await createDataLayer(config, { metrics: t.metrics });
-  const served = await completeDataLayer(dataLayer, { memorySnapshotDir: null, relayIntervalMs: 50 });
-  const { memory, ingest, stores } = served.dataLayer;
-  const app = await createServer(served.dataLayer, {
+  const { memory, ingest, stores } = dataLayer;
+  const app = await createServer(dataLayer, {
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   await app.ready();
@@ -86,7 +84,6 @@ export async function startServerHarness(
     },
     async close() {
       await app.close();
-      await served.close();
       await dataLayer.close();
       rmSync(dataDir, { recursive: true, force: true });
       await t.drop();

@@ -12,7 +12,6 @@ import {
   type HttpBenchmarkResult,
   runHttpBenchmark,
 } from '../../server/http-benchmark.js';
-import { completeDataLayer } from '../../server/served-data-layer.js';
 import type { CliContext } from '../cli-context.js';
 
 function positive(flag: string, raw: string): number {
@@ -58,9 +57,8 @@ export function benchHttpCommand(ctx: CliContext): Command {
         const connections = positive('--connections', options.connections);
         const batch = positive('--batch', options.batch);
         const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
-        const served = await completeDataLayer(dataLayer);
         try {
-          const result = await runHttpBenchmark(served.dataLayer, {
+          const result = await runHttpBenchmark(dataLayer, {
             durationSeconds,
             connections,
             batch,
@@ -68,7 +66,6 @@ export function benchHttpCommand(ctx: CliContext): Command {
           });
           ctx.output(json, result, () => formatHttpBenchmark(result));
         } finally {
-          await served.close();
           await dataLayer.close();
         }
       },

@@ -5,7 +5,6 @@
  */
 import { Command } from 'commander';
 import { createServer } from '../../server/create-server.js';
-import { completeDataLayer } from '../../server/served-data-layer.js';
 import type { CliContext } from '../cli-context.js';
 
 /** Longest wait for in-flight requests and the data layer to finish after SIGTERM. */
@@ -20,8 +19,7 @@ export function serveCommand(ctx: CliContext): Command {
     .action(async (_options: unknown, command: Command) => {
       const config = ctx.loadConfig(command);
       const dataLayer = await ctx.openDataLayer(config);
-      const served = await completeDataLayer(dataLayer);
-      const app = await createServer(served.dataLayer);
+      const app = await createServer(dataLayer);
       let stopping: Promise<void> | undefined;
       const stop = (signal: string) => {
         stopping ??= (async () => {
@@ -33,7 +31,6 @@ export function serveCommand(ctx: CliContext): Command {
           force.unref();
           try {
             await app.close();
-            await served.close();
             await dataLayer.close();
           } finally {
             clearTimeout(force);
@@ -50,7 +47,6 @@ export function serveCommand(ctx: CliContext): Command {
       try {
         await app.listen({ port: config.port, host: config.host });
       } catch (error) {
-        await served.close().catch(() => undefined);
         await dataLayer.close().catch(() => undefined);
         throw error;
       }
