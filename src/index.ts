@@ -17,6 +17,22 @@ export {
   ShannonError,
   ValidationError,
 } from './errors/errors.js';
+export { COLLECTION_NAMES, type CollectionName, collectionRegistry } from './memory/collections.js';
+export { EmbeddingCache } from './memory/embedder/embedding-cache.js';
+export { HttpEmbedder, type HttpEmbedderOptions } from './memory/embedder/http-embedder.js';
+export { LexicalHashEmbedder } from './memory/embedder/lexical-hash-embedder.js';
+export type { Filter } from './memory/filter.js';
+export {
+  createMemory,
+  type CreateMemoryOptions,
+  type Memory,
+  type MemoryHit,
+  type SearchOptions,
+} from './memory/memory.js';
+export { mmrRerank } from './memory/mmr.js';
+export { pointId } from './memory/point-id.js';
+export type { MemoryPointInput } from './memory/point-input.js';
+export * as shannonMemory from './memory/shannon-calls.js';
 export { createMetrics, type Metrics } from './observability/metrics.js';
 export { Database, type PoolStats, type Transaction } from './postgres/database.js';
 export type { Queryable, QueryOptions, QueryResult, TransactionOptions } from './postgres/queryable.js';
