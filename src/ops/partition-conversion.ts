@@ -117,8 +117,15 @@ async function start(
     // Same method, columns and predicate on the partitioned parent; PostgreSQL picks the name.
     await tx.query(`CREATE INDEX ON ${n.target}${ix.def.slice(ix.def.indexOf(' USING '))}`);
   }
+  await copySecurity(tx, n);
   const match = keys.map((k) => `${quoteIdent(k)} = OLD.${quoteIdent(k)}`).join(' AND ');
-  await tx.query(`CREATE VIEW ${n.view} AS SELECT * FROM ${n.target} UNION ALL SELECT * FROM ${n.legacy}`);
+  // security_invoker: readers through the view stay subject to the tables' row-level security.
+  await tx.query(
+    `CREATE VIEW ${n.view} WITH (security_invoker = true) AS SELECT * FROM ${n.target} UNION ALL SELECT * FROM ${n.legacy}`,
+  );
+  for (const g of await tableGrants(tx, n.legacy)) {
+    await tx.query(`GRANT ${g.privileges} ON ${n.view} TO ${g.grantee}`);
+  }
   await tx.query(`
     CREATE FUNCTION ${n.triggerFn}() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
@@ -151,6 +158,69 @@ async function start(
 // No FOR UPDATE on the batch: a row that a writer deletes or updates (through the view's trigger)
 // meanwhile is simply not found by this DELETE after its re-check, so it is never moved twice, and
 // locking 100k rows first would double the heap writes.
+/** Grants on a table, grouped per grantee (PUBLIC included), as GRANT clauses. */
+async function tableGrants(tx: Queryable, table: string): Promise<{ grantee: string; privileges: string }[]> {
+  const { rows } = await tx.query<{ grantee: string; privileges: string }>(
+    `SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee,
+            string_agg(DISTINCT a.privilege_type, ', ') AS privileges
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+       LEFT JOIN pg_roles r ON r.oid = a.grantee
+      WHERE c.oid = $1::regclass AND a.grantee <> c.relowner
+      GROUP BY 1`,
+    [table],
+  );
+  return rows;
+}
+
+/**
+ * Gives the partitioned table the legacy table's grants, row-level security and policies; its
+ * partitions get the same RLS and no direct grants (reached through the parent only).
+ */
+async function copySecurity(tx: Queryable, n: Names): Promise<void> {
+  for (const g of await tableGrants(tx, n.legacy)) {
+    await tx.query(`GRANT ${g.privileges} ON ${n.target} TO ${g.grantee}`);
+  }
+  const { rows } = await tx.query<{ rls: boolean; force: boolean }>(
+    `SELECT relrowsecurity AS rls, relforcerowsecurity AS force FROM pg_class WHERE oid = $1::regclass`,
+    [n.legacy],
+  );
+  const { rls, force } = rows[0]!;
+  if (!rls) return;
+  const policies = await tx.query<{
+    name: string;
+    permissive: string;
+    cmd: string;
+    roles: string;
+    qual: string | null;
+    check: string | null;
+  }>(
+    `SELECT quote_ident(p.polname) AS name, CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END AS permissive,
+            CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE' ELSE 'ALL' END AS cmd,
+            CASE WHEN p.polroles = '{0}' THEN 'PUBLIC'
+                 ELSE (SELECT string_agg(quote_ident(rolname), ', ') FROM pg_roles WHERE oid = ANY (p.polroles)) END AS roles,
+            pg_get_expr(p.polqual, p.polrelid) AS qual, pg_get_expr(p.polwithcheck, p.polrelid) AS check
+       FROM pg_policy p WHERE p.polrelid = $1::regclass`,
+    [n.legacy],
+  );
+  const parts = await tx.query<{ part: string }>(
+    `SELECT inhrelid::regclass::text AS part FROM pg_inherits WHERE inhparent = $1::regclass`,
+    [n.target],
+  );
+  for (const table of [n.target, ...parts.rows.map((r) => r.part)]) {
+    await tx.query(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
+    if (force) await tx.query(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
+    for (const p of policies.rows) {
+      await tx.query(
+        `CREATE POLICY ${p.name} ON ${table} AS ${p.permissive} FOR ${p.cmd} TO ${p.roles}` +
+          (p.qual === null ? '' : ` USING (${p.qual})`) +
+          (p.check === null ? '' : ` WITH CHECK (${p.check})`),
+      );
+    }
+    if (table === n.target) continue;
+    for (const g of await tableGrants(tx, table)) await tx.query(`REVOKE ALL ON ${table} FROM ${g.grantee}`);
+  }
+}
+
 async function moveBatch(db: Queryable, n: Names, keys: string[], batchSize: number): Promise<number> {
   const keyList = keys.map(quoteIdent).join(', ');
   const join = keys.map((k) => `l.${quoteIdent(k)} = b.${quoteIdent(k)}`).join(' AND ');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { convertToPartitioned } from '../../src/ops/partition-conversion.js';
 import { maintainPartitions, partitionStatus, planPartitions } from '../../src/ops/partitions.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 describe('partitions', () => {
   let t: TestDatabase;
@@ -139,5 +139,43 @@ describe('partitions', () => {
               count(*) FILTER (WHERE id BETWEEN 45000 AND 45099) AS gone FROM conv_w`,
     );
     assert.deepEqual(rows[0], { n: '50000', updated: '100', fresh: '100', gone: '0' });
+  });
+
+  it('carries grants and row-level security over to the partitioned table', async () => {
+    const a = await createTenant(t.db);
+    const b = await createTenant(t.db);
+    await t.db.query(
+      `CREATE TABLE conv_rls (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, at timestamptz NOT NULL)`,
+    );
+    await t.db.query(`SELECT public.shannon_enable_tenant_rls('conv_rls')`);
+    await t.db.query(`GRANT SELECT, INSERT ON conv_rls TO shannon_app`);
+    await t.db.query(
+      `INSERT INTO conv_rls SELECT g, CASE WHEN g % 3 = 0 THEN $1::uuid ELSE $2::uuid END, now() - (g % 40) * interval '1 day'
+         FROM generate_series(1, 3000) g`,
+      [a, b],
+    );
+    const countAs = (tenant: string) =>
+      t.db.withTenant(tenant, async (tx) =>
+        Number((await tx.query<{ n: string }>('SELECT count(*) AS n FROM conv_rls')).rows[0]!.n),
+      );
+    const half = await convertToPartitioned(t.db, t.db.pool, {
+      table: 'conv_rls',
+      column: 'at',
+      batchSize: 1000,
+      maxBatches: 1,
+    });
+    assert.equal(half.state, 'moving');
+    assert.deepEqual([await countAs(a), await countAs(b)], [1000, 2000], 'through the view mid-move');
+    const done = await convertToPartitioned(t.db, t.db.pool, {
+      table: 'conv_rls',
+      column: 'at',
+      batchSize: 1000,
+    });
+    assert.equal(done.state, 'done');
+    assert.deepEqual([await countAs(a), await countAs(b)], [1000, 2000], 'after the swap');
+    const { rows } = await t.db.query<{ direct: boolean }>(
+      `SELECT bool_or(has_table_privilege('shannon_app', inhrelid, 'SELECT')) AS direct FROM pg_inherits WHERE inhparent = 'conv_rls'::regclass`,
+    );
+    assert.equal(rows[0]!.direct, false, 'partitions are reached through the parent only');
   });
 });
