@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { digestApiKey, digestsEqual, formatApiKey, parseApiKey } from '../../src/auth/api-key.js';
 import { listApiKeys, revokeApiKey } from '../../src/auth/api-keys.js';
+import { createServer } from '../../src/server/create-server.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
 describe('API keys over HTTP', () => {
@@ -148,5 +150,25 @@ describe('API keys over HTTP', () => {
     assert.equal(res.statusCode, 429);
     assert.equal(res.json().error.code, 'RATE_LIMITED');
     assert.ok(Number(res.headers['retry-after']) > 0);
+  });
+
+  it('with Redis, the tenant budget is shared by every service process', async () => {
+    const { key } = await h.tenantWithKey({ rateLimitPerHour: 3 });
+    const clients = [new Redis('redis://127.0.0.1:6379'), new Redis('redis://127.0.0.1:6379')];
+    const apps = await Promise.all(
+      clients.map((redis) => createServer(h.dataLayer, { logger: false, redis })),
+    );
+    try {
+      const statuses: number[] = [];
+      for (const app of [apps[0], apps[1], apps[0], apps[1]]) {
+        statuses.push(
+          (await app!.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${key}` } })).statusCode,
+        );
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429]);
+    } finally {
+      for (const app of apps) await app.close();
+      for (const redis of clients) await redis.quit();
+    }
   });
 });
