@@ -23,8 +23,8 @@ export { HttpEmbedder, type HttpEmbedderOptions } from './memory/embedder/http-e
 export { LexicalHashEmbedder } from './memory/embedder/lexical-hash-embedder.js';
 export type { Filter } from './memory/filter.js';
 export {
-  createMemory,
   type CreateMemoryOptions,
+  createMemory,
   type Memory,
   type MemoryHit,
   type SearchOptions,
