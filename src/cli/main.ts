@@ -3,6 +3,8 @@
  * `shannon-data` — the command-line entry point. Global flags override environment variables,
  * which override the config file (`--config` or SHANNON_DATA_CONFIG), which override defaults.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { type CliContext, createCliContext, reportError } from './cli-context.js';
 import { adviseCommand } from './commands/advise.js';
@@ -70,12 +72,26 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`fatal: ${String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** True when this file is the process's entry point (directly or through the npm bin symlink). */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+// Importing this module (tests walk the command tree) must not run the CLI.
+if (isEntryPoint()) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`fatal: ${String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Command } from 'commander';
+import { createCliContext } from '../../src/cli/cli-context.js';
+import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 
 describe('shannon-data CLI', () => {
@@ -23,17 +26,30 @@ describe('shannon-data CLI', () => {
     assert.match(run.stderr, /ECONNREFUSED|DB_UNAVAILABLE/);
   });
 
-  it('answers --help for every command', async () => {
+  it('answers --help at the top level, listing the commands', async () => {
     const root = await runCli(['--help']);
     assert.equal(root.code, 0, root.stderr);
-    const commands = [...root.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)]
-      .map((m) => m[1]!)
-      .filter((c) => c !== 'help');
-    assert.ok(commands.includes('migrate'), root.stdout);
-    for (const command of commands) {
-      const help = await runCli([command, '--help']);
-      assert.equal(help.code, 0, `${command} --help: ${help.stderr}`);
-      assert.match(help.stdout, /Usage:/);
+    for (const command of ['migrate', 'serve', 'doctor', 'bench'])
+      assert.match(root.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('has a description and help text for every command and subcommand', () => {
+    const program = buildProgram(createCliContext({ stdout: process.stdout, stderr: process.stderr }));
+    const walk = (command: Command, path: string[]): string[] =>
+      command.commands.flatMap((sub) => [
+        [...path, sub.name()].join(' '),
+        ...walk(sub, [...path, sub.name()]),
+      ]);
+    const all = walk(program, []);
+    assert.ok(all.length >= 20, all.join(', '));
+    const find = (path: string) =>
+      path
+        .split(' ')
+        .reduce<Command | undefined>((c, name) => c?.commands.find((s) => s.name() === name), program);
+    for (const path of all) {
+      const command = find(path)!;
+      assert.ok(command.description().length > 0, `${path} has no description`);
+      assert.match(command.helpInformation(), /Usage:/, path);
     }
   });
 });
