@@ -76,6 +76,12 @@ export interface Ingest {
   stats(): IngestStats;
   /** Stops accepting, flushes within the deadline, spools the rest, fsyncs, then resolves. */
   close(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Stops at once, as a crash would: queued records are refused (their callers get SHUTTING_DOWN
+   * and were never acknowledged); batches already in flight finish; nothing else is flushed.
+   * For tests and emergencies; the spool keeps what was acknowledged from it.
+   */
+  abort(): Promise<void>;
 }
 
 function deferred(): { promise: Promise<WriteOutcome>; waiter: Waiter } {
@@ -264,6 +270,23 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
       } else {
         batcher.stop();
       }
+      await replayer.stop();
+      await spool.close();
+      unregister?.();
+      state = 'closed';
+    },
+
+    async abort() {
+      if (state === 'closed') return;
+      state = 'closing';
+      const error = new ShannonError('SHUTTING_DOWN', 'the write path stopped before the record was durable');
+      queue.close(error);
+      batcher.stop();
+      for (const batch of queue.drainAll()) {
+        fail(batch.items, error);
+        queue.release(batch);
+      }
+      await batcher.settled();
       await replayer.stop();
       await spool.close();
       unregister?.();

@@ -58,6 +58,7 @@ export class Spool {
   private writing: Promise<void> | undefined;
   private closed = false;
   private locked = false;
+  private locking: Promise<void> | undefined;
   private readonly lockPath: string;
 
   private constructor(options: SpoolOptions) {
@@ -86,8 +87,16 @@ export class Spool {
     for (const name of (await readdir(this.dir)).sort()) {
       const match = SEGMENT_PATTERN.exec(name);
       if (match === null) continue;
-      const content = await this.read(name);
-      const bytes = (await stat(join(this.dir, name))).size;
+      let content: SegmentContent;
+      let bytes: number;
+      try {
+        content = await this.read(name);
+        bytes = (await stat(join(this.dir, name))).size;
+      } catch (error) {
+        // Replayed and removed meanwhile by the process that holds the lock.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw error;
+      }
       this.segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
       this.nextSequence = Math.max(this.nextSequence, Number(match[1]) + 1);
     }
@@ -97,8 +106,17 @@ export class Spool {
    * Takes the lock file (once); re-indexes the segments, which the previous owner may have changed.
    * @throws ShannonError SPOOL_FAILED when another live process holds it.
    */
-  async ensureLocked(): Promise<void> {
-    if (this.locked) return;
+  ensureLocked(): Promise<void> {
+    // Single flight: the writer and the replayer may both ask first; indexing twice would list
+    // every segment twice.
+    this.locking ??= this.lock().catch((error: unknown) => {
+      this.locking = undefined;
+      throw error;
+    });
+    return this.locking;
+  }
+
+  private async lock(): Promise<void> {
     try {
       const owner = Number((await readFile(this.lockPath, 'utf8')).trim());
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
@@ -111,7 +129,7 @@ export class Spool {
     }
     await writeFile(this.lockPath, `${process.pid}\n`);
     this.locked = true;
-    if (this.active === undefined) await this.index();
+    await this.index();
   }
 
   /** Records and bytes on disk, and the segment count. */
