@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import type { DoctorThresholds } from './doctor-thresholds.js';
-import type { Finding } from './finding.js';
+import { type Finding, quoteIdent } from './finding.js';
 
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'shannon_ops') AND n.nspname NOT LIKE 'pg_toast%'`;
 
@@ -91,6 +91,11 @@ SELECT i.indexrelid::regclass::text AS index_name, i.indrelid::regclass::text AS
   JOIN pg_class c ON c.oid = i.indexrelid
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE ${USER_SCHEMAS} AND NOT i.indisvalid`;
+
+export const NOT_VALID_CONSTRAINTS_SQL = `
+SELECT c.conname AS constraint_name, c.conrelid::regclass::text AS table_name, c.contype::text AS type
+  FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+ WHERE NOT c.convalidated AND c.contype IN ('c', 'f') AND ${USER_SCHEMAS}`;
 
 export const FK_WITHOUT_INDEX_SQL = `
 SELECT c.conname AS constraint_name, c.conrelid::regclass::text AS table_name,
@@ -237,19 +242,35 @@ export async function checkIndexShape(db: Queryable): Promise<Finding[]> {
   return findings;
 }
 
-/** Foreign keys whose columns do not lead any index on the referencing table. */
+/** Foreign keys whose columns do not lead any index, and constraints never validated. */
 export async function checkForeignKeys(db: Queryable): Promise<Finding[]> {
+  const notValid = await db.query<{ constraint_name: string; table_name: string; type: string }>(
+    NOT_VALID_CONSTRAINTS_SQL,
+    [],
+    {
+      operation: 'ops.doctor.not_valid_constraints',
+    },
+  );
+  const unvalidated: Finding[] = notValid.rows.map((r) => ({
+    code: 'CONSTRAINT_NOT_VALID' as const,
+    severity: 'warning' as const,
+    object: `${r.table_name}.${r.constraint_name}`,
+    evidence: { table: r.table_name, kind: r.type === 'f' ? 'foreign key' : 'check' },
+    fix: `ALTER TABLE ${r.table_name} VALIDATE CONSTRAINT ${quoteIdent(r.constraint_name)}; -- takes only SHARE UPDATE EXCLUSIVE`,
+  }));
   const { rows } = await db.query<{
     constraint_name: string;
     table_name: string;
     columns: string[];
     referenced: string;
   }>(FK_WITHOUT_INDEX_SQL, [], { operation: 'ops.doctor.fk_without_index' });
-  return rows.map((r) => ({
-    code: 'FK_WITHOUT_INDEX' as const,
-    severity: 'warning' as const,
-    object: `${r.table_name}.${r.constraint_name}`,
-    evidence: { table: r.table_name, columns: r.columns.join(', '), references: r.referenced },
-    fix: `CREATE INDEX CONCURRENTLY ${shortName(r.table_name)}_${r.columns.join('_')}_idx ON ${r.table_name} (${r.columns.join(', ')});`,
-  }));
+  return unvalidated.concat(
+    rows.map((r) => ({
+      code: 'FK_WITHOUT_INDEX' as const,
+      severity: 'warning' as const,
+      object: `${r.table_name}.${r.constraint_name}`,
+      evidence: { table: r.table_name, columns: r.columns.join(', '), references: r.referenced },
+      fix: `CREATE INDEX CONCURRENTLY ${shortName(r.table_name)}_${r.columns.join('_')}_idx ON ${r.table_name} (${r.columns.join(', ')});`,
+    })),
+  );
 }

@@ -21,6 +21,8 @@ export const FINDING_CODES = {
   INDEX_DUPLICATE: 'Two indexes on a table have the same definition.',
   INDEX_REDUNDANT: 'An index is a leading prefix of another index on the same table.',
   INDEX_INVALID: 'An index is invalid (a failed CREATE INDEX CONCURRENTLY) and is maintained but never used.',
+  CONSTRAINT_NOT_VALID:
+    'A CHECK or foreign-key constraint was added NOT VALID and never validated (old rows unchecked).',
   FK_WITHOUT_INDEX:
     'A foreign key has no index leading with its columns (slow deletes on the parent, lock waits).',
   TABLE_SEQ_SCAN_HEAVY: 'A large table is read mostly by sequential scans; a query probably misses an index.',

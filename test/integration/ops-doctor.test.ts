@@ -22,6 +22,7 @@ INSERT INTO planted_orders SELECT g, g % 5000, 'note ' || g FROM generate_series
 CREATE INDEX planted_orders_note_idx ON planted_orders (note);
 CREATE INDEX planted_orders_note_copy_idx ON planted_orders (note);
 CREATE TABLE planted_lines (id int PRIMARY KEY, order_id int NOT NULL REFERENCES planted_orders (id));
+ALTER TABLE planted_lines ADD CONSTRAINT planted_lines_id_positive CHECK (id > 0) NOT VALID;
 CREATE TABLE planted_bloat (id int PRIMARY KEY, filler text NOT NULL) WITH (autovacuum_enabled = false);
 INSERT INTO planted_bloat SELECT g, repeat('x', 200) FROM generate_series(1, 60000) g;
 DELETE FROM planted_bloat WHERE id % 20 <> 0;
@@ -99,6 +100,7 @@ describe('doctor and advise on a planted database', () => {
       'INDEX_UNUSED',
       'INDEX_DUPLICATE',
       'FK_WITHOUT_INDEX',
+      'CONSTRAINT_NOT_VALID',
       'QUERY_SEQ_SCAN',
       'TABLE_SEQ_SCAN_HEAVY',
       'IDLE_IN_TRANSACTION',
