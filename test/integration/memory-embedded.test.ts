@@ -280,12 +280,19 @@ describe('outbox under an index outage', () => {
         }));
         ids.push(...(await memory.upsert(tenant, 'task_embeddings', points)).ids);
       }
-      await new Promise((r) => setTimeout(r, 200));
-      const pending = await t.db.query(
+      // Wait (bounded) until the background relay has failed at least twice on every batch it tried.
+      const deadline = Date.now() + 20_000;
+      let pending = await t.db.query(
         `SELECT count(*)::int AS n, max(attempts) AS a FROM memory_outbox WHERE delivered_at IS NULL`,
       );
+      while (Number(pending.rows[0]?.['a'] ?? 0) < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        pending = await t.db.query(
+          `SELECT count(*)::int AS n, max(attempts) AS a FROM memory_outbox WHERE delivered_at IS NULL`,
+        );
+      }
       assert.equal(pending.rows[0]?.['n'], 200, 'nothing delivered, nothing dropped');
-      assert.ok(Number(pending.rows[0]?.['a']) >= 1, 'the relay kept trying');
+      assert.ok(Number(pending.rows[0]?.['a']) >= 2, 'the relay kept retrying with backoff');
       state.failing = false;
       assert.equal(await memory.flush({ force: true, timeoutMs: 30_000 }), 0);
       assert.equal(await memory.count(tenant, 'task_embeddings'), 200);
