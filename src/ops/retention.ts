@@ -274,14 +274,17 @@ export async function runRetention(
             to: new Date(action.before),
             tenantId: action.tenantId,
           });
-          await db.query(
-            `DELETE FROM ${action.table} WHERE tenant_id = $1 AND ${quoteIdent(column)} < $2`,
-            [action.tenantId, action.before],
-            {
-              operation: 'ops.retention.delete_tenant_rows',
-              timeoutMs: 600_000,
-            },
-          );
+          // Batches of 10 000 by primary key: short transactions, no long lock or vacuum debt at once.
+          const keys = shape.keys.map(quoteIdent).join(', ');
+          for (;;) {
+            const r = await db.query(
+              `DELETE FROM ${action.table} WHERE (${keys}) IN (
+                 SELECT ${keys} FROM ${action.table} WHERE tenant_id = $1 AND ${quoteIdent(column)} < $2 LIMIT 10000)`,
+              [action.tenantId, action.before],
+              { operation: 'ops.retention.delete_tenant_rows', timeoutMs: 600_000 },
+            );
+            if (r.rowCount === 0) break;
+          }
           break;
         }
         case 'anonymise_audit':

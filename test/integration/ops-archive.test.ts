@@ -152,3 +152,58 @@ describe('retention and archive round trip', () => {
     });
   });
 });
+
+describe('retention by tenant plan', () => {
+  let t: TestDatabase;
+  let dir: string;
+  before(async () => {
+    t = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'shannon-retention-'));
+  });
+  after(async () => {
+    await t?.drop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("deletes only the shorter plan's old rows, in batches, after archiving them", async () => {
+    const free = await createTenant(t.db);
+    const enterprise = await createTenant(t.db);
+    await t.db.query(`UPDATE auth.tenants SET plan = 'enterprise' WHERE id = $1`, [enterprise]);
+    for (const tenant of [free, enterprise]) {
+      await t.db.query(
+        `INSERT INTO public.event_logs (workflow_id, type, tenant_id, idempotency_key, created_at)
+         SELECT 'wf', 'progress', $1, 'k-' || g, now() - interval '20 days' - g * interval '1 second'
+           FROM generate_series(1, 12000) g`,
+        [tenant],
+      );
+      await t.db.query(
+        `INSERT INTO public.event_logs (workflow_id, type, tenant_id, idempotency_key, created_at)
+         SELECT 'wf', 'progress', $1, 'fresh-' || g, now() - interval '1 day' FROM generate_series(1, 10) g`,
+        [tenant],
+      );
+    }
+    const policies = [{ table: 'public.event_logs', days: 90, byPlan: { free: 10 } }];
+    const report = await runRetention(t.db, t.db.pool, { policies, archiveDirectory: dir });
+    const deletes = report.actions.filter((a) => a.kind === 'delete_tenant_rows');
+    assert.equal(deletes.length, 1);
+    assert.ok(deletes[0]!.done && deletes[0]!.kind === 'delete_tenant_rows' && deletes[0]!.tenantId === free);
+    assert.equal(
+      report.actions.filter((a) => a.kind === 'drop_partition').length,
+      0,
+      'enterprise keeps 90 days',
+    );
+    const counts = async (tenant: string) =>
+      Number(
+        (
+          await t.db.query<{ n: string }>(
+            'SELECT count(*) AS n FROM public.event_logs WHERE tenant_id = $1',
+            [tenant],
+          )
+        ).rows[0]!.n,
+      );
+    assert.equal(await counts(free), 10);
+    assert.equal(await counts(enterprise), 12010);
+    assert.equal(report.manifest?.files[0]?.rows, 12000);
+    assert.equal(report.manifest?.files[0]?.tenantId, free);
+  });
+});
