@@ -30,6 +30,7 @@ export const ERROR_CODES = {
     description: 'PostgreSQL rejected a statement for a non-transient reason.',
   },
   BREAKER_OPEN: { status: 503, description: 'The circuit breaker for a dependency is open.' },
+  CACHE_UNAVAILABLE: { status: 503, description: 'Redis (session cache) could not be reached.' },
   // write path
   BACKPRESSURE: {
     status: 503,

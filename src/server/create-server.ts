@@ -62,11 +62,7 @@ export async function createServer(
     options.redis ??
     (config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, {
-          lazyConnect: false,
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: false,
-        }));
+      : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }));
   redis?.on('error', () => undefined);
 
   const app = Fastify({

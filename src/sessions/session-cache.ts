@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ValidationError } from '../errors/errors.js';
+import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { MemorySessionBackend } from './memory-session-backend.js';
@@ -81,16 +81,41 @@ function checkState(state: unknown): SessionState {
   return s;
 }
 
+/** Wraps backend failures (Redis down, timeouts) into CACHE_UNAVAILABLE, a 503 for callers. */
+function guarded(backend: SessionBackend): SessionBackend {
+  const wrap =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw new ShannonError('CACHE_UNAVAILABLE', `session cache (${backend.kind}) failed`, {
+          cause: error,
+        });
+      }
+    };
+  return {
+    kind: backend.kind,
+    get: wrap(backend.get.bind(backend)),
+    set: wrap(backend.set.bind(backend)),
+    delete: wrap(backend.delete.bind(backend)),
+    takeExpired: wrap(backend.takeExpired.bind(backend)),
+    size: wrap(backend.size.bind(backend)),
+    close: wrap(backend.close.bind(backend)),
+  };
+}
+
 /** Creates the session cache and starts its snapshot timer (unref'd). */
 export function createSessionCache(options: SessionCacheOptions) {
   const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
   const now = options.now ?? Date.now;
   const metrics = options.metrics;
-  const backend: SessionBackend =
+  const store: SessionBackend =
     options.redis === undefined
       ? new MemorySessionBackend(options.capacity ?? DEFAULT_SESSION_CAPACITY)
       : new RedisSessionBackend(options.redis, 2 * intervalMs + 60_000, options.redisNamespace, now);
+  const backend = guarded(store);
   /** Sessions written by this process since their last snapshot. */
   const dirty = new Map<string, { tenantId: string; sessionId: string }>();
   let timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { createServer } from '../../src/server/create-server.js';
 import { createSessionCache } from '../../src/sessions/session-cache.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
@@ -132,6 +133,34 @@ describe('session state cache', () => {
       assert.equal((await archived(h.t.url, ids[1]!)).length, 1);
     } finally {
       await cache.close();
+    }
+  });
+
+  it('Redis unreachable: session state answers 503 CACHE_UNAVAILABLE, never 500', async () => {
+    const { key } = await h.tenantWithKey();
+    // Nothing listens on port 1; commands fail fast instead of queueing.
+    const redis = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      lazyConnect: true,
+    });
+    redis.on('error', () => undefined);
+    const app = await createServer(h.dataLayer, { logger: false, redis });
+    try {
+      for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+        const res = await app.inject({
+          method,
+          url: '/v1/sessions/s-down/state',
+          headers: { authorization: `Bearer ${key}` },
+          ...(method === 'PUT' ? { payload: { state: { data: {} } } } : {}),
+        });
+        assert.equal(res.statusCode, 503, `${method}: ${res.body}`);
+        assert.equal(res.json().error.code, 'CACHE_UNAVAILABLE');
+        assert.ok(res.headers['retry-after']);
+      }
+    } finally {
+      await app.close();
+      redis.disconnect();
     }
   });
 });
