@@ -73,6 +73,10 @@ SELECT queryid::text AS queryid, min(query) AS query, sum(calls)::bigint AS call
  ORDER BY sum(total_exec_time_ms) DESC
  LIMIT $2`;
 
+/** Deltas are kept 14 days (PgHero's history window); older intervals are pruned on capture. */
+export const PRUNE_STATEMENT_DELTAS_SQL = `
+DELETE FROM shannon_ops.statement_deltas WHERE interval_end < now() - interval '14 days'`;
+
 export interface CaptureResult {
   moved: number;
   tracked: number;
@@ -97,6 +101,7 @@ export async function captureStatementStats(db: Queryable): Promise<CaptureResul
     [],
     { operation: 'ops.capture_statements' },
   );
+  await db.query(PRUNE_STATEMENT_DELTAS_SQL, [], { operation: 'ops.prune_statements' });
   const r = rows[0]!;
   return { moved: r.moved, tracked: r.tracked, intervalStart: r.interval_start?.toISOString() ?? null };
 }
