@@ -11,6 +11,7 @@ import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
 import { benchHttpCommand } from './commands/bench-http.js';
+import { benchIngestCommand } from './commands/bench-ingest.js';
 import { benchMemoryCommand } from './commands/bench-memory.js';
 import { benchQueriesCommand } from './commands/bench-queries.js';
 import { collectionsCommand } from './commands/collections.js';
@@ -53,7 +54,8 @@ export function buildProgram(ctx: CliContext): Command {
       .description('benchmarks on the configured database')
       .addCommand(benchQueriesCommand(ctx))
       .addCommand(benchHttpCommand(ctx))
-      .addCommand(benchMemoryCommand(ctx)),
+      .addCommand(benchMemoryCommand(ctx))
+      .addCommand(benchIngestCommand(ctx)),
   );
   // Command modules register here, one line each.
   return program;

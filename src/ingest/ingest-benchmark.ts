@@ -1,0 +1,350 @@
+/**
+ * The write-path benchmark (`shannon-data bench ingest`, bench/ingest.ts). On one table
+ * (public.event_logs, with its real indexes) and in one run it measures rows/s of: a raw COPY (the
+ * limit: the faster of one and two parallel streams), COPY into a staging table + INSERT … SELECT
+ * ON CONFLICT and INSERT … SELECT FROM unnest … ON CONFLICT (the two bulk-upsert shapes, same batch
+ * size, two connections), this write path with durable acknowledgements, and one INSERT per row
+ * (the original's pattern); then the p99 acknowledgement latency at half the write path's rate.
+ * Each phase writes under a tenant of its own, deleted at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { Database } from '../postgres/database.js';
+import { createIngest } from './ingest.js';
+import { INSERT_EVENT_LOGS } from './sql/insert-statements.js';
+
+export const DEFAULT_BENCH_INGEST_ROWS = 100_000;
+const COPY_ROWS_PER_STATEMENT = 10_000;
+const BATCH_ROWS = 1_000;
+const COLUMNS =
+  'tenant_id, idempotency_key, workflow_id, type, agent_id, message, payload, "timestamp", seq, created_at';
+
+export interface IngestBenchmarkResult {
+  table: string;
+  rows: number;
+  rowsPerSecond: {
+    copyOneStream: number;
+    copyTwoStreams: number;
+    copy: number;
+    stagingCopyUpsert: number;
+    unnestUpsert: number;
+    writePath: number;
+    rowByRow: number;
+  };
+  rowByRowSample: number;
+  ratio_vs_copy: number;
+  ratio_vs_row_by_row: number;
+  p99AckMsAtHalfRate: number;
+  halfRateRowsPerSecond: number;
+}
+
+interface Row {
+  tenant: string;
+  key: string;
+  workflow: string;
+  type: string;
+  agent: string;
+  message: string;
+  payload: string;
+  at: string;
+  seq: number;
+}
+
+function makeRows(tenant: string, n: number): Row[] {
+  const at = new Date().toISOString();
+  const words = 'plan search read summarise answer verify tool agent result step'.split(' ');
+  return Array.from({ length: n }, (_, i) => ({
+    tenant,
+    key: `bench-${i}-${randomUUID().slice(0, 8)}`,
+    workflow: `wf-${i % 5_000}`,
+    type: i % 7 === 0 ? 'LLM_OUTPUT' : 'AGENT_STEP',
+    agent: `agent-${i % 20}`,
+    message: Array.from({ length: 24 }, (_, j) => words[(i + j) % words.length]).join(' '),
+    payload: JSON.stringify({ step: i % 50, tokens: i % 900, tool: words[i % words.length] }),
+    at,
+    seq: i + 1,
+  }));
+}
+
+function copyLine(r: Row): string {
+  // Text-format COPY: the generated values contain no tab, newline or backslash.
+  return `${r.tenant}\t${r.key}\t${r.workflow}\t${r.type}\t${r.agent}\t${r.message}\t${r.payload}\t${r.at}\t${r.seq}\t${r.at}\n`;
+}
+
+async function copyRows(client: pg.PoolClient, table: string, rows: readonly Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += COPY_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + COPY_ROWS_PER_STATEMENT);
+    const stream = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`));
+    const lines: string[] = [];
+    for (let j = 0; j < chunk.length; j += 500)
+      lines.push(
+        chunk
+          .slice(j, j + 500)
+          .map(copyLine)
+          .join(''),
+      );
+    await pipeline(async function* () {
+      yield* lines;
+    }, stream);
+  }
+}
+
+async function timed(fn: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function withClients<T>(
+  db: Database,
+  n: number,
+  fn: (clients: pg.PoolClient[]) => Promise<T>,
+): Promise<T> {
+  const clients: pg.PoolClient[] = [];
+  try {
+    for (let i = 0; i < n; i += 1) clients.push(await db.pool.connect());
+    return await fn(clients);
+  } finally {
+    for (const c of clients) c.release();
+  }
+}
+
+function halves<T>(items: readonly T[], n: number): T[][] {
+  const size = Math.ceil(items.length / n);
+  return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+function unnestParams(rows: readonly Row[]): unknown[] {
+  // Same parameter order as INSERT_EVENT_LOGS: tenant, key, then its columns.
+  return [
+    rows.map((r) => r.tenant),
+    rows.map((r) => r.key),
+    rows.map((r) => r.workflow),
+    rows.map((r) => r.type),
+    rows.map(() => null),
+    rows.map((r) => r.agent),
+    rows.map((r) => r.message),
+    rows.map((r) => r.payload),
+    rows.map((r) => r.at),
+    rows.map((r) => r.seq),
+    rows.map(() => null),
+    rows.map((r) => r.at),
+  ];
+}
+
+async function batched(
+  clients: pg.PoolClient[],
+  rows: readonly Row[],
+  write: (c: pg.PoolClient, b: Row[]) => Promise<void>,
+) {
+  await Promise.all(
+    halves(rows, clients.length).map(async (part, i) => {
+      for (let j = 0; j < part.length; j += BATCH_ROWS)
+        await write(clients[i]!, part.slice(j, j + BATCH_ROWS));
+    }),
+  );
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Runs every phase on `db` (owner connection). Takes about rows / 10 k seconds on a 2-core box. */
+export async function runIngestBenchmark(
+  db: Database,
+  options: { rows?: number; onProgress?: (phase: string) => void } = {},
+): Promise<IngestBenchmarkResult> {
+  const n = options.rows ?? DEFAULT_BENCH_INGEST_ROWS;
+  const progress = options.onProgress ?? (() => undefined);
+  const tenants: string[] = [];
+  async function tenant(): Promise<string> {
+    const slug = `bench-ingest-${randomUUID().slice(0, 8)}`;
+    const { rows } = await db.query<{ id: string }>(
+      'INSERT INTO auth.tenants (name, slug) VALUES ($1, $1) RETURNING id',
+      [slug],
+      { operation: 'bench.tenant' },
+    );
+    tenants.push(rows[0]!.id);
+    return rows[0]!.id;
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'shannon-bench-ingest-'));
+  try {
+    progress('copy, one stream');
+    const copyOne = makeRows(await tenant(), n);
+    const copyOneS = await timed(() =>
+      withClients(db, 1, ([c]) => copyRows(c!, 'public.event_logs', copyOne)),
+    );
+
+    progress('copy, two streams');
+    const copyTwo = makeRows(await tenant(), n);
+    const copyTwoS = await timed(() =>
+      withClients(db, 2, (cs) =>
+        Promise.all(halves(copyTwo, 2).map((part, i) => copyRows(cs[i]!, 'public.event_logs', part))).then(
+          () => undefined,
+        ),
+      ),
+    );
+
+    progress('staging COPY + INSERT … SELECT ON CONFLICT');
+    const staged = makeRows(await tenant(), n);
+    const stagedS = await timed(() =>
+      withClients(db, 2, (cs) =>
+        batched(cs, staged, async (c, batch) => {
+          await c.query('BEGIN');
+          await c.query(
+            'CREATE TEMP TABLE IF NOT EXISTS bench_event_stage (LIKE public.event_logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS',
+          );
+          await copyRows(c, 'bench_event_stage', batch);
+          await c.query(
+            `INSERT INTO public.event_logs (${COLUMNS}) SELECT ${COLUMNS} FROM bench_event_stage ON CONFLICT DO NOTHING`,
+          );
+          await c.query('COMMIT');
+        }),
+      ),
+    );
+
+    progress('INSERT … SELECT FROM unnest ON CONFLICT');
+    const unnested = makeRows(await tenant(), n);
+    const unnestS = await timed(() =>
+      withClients(db, 2, (cs) =>
+        batched(cs, unnested, async (c, batch) => {
+          await c.query(INSERT_EVENT_LOGS.text, unnestParams(batch));
+        }),
+      ),
+    );
+
+    progress('write path, durable acknowledgements');
+    const viaPath = makeRows(await tenant(), n);
+    const records = viaPath.map((r) => ({
+      tenant_id: r.tenant,
+      idempotency_key: r.key,
+      workflow_id: r.workflow,
+      type: r.type,
+      agent_id: r.agent,
+      message: r.message,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+      timestamp: r.at,
+      seq: r.seq,
+      created_at: r.at,
+    }));
+    const ingest = await createIngest({ db, dataDir });
+    let pathS: number;
+    let p99 = 0;
+    let halfRate = 0;
+    try {
+      pathS = await timed(async () => {
+        const inFlight = new Set<Promise<unknown>>();
+        for (let i = 0; i < records.length; i += BATCH_ROWS) {
+          const p = ingest.writeBatch('event_log', records.slice(i, i + BATCH_ROWS));
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+          if (inFlight.size >= 8) await Promise.race(inFlight);
+        }
+        await Promise.all(inFlight);
+      });
+
+      progress('acknowledgement latency at half rate');
+      halfRate = n / pathS / 2;
+      const latencyRows = makeRows(await tenant(), Math.min(n, Math.max(1_000, Math.round(halfRate * 5))));
+      const latencies: number[] = [];
+      const started = performance.now();
+      const pending: Promise<void>[] = [];
+      for (let i = 0; i < latencyRows.length; i += 1) {
+        const due = started + (i / halfRate) * 1000;
+        const wait = due - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        const r = latencyRows[i]!;
+        const t0 = performance.now();
+        pending.push(
+          ingest
+            .write('event_log', {
+              tenant_id: r.tenant,
+              idempotency_key: r.key,
+              workflow_id: r.workflow,
+              type: r.type,
+              message: r.message,
+              created_at: r.at,
+            })
+            .then(() => {
+              latencies.push(performance.now() - t0);
+            }),
+        );
+      }
+      await Promise.all(pending);
+      p99 = percentile(
+        latencies.sort((a, b) => a - b),
+        99,
+      );
+    } finally {
+      await ingest.close();
+    }
+
+    progress('one INSERT per row');
+    const sample = Math.min(n, 5_000);
+    const single = makeRows(await tenant(), sample);
+    const singleS = await timed(() =>
+      withClients(db, 1, async ([c]) => {
+        for (const r of single) {
+          await c!.query({
+            name: 'bench_single_insert',
+            text: `INSERT INTO public.event_logs (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+            values: [r.tenant, r.key, r.workflow, r.type, r.agent, r.message, r.payload, r.at, r.seq, r.at],
+          });
+        }
+      }),
+    );
+
+    const rate = (rows: number, s: number) => Math.round(rows / s);
+    const copy = Math.max(rate(n, copyOneS), rate(n, copyTwoS));
+    const writePath = rate(n, pathS);
+    const rowByRow = rate(sample, singleS);
+    return {
+      table: 'public.event_logs',
+      rows: n,
+      rowsPerSecond: {
+        copyOneStream: rate(n, copyOneS),
+        copyTwoStreams: rate(n, copyTwoS),
+        copy,
+        stagingCopyUpsert: rate(n, stagedS),
+        unnestUpsert: rate(n, unnestS),
+        writePath,
+        rowByRow,
+      },
+      rowByRowSample: sample,
+      ratio_vs_copy: Math.round((writePath / copy) * 100) / 100,
+      ratio_vs_row_by_row: Math.round((writePath / rowByRow) * 10) / 10,
+      p99AckMsAtHalfRate: Math.round(p99 * 10) / 10,
+      halfRateRowsPerSecond: Math.round(halfRate),
+    };
+  } finally {
+    progress('cleaning up');
+    for (const id of tenants)
+      await db.query('DELETE FROM auth.tenants WHERE id = $1', [id], {
+        operation: 'bench.cleanup',
+        timeoutMs: 600_000,
+      });
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Human rendering of a result. */
+export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
+  const s = r.rowsPerSecond;
+  return [
+    `write-path benchmark on ${r.table}, ${r.rows} rows per phase (row-by-row: ${r.rowByRowSample})`,
+    `raw COPY, 1 stream              ${String(s.copyOneStream).padStart(8)} rows/s`,
+    `raw COPY, 2 streams             ${String(s.copyTwoStreams).padStart(8)} rows/s`,
+    `staging COPY + upsert (2 conns) ${String(s.stagingCopyUpsert).padStart(8)} rows/s`,
+    `unnest upsert (2 conns)         ${String(s.unnestUpsert).padStart(8)} rows/s`,
+    `write path, durable acks        ${String(s.writePath).padStart(8)} rows/s`,
+    `one INSERT per row              ${String(s.rowByRow).padStart(8)} rows/s`,
+    `ratio vs COPY ${r.ratio_vs_copy}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
+    `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,
+  ].join('\n');
+}
