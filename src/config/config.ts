@@ -20,6 +20,10 @@ export const DEFAULT_HEALTH_PING_INTERVAL_MS = 15_000;
 export const DEFAULT_SSL_MODE = 'disable';
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_VECTOR_DIMENSION = 1536;
+export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
+/** Request shapes of the HTTP embedder: OpenAI-compatible `/embeddings`, or Shannon's llm-service `/embeddings/`. */
+export const EMBEDDING_APIS = ['openai', 'shannon'] as const;
+export type EmbeddingApi = (typeof EMBEDDING_APIS)[number];
 export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_APPLICATION_NAME = 'shannon-data';
 
@@ -53,6 +57,11 @@ export interface Config {
   readonly dataDir: string;
   readonly embeddedPort: number;
   readonly vectorDimension: number;
+  /** Embedding service base URL; undefined = the local lexical-hash embedder (not semantic). */
+  readonly embeddingUrl: string | undefined;
+  readonly embeddingApi: EmbeddingApi;
+  readonly embeddingModel: string;
+  readonly embeddingApiKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly pool: PoolConfig;
 }
@@ -126,6 +135,10 @@ const SETTINGS = {
   dataDir: { env: 'SHANNON_DATA_DIR', flag: 'data-dir', parse: text },
   embeddedPort: { env: 'SHANNON_EMBEDDED_PG_PORT', flag: 'embedded-port', parse: integer(1, 65535) },
   vectorDimension: { env: 'VECTOR_DIMENSION', flag: 'vector-dimension', parse: integer(1, 65536) },
+  embeddingUrl: { env: 'EMBEDDING_URL', flag: 'embedding-url', parse: url(['http', 'https']) },
+  embeddingApi: { env: 'EMBEDDING_API', flag: 'embedding-api', parse: oneOf(EMBEDDING_APIS) },
+  embeddingModel: { env: 'EMBEDDING_MODEL', flag: 'embedding-model', parse: text },
+  embeddingApiKey: { env: 'EMBEDDING_API_KEY', flag: 'embedding-api-key', parse: text },
   logLevel: { env: 'LOG_LEVEL', flag: 'log-level', parse: oneOf(LOG_LEVELS) },
   poolMax: { env: 'PG_POOL_MAX', flag: 'pool-max', parse: integer(1, 1000) },
   poolIdleTimeoutMs: {
@@ -239,6 +252,10 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     dataDir: resolve(get('dataDir') ?? DEFAULT_DATA_DIR),
     embeddedPort: get('embeddedPort') ?? DEFAULT_EMBEDDED_PORT,
     vectorDimension: get('vectorDimension') ?? DEFAULT_VECTOR_DIMENSION,
+    embeddingUrl: get('embeddingUrl'),
+    embeddingApi: get('embeddingApi') ?? 'openai',
+    embeddingModel: get('embeddingModel') ?? DEFAULT_EMBEDDING_MODEL,
+    embeddingApiKey: get('embeddingApiKey'),
     logLevel: get('logLevel') ?? DEFAULT_LOG_LEVEL,
     pool,
   };
@@ -265,6 +282,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     redisUrl: redactUrl(config.redisUrl),
     qdrantUrl: redactUrl(config.qdrantUrl),
     qdrantApiKey: config.qdrantApiKey === undefined ? undefined : '***',
+    embeddingUrl: redactUrl(config.embeddingUrl),
+    embeddingApiKey: config.embeddingApiKey === undefined ? undefined : '***',
   };
 }
 

@@ -17,6 +17,8 @@ import {
   isCollectionName,
 } from './collections.js';
 import { EmbeddedBackend } from './embedded/embedded-backend.js';
+import { createEmbedder, type EmbedderConfig } from './embedder/create-embedder.js';
+import type { Embedder } from './embedder/embedder.js';
 import { composeFilter, type Filter, isTenantId, parseFilter } from './filter.js';
 import { matchesFilter } from './filter-evaluator.js';
 import { COLLECTION_POINTS_PAGE, COUNT_POINTS } from './memory-queries.js';
@@ -61,8 +63,11 @@ export interface WriteOptions {
 
 export interface CreateMemoryOptions {
   db: TransactionRunner;
-  config: Pick<Config, 'vectorDimension' | 'qdrantUrl' | 'qdrantApiKey' | 'dataDir'>;
+  config: Pick<Config, 'vectorDimension' | 'qdrantUrl' | 'qdrantApiKey' | 'dataDir'> &
+    Partial<EmbedderConfig>;
   metrics?: Metrics;
+  /** Overrides the embedder; by default from config (HTTP when embeddingUrl is set, else lexical hashing). */
+  embedder?: Embedder;
   /** Overrides the backend (tests); by default Qdrant when qdrantUrl is set, else embedded. */
   backend?: VectorBackend;
   /** Start the background relay on first use (default true). */
@@ -117,6 +122,7 @@ export function createMemory(options: CreateMemoryOptions) {
           dataDir: snapshotDir,
           loadPoints: (physical) => loadCollectionPoints(db, physical),
         }));
+  let embedder = options.embedder;
   const relay = new OutboxRelay({
     db,
     backend,
@@ -496,6 +502,17 @@ export function createMemory(options: CreateMemoryOptions) {
       return { backend: backend.kind, outbox: await relay.refreshStats(), collections };
     },
 
+    /** The configured embedder (created on first use). */
+    get embedder(): Embedder {
+      embedder ??= createEmbedder({ redisUrl: undefined, ...config }, metrics);
+      return embedder;
+    },
+
+    /** Embeds texts with the configured embedder (cached). */
+    embed(texts: readonly string[]): Promise<Float32Array[]> {
+      return memory.embedder.embed(texts);
+    },
+
     /** Delivers the outbox until empty (or timeout); returns the remaining depth. */
     async flush(options: { timeoutMs?: number; force?: boolean } = {}): Promise<number> {
       await init();
@@ -508,6 +525,7 @@ export function createMemory(options: CreateMemoryOptions) {
       await relay.stop();
       await backendReady?.catch(() => undefined);
       await backend.close();
+      if (options.embedder === undefined) await embedder?.close();
     },
   };
   return memory;

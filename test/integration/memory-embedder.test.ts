@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { createEmbedder } from '../../src/memory/embedder/create-embedder.js';
 import { EmbeddingCache } from '../../src/memory/embedder/embedding-cache.js';
 import { HttpEmbedder } from '../../src/memory/embedder/http-embedder.js';
 import { LexicalHashEmbedder } from '../../src/memory/embedder/lexical-hash-embedder.js';
@@ -135,6 +136,24 @@ describe('HTTP embedder', () => {
     assert.deepEqual(Array.from(vectors[1] as Float32Array), Array.from(local.embedOne('two')));
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
+  });
+
+  it('is built from configuration: HTTP + Redis when EMBEDDING_URL is set, lexical hashing otherwise', async () => {
+    const configured = createEmbedder({
+      vectorDimension: DIM,
+      redisUrl: 'redis://127.0.0.1:6379',
+      embeddingUrl: service.url,
+      embeddingApi: 'shannon',
+      embeddingModel: `cfg-${Date.now()}`,
+    });
+    const before = service.bodies.length;
+    const [v] = await configured.embed(['configured text']);
+    assert.deepEqual(Array.from(v as Float32Array), Array.from(local.embedOne('configured text')));
+    assert.equal(service.bodies.length, before + 1);
+    await configured.close();
+    const fallback = createEmbedder({ vectorDimension: DIM, redisUrl: undefined });
+    assert.equal(fallback.model, 'lexical-hash-v1');
+    assert.equal((await fallback.embed(['x']))[0]?.length, DIM);
   });
 
   it('rejects a wrong dimension and reports service failures as typed errors', async () => {
