@@ -17,7 +17,7 @@ import { type IngestRecord, laneOf, type RecordKind } from './record-kinds.js';
 import { PostgresRecordWriter, type RecordWriter } from './record-writer.js';
 import { Replayer } from './replayer.js';
 import { DEFAULT_SPOOL_MAX_BYTES, Spool } from './spool.js';
-import { DEFAULT_MAX_RECORD_BYTES, recordBytes, validateRecord } from './validate-record.js';
+import { DEFAULT_MAX_RECORD_BYTES, validateRecordSized } from './validate-record.js';
 import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
@@ -192,12 +192,14 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
       throw new ShannonError('SHUTTING_DOWN', 'the write path is closing and accepts no new records');
   }
 
-  async function accept(records: IngestRecord[]): Promise<Promise<WriteOutcome>[]> {
+  async function accept(
+    records: { record: IngestRecord; bytes: number }[],
+  ): Promise<Promise<WriteOutcome>[]> {
     const promises: Promise<WriteOutcome>[] = [];
-    const entries = records.map((record) => {
+    const entries = records.map(({ record, bytes }) => {
       const { promise, waiter } = deferred();
       promises.push(promise);
-      return { lane: laneOf(record), item: { record, bytes: recordBytes(record), waiters: [waiter] } };
+      return { lane: laneOf(record), item: { record, bytes, waiters: [waiter] } };
     });
     try {
       await queue.enqueue(entries);
@@ -219,23 +221,23 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
   return {
     async write(kind, input) {
       assertOpen();
-      const record = validateRecord(kind, input, validateOptions);
-      const [promise] = await accept([record]);
+      const sized = validateRecordSized(kind, input, validateOptions);
+      const [promise] = await accept([sized]);
       const outcome = await promise!;
-      return { key: record.key, outcome };
+      return { key: sized.record.key, outcome };
     },
 
     async writeBatch(kind, inputs) {
       assertOpen();
-      const records = inputs.map((input, i) =>
-        validateRecord(kind, input, { ...validateOptions, path: `records[${i}]` }),
+      const sized = inputs.map((input, i) =>
+        validateRecordSized(kind, input, { ...validateOptions, path: `records[${i}]` }),
       );
-      const promises = await accept(records);
+      const promises = await accept(sized);
       const settled = await Promise.allSettled(promises);
       return settled.map((s, i) =>
         s.status === 'fulfilled'
-          ? { key: records[i]!.key, outcome: s.value }
-          : { key: records[i]!.key, outcome: 'rejected' as const, error: toShannonError(s.reason) },
+          ? { key: sized[i]!.record.key, outcome: s.value }
+          : { key: sized[i]!.record.key, outcome: 'rejected' as const, error: toShannonError(s.reason) },
       );
     },
 

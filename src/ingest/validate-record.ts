@@ -52,6 +52,15 @@ export interface ValidateOptions {
  * @throws ValidationError naming the field; LimitExceededError when the record is too large.
  */
 export function validateRecord(kind: unknown, input: unknown, options: ValidateOptions = {}): IngestRecord {
+  return validateRecordSized(kind, input, options).record;
+}
+
+/** validateRecord plus the record's serialised size (computed once; the queue accounts for it). */
+export function validateRecordSized(
+  kind: unknown,
+  input: unknown,
+  options: ValidateOptions = {},
+): { record: IngestRecord; bytes: number } {
   const path = options.path ?? 'record';
   if (!isRecordKind(kind))
     throw new ValidationError('kind', `kind must be one of ${RECORD_KINDS.join(', ')}, got ${String(kind)}`);
@@ -100,7 +109,7 @@ export function validateRecord(kind: unknown, input: unknown, options: ValidateO
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const bytes = recordBytes(record);
   if (bytes > max) throw new LimitExceededError(path, max, bytes, 'bytes');
-  return record;
+  return { record, bytes };
 }
 
 /** Serialised size of a record (what the queue and spool account for). */
