@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
+import type { LogLevel } from '../config/config.js';
 import type { DataLayer } from '../data-layer.js';
 import { ShannonError } from '../errors/errors.js';
 import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
@@ -43,6 +44,10 @@ export interface ServerOptions {
   redis?: Redis;
   /** Session cache; default: one over Redis when configured, else in-process (closed with the app). */
   sessions?: SessionCache;
+  /** Overrides LOG_LEVEL for this app. */
+  logLevel?: LogLevel;
+  /** Where log lines go (default stdout); tests capture them here. */
+  logStream?: NodeJS.WritableStream;
   /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
   trustProxy?: boolean;
 }
@@ -69,7 +74,7 @@ export async function createServer(
     logger:
       (options.logger ?? config.logLevel !== 'silent')
         ? {
-            level: config.logLevel === 'silent' ? 'silent' : config.logLevel,
+            level: options.logLevel ?? config.logLevel,
             redact: {
               paths: [
                 'req.headers.authorization',
@@ -79,6 +84,7 @@ export async function createServer(
               ],
               censor: '[redacted]',
             },
+            ...(options.logStream === undefined ? {} : { stream: options.logStream }),
           }
         : false,
     bodyLimit: limits.bodyBytes,
