@@ -83,9 +83,10 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
     const stores = createStores(db);
-    const ops = createOps({ db, config, metrics });
     const memory = createMemory({ db, config, metrics });
     closers.push(() => memory.close());
+    // The doctor checks the vector collections through the memory layer's backend.
+    const ops = createOps({ db, config, metrics, vectorBackend: memory.backend });
     // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
     const ingest = await createIngest({ db, dataDir: config.dataDir, metrics });
     closers.push(() => ingest.close());
