@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { CollectionState } from '../../src/memory/backend.js';
+import { checkVectorCollections } from '../../src/ops/doctor-vector.js';
+
+const db = {
+  async query(text: string) {
+    if (text.includes('to_regclass')) return { rows: [{ ok: true }], rowCount: 1 };
+    return {
+      rows: [{ collection: 'task_embeddings', physical_name: 'task_embeddings_v1', dimension: 8 }],
+      rowCount: 1,
+    };
+  },
+};
+
+function backend(kind: 'qdrant' | 'embedded', state: Partial<CollectionState>) {
+  return {
+    kind,
+    async describe(physical: string): Promise<CollectionState> {
+      return {
+        collection: physical,
+        exists: true,
+        points: 10,
+        indexedVectors: 10,
+        status: 'green',
+        payloadIndexes: [],
+        missingPayloadIndexes: [],
+        drift: [],
+        ...state,
+      };
+    },
+  };
+}
+
+describe('checkVectorCollections', () => {
+  it('reports missing payload indexes, drift and a red collection', async () => {
+    const findings = await checkVectorCollections(
+      db as never,
+      backend('qdrant', {
+        missingPayloadIndexes: ['tenant_id'],
+        drift: ['dimension 1536'],
+        status: 'red',
+        indexedVectors: 2,
+      }),
+      8,
+    );
+    assert.deepEqual(findings.map((f) => `${f.code}:${f.severity}`).sort(), [
+      'VECTOR_DIMENSION_DRIFT:critical',
+      'VECTOR_OPTIMIZER_STATUS:critical',
+      'VECTOR_PAYLOAD_INDEX_MISSING:warning',
+      'VECTOR_UNINDEXED:info',
+    ]);
+    assert.equal(
+      findings.find((f) => f.code === 'VECTOR_PAYLOAD_INDEX_MISSING')?.evidence['type'],
+      'keyword',
+    );
+  });
+  it('reports a missing Qdrant collection but not an embedded index this process never loaded', async () => {
+    assert.equal(
+      (await checkVectorCollections(db as never, backend('qdrant', { exists: false }), 8))[0]?.code,
+      'VECTOR_COLLECTION_MISSING',
+    );
+    assert.deepEqual(
+      await checkVectorCollections(db as never, backend('embedded', { exists: false }), 8),
+      [],
+    );
+  });
+  it('is silent for a healthy collection', async () => {
+    assert.deepEqual(await checkVectorCollections(db as never, backend('qdrant', {}), 8), []);
+  });
+});
