@@ -17,6 +17,14 @@ export {
   ShannonError,
   ValidationError,
 } from './errors/errors.js';
+export {
+  createIngest,
+  type Ingest,
+  type IngestOptions,
+  type IngestStats,
+  type RecordResult,
+} from './ingest/ingest.js';
+export { type IngestRecord, RECORD_KINDS, type RecordKind } from './ingest/record-kinds.js';
 export { COLLECTION_NAMES, type CollectionName, collectionRegistry } from './memory/collections.js';
 export { EmbeddingCache } from './memory/embedder/embedding-cache.js';
 export { HttpEmbedder, type HttpEmbedderOptions } from './memory/embedder/http-embedder.js';
