@@ -23,6 +23,7 @@ import {
   withRequestContext,
 } from './request-tracing.js';
 import { registerRoutes, type ServedSubsystems } from './routes/register-routes.js';
+import { ERROR_RESPONSE } from './routes/route-helpers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -169,6 +170,13 @@ export async function createServer(
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (sdk_…).' } },
       },
     },
+  });
+
+  // Every /v1 route documents the error shape; its serializer also keeps error bodies to that shape.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/')) return;
+    const schema = (route.schema ??= {}) as { response?: Record<string, unknown> };
+    schema.response = { '4xx': ERROR_RESPONSE, '5xx': ERROR_RESPONSE, ...schema.response };
   });
 
   const authenticate = createAuthHook(app, {
