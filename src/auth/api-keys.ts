@@ -5,7 +5,7 @@
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { generateApiKey } from './api-key.js';
-import { INSERT_API_KEY, REVOKE_KEY, SELECT_KEYS_OF_TENANT } from './auth-queries.js';
+import { INSERT_API_KEY, REVOKE_KEY, SELECT_KEY_TENANT, SELECT_KEYS_OF_TENANT } from './auth-queries.js';
 import { DEFAULT_SCOPES, parseScopes, type Scope } from './scopes.js';
 
 /** What the auth module needs from the database: plain queries and tenant transactions. */
@@ -68,6 +68,7 @@ export async function createApiKey(db: AuthDatabase, input: CreateApiKeyInput): 
         input.tenantId,
         input.name,
         scopes,
+        // The limit that applies is the tenant's plan limit; 0 here means "no per-key limit".
         0,
         input.expiresAt ?? null,
       ]);
@@ -128,11 +129,9 @@ export async function revokeApiKey(
   db: AuthDatabase,
   idOrPrefix: string,
 ): Promise<{ id: string; prefix: string; tenantId: string; revokedAt: string }> {
-  const found = await db.query<{ tenant_id: string }>(
-    `SELECT tenant_id FROM auth.api_keys WHERE key_prefix = $1 OR id::text = $1`,
-    [idOrPrefix],
-    { operation: 'auth.find_key' },
-  );
+  const found = await db.query<{ tenant_id: string }>(SELECT_KEY_TENANT, [idOrPrefix], {
+    operation: 'auth.find_key',
+  });
   const tenantId = found.rows[0]?.tenant_id;
   if (tenantId === undefined)
     throw new ShannonError('NOT_FOUND', `no API key ${idOrPrefix}`, { field: 'key' });

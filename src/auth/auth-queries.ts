@@ -36,6 +36,10 @@ export const SELECT_KEYS_OF_TENANT = `
   SELECT id, key_prefix, name, scopes, is_active, expires_at, revoked_at, last_used, created_at
   FROM auth.api_keys WHERE tenant_id = $1 ORDER BY created_at, id`;
 
+/** The tenant of a key given its prefix or id (read as the connecting role, before any tenant). */
+export const SELECT_KEY_TENANT = `
+  SELECT tenant_id FROM auth.api_keys WHERE key_prefix = $1 OR id::text = $1`;
+
 export const REVOKE_KEY = `
   UPDATE auth.api_keys SET is_active = false, revoked_at = coalesce(revoked_at, now())
   WHERE tenant_id = $1 AND (id::text = $2 OR key_prefix = $2)
