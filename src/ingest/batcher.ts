@@ -63,8 +63,8 @@ export class Batcher {
     if (this.inFlight >= this.concurrency) return;
     const wait = this.queue.msUntilDue(minAge);
     if (wait === undefined) return;
+    // Kept referenced: accepted records waiting for their flush must keep the process alive.
     this.timer = setTimeout(() => this.pump(), Math.max(1, wait));
-    this.timer.unref?.();
   }
 
   private async run(batch: Batch): Promise<void> {

@@ -219,8 +219,9 @@ test('fsync failures injected with fiu-run: no record whose fsync failed is ackn
     await sleep(10);
   }
   child.proc.stdin!.end();
-  const { code } = await child.exited;
+  const { code, lastLine } = await child.exited;
   assert.equal(code, 0);
+  assert.equal(lastLine, 'DONE');
   assert.equal(child.acked.size + child.refused.size, records.length);
   // The fault fired: some appends failed and were refused with SPOOL_FAILED, never acknowledged.
   assert.ok(child.refused.size > 0, 'no fsync failure was injected');
