@@ -2,7 +2,8 @@
  * Replays the spool into PostgreSQL, oldest segment first, frame by frame, once the database
  * answers a ping (at start-up and on a timer while the spool holds records). A segment is deleted
  * only after every record in it is committed; a pass that meets an infrastructure failure stops and
- * the next pass starts over from that segment (idempotency keys make the repeat harmless). A record
+ * the next pass resumes at the first frame not yet committed (after a restart, at the segment's
+ * start: idempotency keys make the repeat harmless). A record
  * PostgreSQL rejects on its own merits was acknowledged already, so it cannot be returned to its
  * caller: it is written to `spool/rejected/` with its error and counted as a dead letter.
  */
@@ -38,6 +39,8 @@ export class Replayer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Frames of a segment already committed by an earlier pass of this process (skipped on retry). */
+  private readonly framesDone = new Map<string, number>();
 
   constructor(options: ReplayerOptions) {
     this.options = options;
@@ -79,7 +82,8 @@ export class Replayer {
     for (const name of spool.sealedSegments()) {
       if (this.stopped) return;
       const content = await spool.read(name);
-      for (const frame of content.batches) {
+      for (const [index, frame] of content.batches.entries()) {
+        if (index < (this.framesDone.get(name) ?? 0)) continue;
         for (const run of runsByKind(frame)) {
           const items: BatchItem[] = run.map((record) => ({ record, bytes: 0, waiters: [] }));
           const result = await writeIsolatingFailures(writer, run[0]!.kind, items);
@@ -90,8 +94,10 @@ export class Replayer {
             return;
           }
         }
+        this.framesDone.set(name, index + 1);
       }
       await spool.remove(name);
+      this.framesDone.delete(name);
     }
   }
 
