@@ -93,14 +93,18 @@ export function toHttpError(error: unknown): HttpError {
       answer = fromCode('VALIDATION_FAILED', 'a value was rejected by the database', error.field);
     } else {
       const status = error.status;
-      // Internal details (SQL, stack) stay in the log; 5xx bodies carry only the code.
-      const message =
-        status >= 500 && error.code !== 'BACKPRESSURE' && error.code !== 'SHUTTING_DOWN'
-          ? ERROR_CODES[error.code].description
-          : error.message;
+      // Internal details (SQL, stack) stay in the log; 5xx bodies carry only the code, except the
+      // refusals a client acts on (retry later, resend the batch), whose details say how.
+      const actionable = error.code === 'BACKPRESSURE' || error.code === 'SHUTTING_DOWN';
+      const message = status >= 500 && !actionable ? ERROR_CODES[error.code].description : error.message;
       answer = {
         status,
-        body: body(error.code, message, error.field, status >= 500 ? undefined : error.details),
+        body: body(
+          error.code,
+          message,
+          error.field,
+          status >= 500 && !actionable ? undefined : error.details,
+        ),
       };
     }
     const seconds = retryAfter(error);
