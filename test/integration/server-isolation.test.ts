@@ -66,6 +66,9 @@ async function seed(h: ServerHarness, label: string): Promise<Seeded> {
       total_tokens: 42,
     },
   ]);
+  await post('agent_execution', [
+    { workflow_id: workflowId, agent_id: 'planner', input: marker, state: 'COMPLETED', tokens_used: 7 },
+  ]);
   await post('event_log', [{ workflow_id: workflowId, type: 'AGENT_STARTED', message: marker, seq: 1 }]);
   const task = await h.app.inject({ url: `/v1/tasks/${workflowId}`, headers: auth });
   assert.equal(task.statusCode, 200, task.body);
@@ -234,6 +237,13 @@ describe('cross-tenant enumeration over every endpoint taking an id or filter', 
         await same('GET', `/v1/sessions/${foreign}${suffix}`, `/v1/sessions/${missing}${suffix}`);
       }
     }
+    const agents = await call('GET', `/v1/agents/performance?agentIds=planner,${a.marker.slice(0, 40)}`);
+    assert.equal(agents.statusCode, 200, agents.body);
+    // B has one planner run of its own; A's run must not be counted.
+    assert.deepEqual(
+      agents.json().agents.map((x: { agentId: string; executions: number }) => [x.agentId, x.executions]),
+      [['planner', 1]],
+    );
     const sessionsOfUser = await call('GET', `/v1/sessions?userId=${a.userId}`);
     assert.deepEqual(sessionsOfUser.json().items, []);
     const report = await call(

@@ -157,6 +157,43 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
     },
   );
 
+  app.get<{ Querystring: { agentIds: string; from?: string; to?: string; sessionId?: string } }>(
+    '/v1/agents/performance',
+    {
+      config: read,
+      schema: {
+        tags: ['agents'],
+        security,
+        summary: 'Runs, success rate, tokens and duration per agent over [from, to) (default: 7 days).',
+        querystring: {
+          type: 'object',
+          required: ['agentIds'],
+          additionalProperties: false,
+          properties: {
+            agentIds: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 100 * (limits.idChars + 1),
+              description: 'comma-separated',
+            },
+            from: { type: 'string', maxLength: 64 },
+            to: { type: 'string', maxLength: 64 },
+            sessionId: text,
+          },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const agents = await stores.agents.performance(principalOf(req).tenantId, q.agentIds.split(','), {
+        ...(q.from === undefined ? {} : { from: q.from }),
+        ...(q.to === undefined ? {} : { to: q.to }),
+        ...(q.sessionId === undefined ? {} : { sessionId: q.sessionId }),
+      });
+      return { agents };
+    },
+  );
+
   app.get<{ Querystring: PageQuery & { userId?: string } }>(
     '/v1/sessions',
     {
