@@ -175,7 +175,8 @@ export async function createServer(
   // Every /v1 route documents the error shape; its serializer also keeps error bodies to that shape.
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/v1/')) return;
-    const schema = (route.schema ??= {}) as { response?: Record<string, unknown> };
+    route.schema ??= {};
+    const schema = route.schema as { response?: Record<string, unknown> };
     schema.response = { '4xx': ERROR_RESPONSE, '5xx': ERROR_RESPONSE, ...schema.response };
   });
 
