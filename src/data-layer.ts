@@ -88,7 +88,12 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     // The doctor checks the vector collections through the memory layer's backend.
     const ops = createOps({ db, config, metrics, vectorBackend: memory.backend });
     // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
-    const ingest = await createIngest({ db, dataDir: config.dataDir, metrics });
+    const ingest = await createIngest({
+      db,
+      dataDir: config.dataDir,
+      spoolMaxBytes: config.spoolMaxBytes,
+      metrics,
+    });
     closers.push(() => ingest.close());
 
     let closed = false;

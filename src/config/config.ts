@@ -20,6 +20,8 @@ export const DEFAULT_HEALTH_PING_INTERVAL_MS = 15_000;
 export const DEFAULT_SSL_MODE = 'disable';
 export const DEFAULT_EMBEDDED_PORT = 54329;
 export const DEFAULT_VECTOR_DIMENSION = 1536;
+/** Bound of the write path's local spool (bytes); a full spool answers with backpressure. */
+export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
 /** Request shapes of the HTTP embedder: OpenAI-compatible `/embeddings`, or Shannon's llm-service `/embeddings/`. */
 export const EMBEDDING_APIS = ['openai', 'shannon'] as const;
@@ -57,6 +59,8 @@ export interface Config {
   readonly dataDir: string;
   readonly embeddedPort: number;
   readonly vectorDimension: number;
+  /** Bound of the write path's spool under `<dataDir>/spool` (bytes). */
+  readonly spoolMaxBytes: number;
   /** Embedding service base URL; undefined = the local lexical-hash embedder (not semantic). */
   readonly embeddingUrl: string | undefined;
   readonly embeddingApi: EmbeddingApi;
@@ -135,6 +139,11 @@ const SETTINGS = {
   dataDir: { env: 'SHANNON_DATA_DIR', flag: 'data-dir', parse: text },
   embeddedPort: { env: 'SHANNON_EMBEDDED_PG_PORT', flag: 'embedded-port', parse: integer(1, 65535) },
   vectorDimension: { env: 'VECTOR_DIMENSION', flag: 'vector-dimension', parse: integer(1, 65536) },
+  spoolMaxBytes: {
+    env: 'SHANNON_SPOOL_MAX_BYTES',
+    flag: 'spool-max-bytes',
+    parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
+  },
   embeddingUrl: { env: 'EMBEDDING_URL', flag: 'embedding-url', parse: url(['http', 'https']) },
   embeddingApi: { env: 'EMBEDDING_API', flag: 'embedding-api', parse: oneOf(EMBEDDING_APIS) },
   embeddingModel: { env: 'EMBEDDING_MODEL', flag: 'embedding-model', parse: text },
@@ -252,6 +261,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     dataDir: resolve(get('dataDir') ?? DEFAULT_DATA_DIR),
     embeddedPort: get('embeddedPort') ?? DEFAULT_EMBEDDED_PORT,
     vectorDimension: get('vectorDimension') ?? DEFAULT_VECTOR_DIMENSION,
+    spoolMaxBytes: get('spoolMaxBytes') ?? DEFAULT_SPOOL_MAX_BYTES,
     embeddingUrl: get('embeddingUrl'),
     embeddingApi: get('embeddingApi') ?? 'openai',
     embeddingModel: get('embeddingModel') ?? DEFAULT_EMBEDDING_MODEL,
