@@ -4,7 +4,7 @@
  * query the backend, apply the score threshold and optional MMR.
  */
 import type { Config } from '../config/config.js';
-import { ValidationError } from '../errors/errors.js';
+import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import type { BootstrapResult, IndexedPoint, ScoredPoint, VectorBackend } from './backend.js';
@@ -106,6 +106,20 @@ export async function* loadCollectionPoints(
     after = (page.rows[page.rows.length - 1] as { key: string }).key;
     if (page.rows.length < pageSize) return;
   }
+}
+
+/**
+ * Ids are unique per collection across tenants (migration 0021: the index backends key points by
+ * id alone). A caller-supplied id another tenant already uses is refused, without saying whose.
+ */
+function pointIdInUse(error: unknown, collection: string): ShannonError | undefined {
+  const cause =
+    error instanceof DatabaseError ? (error.cause as { constraint?: unknown } | undefined) : undefined;
+  if (cause?.constraint !== 'memory_points_collection_id_key') return undefined;
+  return new ShannonError('CONFLICT', `a point id is already in use in ${collection}; choose another id`, {
+    field: 'points.id',
+    cause: error,
+  });
 }
 
 /** Creates the memory API. Initialisation (versions, collections, relay) runs on first use or `init()`. */
@@ -254,7 +268,11 @@ export function createMemory(options: CreateMemoryOptions) {
       const physical = active.physicalName;
       const started = performance.now();
       try {
-        const changed = await write(tenantId, options, (q) => upsertPoints(q, tenantId, physical, prepared));
+        const changed = await write(tenantId, options, (q) =>
+          upsertPoints(q, tenantId, physical, prepared),
+        ).catch((error: unknown) => {
+          throw pointIdInUse(error, collection) ?? error;
+        });
         metrics?.memoryUpsertDuration.observe(
           { collection, outcome: 'ok' },
           (performance.now() - started) / 1000,

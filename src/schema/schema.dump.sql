@@ -686,6 +686,7 @@ CREATE UNIQUE INDEX memory_collection_versions_active ON public.memory_collectio
 CREATE UNIQUE INDEX memory_collection_versions_physical_name_key ON public.memory_collection_versions USING btree (physical_name)
 CREATE UNIQUE INDEX memory_collection_versions_pkey ON public.memory_collection_versions USING btree (collection, version)
 CREATE UNIQUE INDEX memory_outbox_pkey ON public.memory_outbox USING btree (tenant_id, id)
+CREATE UNIQUE INDEX memory_points_collection_id_key ON public.memory_points USING btree (collection, id)
 CREATE UNIQUE INDEX memory_points_pkey ON public.memory_points USING btree (tenant_id, collection, id)
 CREATE UNIQUE INDEX prompts_name_version_key ON public.prompts USING btree (name, version)
 CREATE UNIQUE INDEX prompts_pkey ON public.prompts USING btree (id)
