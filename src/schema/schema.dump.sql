@@ -729,7 +729,6 @@ CREATE UNIQUE INDEX users_tenant_id_id_key ON public.users USING btree (tenant_i
 CREATE UNIQUE INDEX users_username_key ON auth.users USING btree (username)
 
 -- policies
-auth.api_keys api_keys_authenticate SELECT TO postgres USING (true) WITH CHECK ()
 auth.api_keys shannon_system_access ALL TO shannon_system USING (true) WITH CHECK (true)
 auth.api_keys tenant_isolation ALL TO public USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid))
 auth.audit_logs shannon_system_access ALL TO shannon_system USING (true) WITH CHECK (true)
