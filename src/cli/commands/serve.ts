@@ -20,6 +20,12 @@ export function serveCommand(ctx: CliContext): Command {
       const config = ctx.loadConfig(command);
       const dataLayer = await ctx.openDataLayer(config);
       const app = await createServer(dataLayer);
+      // Collection bootstrap, index catch-up and the outbox relay start now rather than on the
+      // first memory call, so writes left in the outbox by the previous run are delivered. A
+      // failure (Qdrant down) is logged; memory calls retry the initialisation themselves.
+      dataLayer.memory.init().catch((error: unknown) => {
+        app.log.warn({ err: error }, 'vector memory initialisation failed; retried on first use');
+      });
       let stopping: Promise<void> | undefined;
       const stop = (signal: string) => {
         stopping ??= (async () => {
