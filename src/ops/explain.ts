@@ -48,10 +48,10 @@ export async function explainInSession(
   sql: string,
   parameters: number,
   analyze: boolean,
+  prepared: string = preparedStatementName(),
 ): Promise<{ plan: PlanNode; executionTimeMs: number | null; planningTimeMs: number | null }> {
   let text: string;
   if (parameters > 0) {
-    const prepared = `shannon_explain_${randomUUID().replace(/-/g, '')}`;
     await session.query(`PREPARE ${prepared} AS ${sql}`);
     await session.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
     text = `${explainPrefix(analyze)} EXECUTE ${prepared}(${Array(parameters).fill('NULL').join(', ')})`;
@@ -71,6 +71,16 @@ export async function explainInSession(
     executionTimeMs: doc[0]!['Execution Time'] ?? null,
     planningTimeMs: doc[0]!['Planning Time'] ?? null,
   };
+}
+
+/** A unique name for the PREPARE behind a generic plan (the caller DEALLOCATEs exactly it). */
+export function preparedStatementName(): string {
+  return `shannon_explain_${randomUUID().replace(/-/g, '')}`;
+}
+
+/** Drops one prepared statement; other prepared statements on the pooled connection stay. */
+export async function deallocate(session: Queryable, prepared: string): Promise<void> {
+  await session.query(`DEALLOCATE ${prepared}`).catch(() => undefined);
 }
 
 /** Row estimates of the relations a plan touches. */
@@ -103,11 +113,12 @@ export async function explainStatement(
     );
   }
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXPLAIN_TIMEOUT_MS;
+  const prepared = preparedStatementName();
   return withPinnedSession(source, 'ops.explain', async (session) => {
     await session.query(info.kind === 'read' ? 'BEGIN READ ONLY' : 'BEGIN');
     try {
       await session.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
-      const out = await explainInSession(session, sql, info.parameters, analyze);
+      const out = await explainInSession(session, sql, info.parameters, analyze, prepared);
       const tableRows = await tableRowsOf(session, out.plan);
       return {
         statement: sql,
@@ -123,7 +134,7 @@ export async function explainStatement(
     } finally {
       // Always rolled back: an explained DELETE deletes nothing.
       await session.query('ROLLBACK');
-      if (info.parameters > 0) await session.query('DEALLOCATE ALL');
+      if (info.parameters > 0) await deallocate(session, prepared);
     }
   });
 }

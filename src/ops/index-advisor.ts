@@ -7,7 +7,7 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import { HOT_QUERIES } from '../stores/hot-queries.js';
-import { explainInSession } from './explain.js';
+import { deallocate, explainInSession, preparedStatementName } from './explain.js';
 import { extensionMissing, hypopgState, statementStatsState } from './extensions.js';
 import { quoteIdent } from './finding.js';
 import {
@@ -118,14 +118,15 @@ async function explainCost(
   readOnly: boolean,
   timeoutMs: number,
 ) {
+  const prepared = preparedStatementName();
   await session.query(readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
   try {
     await session.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
-    const { plan } = await explainInSession(session, sql, parameters, false);
+    const { plan } = await explainInSession(session, sql, parameters, false, prepared);
     return plan;
   } finally {
     await session.query('ROLLBACK');
-    if (parameters > 0) await session.query('DEALLOCATE ALL');
+    if (parameters > 0) await deallocate(session, prepared);
   }
 }
 

@@ -61,7 +61,26 @@ describe('explain', () => {
   });
 
   it('leaves no prepared statement or open transaction behind', async () => {
-    await explainStatement(t.db.pool, 'SELECT * FROM ex_items WHERE id = $1');
+    // Explain on a connection that already holds someone else's prepared statement.
+    const client = await t.db.pool.connect();
+    try {
+      await client.query(`PREPARE someone_elses AS SELECT 1`);
+      const borrowed = new Proxy(client, {
+        get: (target, key) => (key === 'release' ? () => undefined : Reflect.get(target, key, target)),
+      });
+      await explainStatement({ connect: async () => borrowed }, 'SELECT * FROM ex_items WHERE id = $1');
+      const prepared = await client.query<{ name: string }>(
+        'SELECT name FROM pg_prepared_statements ORDER BY name',
+      );
+      assert.deepEqual(
+        prepared.rows.map((r) => r.name),
+        ['someone_elses'],
+        'only the explained statement was deallocated',
+      );
+      await client.query('DEALLOCATE someone_elses');
+    } finally {
+      client.release();
+    }
     const { rows } = await t.db.query<{ n: string }>(
       `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
     );
