@@ -59,29 +59,9 @@ function columnArrays(
   });
 }
 
-const guardedPools = new WeakSet<object>();
-
-/**
- * node-postgres emits 'error' on a checked-out client whose server dies (pg-pool removes its own
- * listener while a client is in use); with no listener that is an uncaught exception that ends the
- * process. The failing or next query reports the failure anyway, so the event itself is absorbed.
- */
-function absorbCheckedOutClientErrors(db: Database): void {
-  if (guardedPools.has(db.pool)) return;
-  guardedPools.add(db.pool);
-  const guarded = new WeakSet<object>();
-  db.pool.on('acquire', (client) => {
-    if (guarded.has(client)) return;
-    guarded.add(client);
-    client.on('error', () => undefined);
-  });
-}
-
 /** PostgreSQL writer over the data layer's Database (breaker, client-side deadline). */
 export class PostgresRecordWriter implements RecordWriter {
-  constructor(private readonly db: Database) {
-    absorbCheckedOutClientErrors(db);
-  }
+  constructor(private readonly db: Database) {}
 
   async write(kind: RecordKind, records: readonly IngestRecord[]): Promise<number> {
     if (records.length === 0) return 0;

@@ -124,8 +124,14 @@ export class Database implements Queryable {
       ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
       keepAlive: true,
     });
-    // An idle client whose server went away emits 'error' on the pool; without a listener Node crashes.
+    // A client whose server goes away emits 'error': idle ones on the pool, checked-out ones on
+    // the client itself (pg-pool removes its listener while a client is in use). Without a
+    // listener that is an uncaught exception ending the process; the failing or next query
+    // reports the failure anyway, so the events themselves are absorbed.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const breakerOptions = {
       isFailure: isInfrastructureFailure,
       metrics: options.metrics,
