@@ -5,7 +5,7 @@
  * runs statement by statement outside a transaction (for CREATE INDEX CONCURRENTLY and the like).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ShannonError } from '../errors/errors.js';
@@ -135,7 +135,12 @@ export async function migrationStatus(
     const row = applied.get(file.version);
     const state: MigrationState =
       row === undefined ? 'pending' : row.checksum === file.checksum ? 'applied' : 'checksum_mismatch';
-    return { version: file.version, name: file.name, state, appliedAt: row?.applied_at.toISOString() ?? null };
+    return {
+      version: file.version,
+      name: file.name,
+      state,
+      appliedAt: row?.applied_at.toISOString() ?? null,
+    };
   });
   for (const row of applied.values()) {
     if (!files.some((f) => f.version === row.version)) {
@@ -168,7 +173,12 @@ export async function migrateUp(
     const results: MigrationResult[] = [];
     for (const file of files) {
       if (applied.has(file.version)) {
-        const result = { version: file.version, name: file.name, outcome: 'already_applied' as const, durationMs: 0 };
+        const result = {
+          version: file.version,
+          name: file.name,
+          outcome: 'already_applied' as const,
+          durationMs: 0,
+        };
         results.push(result);
         options.onProgress?.(result);
         continue;
