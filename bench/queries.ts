@@ -5,16 +5,12 @@
  * --tasks), prints p50/p95 per hot query and drops the database (unless --keep). Against an existing
  * database use `shannon-data bench queries` instead.
  */
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { formatQueryBenchmark } from '../src/cli/commands/bench-queries.js';
-import { DEFAULT_POOL_MAX_LIFETIME_MS } from '../src/config/config.js';
-import { runMigrations } from '../src/data-layer.js';
 import { seedDatabase } from '../src/ops/seed/seed-database.js';
-import { Database } from '../src/postgres/database.js';
 import { HOT_QUERY_DATA_SET } from '../src/stores/hot-queries.js';
 import { runQueryBenchmark } from '../src/stores/query-benchmark.js';
+import { createScratchDatabase } from './scratch-database.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,42 +23,14 @@ const { values } = parseArgs({
   },
 });
 
-const server = new URL(process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres');
-const name = `shannon_bench_queries_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-const url = new URL(server.toString());
-url.pathname = `/${name}`;
 const log = (line: string) => {
   if (!values.json) process.stderr.write(`${line}\n`);
 };
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-await admin(`CREATE DATABASE ${name}`);
-const db = new Database({
-  connectionString: url.toString(),
-  pool: {
-    max: 4,
-    idleTimeoutMs: 10_000,
-    maxLifetimeMs: DEFAULT_POOL_MAX_LIFETIME_MS,
-    connectTimeoutMs: 5_000,
-    queryTimeoutMs: 600_000,
-    statementTimeoutMs: 0,
-    healthPingIntervalMs: 0,
-    sslMode: 'disable',
-    applicationName: 'shannon-data-bench',
-  },
-  name: 'bench',
-});
+const scratch = await createScratchDatabase('queries', 4);
+const { db } = scratch;
+log(`database ${scratch.name}`);
 try {
-  await runMigrations(url.toString());
   const tasks = Number(values.tasks);
   const scale = tasks / HOT_QUERY_DATA_SET.tasks;
   const seeded = await seedDatabase(db, {
@@ -85,7 +53,6 @@ try {
       : `${formatQueryBenchmark(result, seedLine)}\n`,
   );
 } finally {
-  await db.close();
-  if (!values.keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  else log(`kept database ${name}`);
+  await scratch.finish(values.keep);
+  if (values.keep) log(`kept database ${scratch.name}`);
 }

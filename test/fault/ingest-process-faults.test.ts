@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { Spool } from '../../src/ingest/spool.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { freePort } from '../helpers/pg-cluster.js';
+import { freePort } from '../helpers/free-port.js';
 
 let t: TestDatabase;
 let tenant: string;
