@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ShannonError } from '../../errors/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { withDeadlineSignal } from '../../resilience/deadline-signal.js';
 import { type Breaker, createBreaker } from '../../resilience/policies.js';
 
 export const DEFAULT_QDRANT_TIMEOUT_MS = 5_000;
@@ -99,13 +100,17 @@ export class QdrantHttp {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_QDRANT_TIMEOUT_MS;
     const doFetch = this.options.fetch ?? fetch;
     let response: Response;
+    let text: string;
     try {
-      response = await doFetch(`${this.base}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      ({ response, text } = await withDeadlineSignal(timeoutMs, async (signal) => {
+        const answer = await doFetch(`${this.base}${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        });
+        return { response: answer, text: await answer.text() };
+      }));
     } catch (error) {
       const timedOut =
         error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
@@ -117,7 +122,6 @@ export class QdrantHttp {
         { cause: error, details: { infrastructure: true, timeout: timedOut } },
       );
     }
-    const text = await response.text();
     if (!response.ok) {
       let detail = text.slice(0, 300);
       try {
