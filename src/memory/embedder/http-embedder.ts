@@ -4,8 +4,10 @@
  * Cache first (LRU, then Redis), misses in batches, a timeout and a breaker on every call, latency
  * metrics; every returned vector is validated (finite, float32, expected dimension).
  */
+
 import { ShannonError } from '../../errors/errors.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { withDeadlineSignal } from '../../resilience/deadline-signal.js';
 import { type Breaker, createBreaker } from '../../resilience/policies.js';
 import { validateVector } from '../vector.js';
 import type { Embedder } from './embedder.js';
@@ -72,32 +74,43 @@ export class HttpEmbedder implements Embedder {
     const started = performance.now();
     let outcome = 'error';
     try {
-      const response = await (this.options.fetch ?? fetch)(endpoint, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_EMBEDDER_TIMEOUT_MS),
-      }).catch((error: unknown) => {
-        throw new ShannonError('VECTOR_BACKEND_FAILED', `embedding service unreachable at ${endpoint}`, {
-          cause: error,
-          details: { infrastructure: true },
-        });
-      });
-      if (!response.ok) {
-        throw new ShannonError('VECTOR_BACKEND_FAILED', `embedding service answered ${response.status}`, {
-          details: {
-            status: response.status,
-            infrastructure: response.status >= 500 || response.status === 429,
+      const timeoutMs = this.options.timeoutMs ?? DEFAULT_EMBEDDER_TIMEOUT_MS;
+      // The deadline covers the body too; a body that is not JSON is the service's fault.
+      const json = await withDeadlineSignal(timeoutMs, async (signal) => {
+        const response = await (this.options.fetch ?? fetch)(endpoint, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }),
           },
+          body: JSON.stringify(body),
+          signal,
+        }).catch((error: unknown) => {
+          throw new ShannonError('VECTOR_BACKEND_FAILED', `embedding service unreachable at ${endpoint}`, {
+            cause: error,
+            details: { infrastructure: true },
+          });
         });
-      }
-      const json = (await response.json()) as {
-        data?: Array<{ embedding: unknown; index?: number }>;
-        embeddings?: unknown[];
-      };
+        if (!response.ok) {
+          throw new ShannonError('VECTOR_BACKEND_FAILED', `embedding service answered ${response.status}`, {
+            details: {
+              status: response.status,
+              infrastructure: response.status >= 500 || response.status === 429,
+            },
+          });
+        }
+        try {
+          return (await response.json()) as {
+            data?: Array<{ embedding: unknown; index?: number }>;
+            embeddings?: unknown[];
+          };
+        } catch (error) {
+          throw new ShannonError('VECTOR_BACKEND_FAILED', `embedding service sent an unreadable body`, {
+            cause: error,
+            details: { infrastructure: true },
+          });
+        }
+      });
       const raw =
         api === 'openai'
           ? [...(json.data ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((d) => d.embedding)
