@@ -144,3 +144,12 @@ export async function createTenant(db: Queryable, slug = `t-${randomUUID().slice
   );
   return rows[0]!.id;
 }
+
+/** Creates a user of a tenant (as the owner) and returns its id. */
+export async function createUser(db: Queryable, tenantId: string, externalId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO public.users (tenant_id, external_id) VALUES ($1, $2) RETURNING id`,
+    [tenantId, externalId],
+  );
+  return rows[0]!.id;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isValidationError } from '../../src/errors/errors.js';
 import { createStores, type Stores } from '../../src/stores/index.js';
-import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTenant, createTestDatabase, createUser, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;
 let stores: Stores;
@@ -20,11 +20,7 @@ before(async () => {
   stores = createStores(t.db);
   tenantA = await createTenant(t.db);
   tenantB = await createTenant(t.db);
-  const { rows } = await t.db.query<{ id: string }>(
-    "INSERT INTO public.users (tenant_id, external_id) VALUES ($1, 'alice') RETURNING id",
-    [tenantA],
-  );
-  userA = rows[0]!.id;
+  userA = await createUser(t.db, tenantA, 'alice');
 });
 after(() => t.drop());
 
