@@ -162,11 +162,25 @@ export class Database implements Queryable {
     gauge?.set({ pool: this.name, state: 'waiting' }, s.waiting);
   }
 
-  private observe(operation: string, outcome: string, startedAt: number): void {
-    this.metrics?.dbQueryDuration.observe(
-      { pool: this.name, operation, outcome },
-      (performance.now() - startedAt) / 1000,
-    );
+  /** Runs `fn` through a breaker and records its latency by outcome (ok, timeout, rejected, error). */
+  private async measured<T>(operation: string, breaker: Breaker, fn: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    let outcome = 'error';
+    try {
+      const result = await breaker.execute(fn);
+      outcome = 'ok';
+      return result;
+    } catch (error) {
+      const code = error instanceof ShannonError ? error.code : undefined;
+      if (code === 'DB_TIMEOUT') outcome = 'timeout';
+      else if (code === 'BREAKER_OPEN') outcome = 'rejected';
+      throw error;
+    } finally {
+      this.metrics?.dbQueryDuration.observe(
+        { pool: this.name, operation, outcome },
+        (performance.now() - startedAt) / 1000,
+      );
+    }
   }
 
   /**
@@ -203,35 +217,25 @@ export class Database implements Queryable {
     const operation = options.operation ?? 'query';
     const timeoutMs = options.timeoutMs ?? this.config.queryTimeoutMs;
     const breaker = options.readOnly === true ? this.readBreaker : this.writeBreaker;
-    const startedAt = performance.now();
-    try {
-      const result = await breaker.execute(async () => {
-        const deadline = Date.now() + timeoutMs;
-        const client = await this.acquire(deadline, operation, timeoutMs);
-        let broken = false;
-        try {
-          const outcome = await runWithDeadline<Row>(client, text, values, deadline, operation);
-          if (outcome.timedOut) {
-            broken = true;
-            throw timeoutError(operation, timeoutMs);
-          }
-          return outcome.result;
-        } catch (error) {
-          if (isInfrastructureFailure(error)) broken = true;
-          throw error;
-        } finally {
-          // A timed-out or failed connection is destroyed, never returned to the pool.
-          client.release(broken ? true : undefined);
+    return this.measured(operation, breaker, async () => {
+      const deadline = Date.now() + timeoutMs;
+      const client = await this.acquire(deadline, operation, timeoutMs);
+      let broken = false;
+      try {
+        const outcome = await runWithDeadline<Row>(client, text, values, deadline, operation);
+        if (outcome.timedOut) {
+          broken = true;
+          throw timeoutError(operation, timeoutMs);
         }
-      });
-      this.observe(operation, 'ok', startedAt);
-      return result;
-    } catch (error) {
-      const code = error instanceof ShannonError ? error.code : 'DB_QUERY_FAILED';
-      const outcome = code === 'DB_TIMEOUT' ? 'timeout' : code === 'BREAKER_OPEN' ? 'rejected' : 'error';
-      this.observe(operation, outcome, startedAt);
-      throw error;
-    }
+        return outcome.result;
+      } catch (error) {
+        if (isInfrastructureFailure(error)) broken = true;
+        throw error;
+      } finally {
+        // A timed-out or failed connection is destroyed, never returned to the pool.
+        client.release(broken ? true : undefined);
+      }
+    });
   }
 
   /**
@@ -253,20 +257,7 @@ export class Database implements Queryable {
     }
     const timeoutMs = this.config.queryTimeoutMs;
     const breaker = options.readOnly === true ? this.readBreaker : this.writeBreaker;
-    const startedAt = performance.now();
-    try {
-      const result = await breaker.execute(() => this.runTransaction(fn, options, operation, timeoutMs));
-      this.observe(operation, 'ok', startedAt);
-      return result;
-    } catch (error) {
-      const code = error instanceof ShannonError ? error.code : 'DB_QUERY_FAILED';
-      this.observe(
-        operation,
-        code === 'DB_TIMEOUT' ? 'timeout' : code === 'BREAKER_OPEN' ? 'rejected' : 'error',
-        startedAt,
-      );
-      throw error;
-    }
+    return this.measured(operation, breaker, () => this.runTransaction(fn, options, operation, timeoutMs));
   }
 
   /** Shorthand for a transaction scoped to one tenant. */
