@@ -60,19 +60,33 @@ export function mergeTaskUpdate(
   return merged;
 }
 
-/** Collapses items with the same key, keeping first-arrival order of keys. */
+/**
+ * Collapses items with the same tenant and key, keeping first-arrival order of keys. Two tenants
+ * may use the same idempotency key: their records are never merged. Items are passed through as
+ * they are; only the surviving item of a repeated key is copied (this runs for every record).
+ */
 export function coalesceBatch(items: readonly BatchItem[]): BatchItem[] {
-  const byKey = new Map<string, BatchItem>();
+  const positions = new Map<string, Map<string, number>>();
+  const out: BatchItem[] = [];
   for (const item of items) {
-    const existing = byKey.get(item.record.key);
-    if (existing === undefined) {
-      byKey.set(item.record.key, { ...item, waiters: [...item.waiters] });
+    const { key, tenantId } = item.record;
+    let ofTenant = positions.get(tenantId);
+    if (ofTenant === undefined) {
+      ofTenant = new Map();
+      positions.set(tenantId, ofTenant);
+    }
+    const at = ofTenant.get(key);
+    if (at === undefined) {
+      ofTenant.set(key, out.length);
+      out.push(item);
       continue;
     }
-    existing.waiters.push(...item.waiters);
+    const earlier = out[at]!;
+    const merged = { ...earlier, waiters: [...earlier.waiters, ...item.waiters] };
     if (item.record.kind === 'task_execution') {
-      existing.record = { ...existing.record, row: mergeTaskUpdate(existing.record.row, item.record.row) };
+      merged.record = { ...earlier.record, row: mergeTaskUpdate(earlier.record.row, item.record.row) };
     }
+    out[at] = merged;
   }
-  return [...byKey.values()];
+  return out;
 }

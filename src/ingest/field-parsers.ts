@@ -2,6 +2,8 @@
  * Parsers for one column value each: they take `unknown` input, return the normalised value the
  * writers bind (ISO timestamps, numbers, plain JSON) or throw a ValidationError naming the field.
  * `pgType` is the array element type the bulk writers cast their `unnest` parameter to.
+ * Every error message starts with the field's name: validate-record.ts names fields relative to
+ * the record and puts the record's path in front of both the field and the message.
  */
 import { isIP } from 'node:net';
 import { ValidationError } from '../errors/errors.js';
@@ -111,11 +113,45 @@ export function boolean(): FieldParser {
   };
 }
 
+/** The number in `length` ASCII digits of `s` from `from`, or -1 when one is not a digit. */
+function digitsAt(s: string, from: number, length: number): number {
+  let n = 0;
+  for (let i = from; i < from + length; i += 1) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True when `s` is exactly what `toISOString()` gives for a valid instant of 1970–9999
+ * (`YYYY-MM-DDTHH:MM:SS.mmmZ`). Parsed by hand: it runs for every timestamp the write path accepts.
+ */
+function isCanonicalIso(s: string): boolean {
+  if (s.length !== 24 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':') return false;
+  if (s[16] !== ':' || s[19] !== '.' || s[23] !== 'Z' || digitsAt(s, 20, 3) < 0) return false;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  return day <= days && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
+}
+
 /** A timestamp as an ISO-8601 string with a zone, or a Date; normalised to `toISOString()`. */
 export function timestamp(): FieldParser {
   return {
     pgType: 'timestamptz',
     parse(value, field) {
+      // Most clients send toISOString() output; it is already normalised.
+      if (typeof value === 'string' && isCanonicalIso(value)) return value;
       let date: Date | undefined;
       if (value instanceof Date) date = value;
       else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value))
@@ -129,28 +165,65 @@ export function timestamp(): FieldParser {
   };
 }
 
-function plainJson(value: unknown, field: string, depth: number): unknown {
-  if (depth > 32) throw new ValidationError(field, `${field} is nested too deeply`);
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') {
-    if (typeof value === 'string' && value.includes('\u0000'))
-      throw new ValidationError(field, `${field} must not contain NUL characters`);
+/** A value that is not plain JSON; `path` is built while unwinding, so valid input builds no strings. */
+class NotPlainJson extends Error {
+  constructor(
+    readonly reason: string,
+    public path = '',
+  ) {
+    super(reason);
+  }
+}
+
+function plainJson(value: unknown, depth: number): unknown {
+  if (depth > 32) throw new NotPlainJson('is nested too deeply');
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw new NotPlainJson('must not contain NUL characters');
     return value;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value))
-      throw new ValidationError(field, `${field} must not contain NaN or Infinity`);
+    if (!Number.isFinite(value)) throw new NotPlainJson('must not contain NaN or Infinity');
     return value;
   }
-  if (Array.isArray(value)) return value.map((item, i) => plainJson(item, `${field}[${i}]`, depth + 1));
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      out[k] = plainJson(v, `${field}.${k}`, depth + 1);
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i += 1) {
+      try {
+        out[i] = plainJson(value[i], depth + 1);
+      } catch (error) {
+        if (error instanceof NotPlainJson) error.path = `[${i}]${error.path}`;
+        throw error;
+      }
     }
     return out;
   }
-  throw new ValidationError(field, `${field} must be plain JSON`);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    // Copied, so a caller mutating its object after write() cannot change what is stored.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      try {
+        out[k] = plainJson(v, depth + 1);
+      } catch (error) {
+        if (error instanceof NotPlainJson) error.path = `.${k}${error.path}`;
+        throw error;
+      }
+    }
+    return out;
+  }
+  throw new NotPlainJson('must be plain JSON');
+}
+
+function parseJson(value: unknown, field: string): unknown {
+  try {
+    return plainJson(value, 0);
+  } catch (error) {
+    if (!(error instanceof NotPlainJson)) throw error;
+    const where = `${field}${error.path}`;
+    throw new ValidationError(where, `${where} ${error.reason}`);
+  }
 }
 
 /** A JSON object (jsonb columns that hold objects). */
@@ -160,14 +233,14 @@ export function jsonObject(): FieldParser {
     parse(value, field) {
       if (value === null || typeof value !== 'object' || Array.isArray(value))
         throw new ValidationError(field, `${field} must be a JSON object`);
-      return plainJson(value, field, 0);
+      return parseJson(value, field);
     },
   };
 }
 
 /** Any JSON value (jsonb columns without a shape). */
 export function jsonValue(): FieldParser {
-  return { pgType: 'jsonb', parse: (value, field) => plainJson(value, field, 0) };
+  return { pgType: 'jsonb', parse: parseJson };
 }
 
 export function inet(): FieldParser {

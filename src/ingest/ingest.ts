@@ -100,11 +100,65 @@ function fail(items: readonly BatchItem[], error: unknown): void {
   for (const item of items) for (const w of item.waiters) w.reject(error);
 }
 
+/**
+ * The results of one writeBatch call: one cheap waiter per record (no promise each) and one
+ * promise that resolves once every record is settled.
+ */
+class BatchResults {
+  readonly settled: Promise<RecordResult[]>;
+  private readonly results: RecordResult[];
+  private pending: number;
+  private done!: (results: RecordResult[]) => void;
+
+  constructor(keys: readonly string[]) {
+    this.results = keys.map((key) => ({ key, outcome: 'rejected' as const }));
+    this.pending = keys.length;
+    this.settled = new Promise((resolve) => {
+      this.done = resolve;
+    });
+    if (this.pending === 0) this.done(this.results);
+  }
+
+  waiter(index: number): Waiter {
+    return new RecordWaiter(this, index);
+  }
+
+  settle(index: number, result: Omit<RecordResult, 'key'>): void {
+    const entry = this.results[index]!;
+    entry.outcome = result.outcome;
+    if (result.error !== undefined) entry.error = result.error;
+    this.pending -= 1;
+    if (this.pending === 0) this.done(this.results);
+  }
+}
+
+/** Settles one record of a BatchResults; like a promise, only the first settlement counts. */
+class RecordWaiter implements Waiter {
+  private settled = false;
+  constructor(
+    private readonly batch: BatchResults,
+    private readonly index: number,
+  ) {}
+  resolve(outcome: WriteOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.batch.settle(this.index, { outcome });
+  }
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.batch.settle(this.index, { outcome: 'rejected', error: toShannonError(error) });
+  }
+}
+
 /** Opens the spool, replays what an earlier run left, and starts the write path. */
 export async function createIngest(options: IngestOptions): Promise<Ingest> {
   const { metrics } = options;
   const given =
-    options.writer ?? (options.db === undefined ? undefined : new PostgresRecordWriter(options.db));
+    options.writer ??
+    (options.db === undefined
+      ? undefined
+      : new PostgresRecordWriter(options.db, metrics === undefined ? {} : { metrics }));
   if (given === undefined) throw new ShannonError('CONFIG_INVALID', 'createIngest needs a db or a writer');
   const writer: RecordWriter = given;
   const spool = await Spool.open({
@@ -192,15 +246,15 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
       throw new ShannonError('SHUTTING_DOWN', 'the write path is closing and accepts no new records');
   }
 
+  /** Queues records (all or none) with their waiters. @throws BackpressureError after the bounded wait. */
   async function accept(
-    records: { record: IngestRecord; bytes: number }[],
-  ): Promise<Promise<WriteOutcome>[]> {
-    const promises: Promise<WriteOutcome>[] = [];
-    const entries = records.map(({ record, bytes }) => {
-      const { promise, waiter } = deferred();
-      promises.push(promise);
-      return { lane: laneOf(record), item: { record, bytes, waiters: [waiter] } };
-    });
+    records: readonly { record: IngestRecord; bytes: number }[],
+    waiterOf: (index: number) => Waiter,
+  ): Promise<void> {
+    const entries = records.map(({ record, bytes }, i) => ({
+      lane: laneOf(record),
+      item: { record, bytes, waiters: [waiterOf(i)] },
+    }));
     try {
       await queue.enqueue(entries);
     } catch (error) {
@@ -208,7 +262,6 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
         metrics?.ingestBackpressureWaits.inc({ reason: 'queue_timeout' });
       throw error;
     }
-    return promises;
   }
 
   const validateOptions = {
@@ -222,23 +275,22 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     async write(kind, input) {
       assertOpen();
       const sized = validateRecordSized(kind, input, validateOptions);
-      const [promise] = await accept([sized]);
-      const outcome = await promise!;
-      return { key: sized.record.key, outcome };
+      const { promise, waiter } = deferred();
+      await accept([sized], () => waiter);
+      return { key: sized.record.key, outcome: await promise };
     },
 
     async writeBatch(kind, inputs) {
       assertOpen();
-      const sized = inputs.map((input, i) =>
-        validateRecordSized(kind, input, { ...validateOptions, path: `records[${i}]` }),
-      );
-      const promises = await accept(sized);
-      const settled = await Promise.allSettled(promises);
-      return settled.map((s, i) =>
-        s.status === 'fulfilled'
-          ? { key: sized[i]!.record.key, outcome: s.value }
-          : { key: sized[i]!.record.key, outcome: 'rejected' as const, error: toShannonError(s.reason) },
-      );
+      let index = 0;
+      const batchOptions = { ...validateOptions, path: () => `records[${index}]` };
+      const sized = inputs.map((input, i) => {
+        index = i;
+        return validateRecordSized(kind, input, batchOptions);
+      });
+      const results = new BatchResults(sized.map((s) => s.record.key));
+      await accept(sized, (i) => results.waiter(i));
+      return results.settled;
     },
 
     flush: () => batcher.drain(),

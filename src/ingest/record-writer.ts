@@ -2,9 +2,13 @@
  * The bulk writer port and its PostgreSQL implementation. The write path is a trusted internal
  * writer: it connects as the owner role (no `SET ROLE`, so row-level security does not apply) and
  * writes explicit tenant_id values that validation has checked. One statement per batch for the
- * insert-only kinds (autocommit is atomic), one transaction of two statements for task upserts.
+ * insert-only kinds (autocommit is atomic: a COPY, or an upsert when the COPY fails for the data),
+ * one transaction of two statements for task upserts.
  */
+import { DatabaseError } from '../errors/errors.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
+import { classifyError } from '../postgres/sqlstate.js';
 import type { IngestRecord, RecordKind } from './record-kinds.js';
 import {
   INSERT_AGENT_EXECUTIONS,
@@ -31,6 +35,9 @@ export interface RecordWriter {
   /** Resolves when the database accepts work again. */
   ping(): Promise<void>;
 }
+
+/** SQLSTATE of "COPY FROM not supported with row-level security". */
+const FEATURE_NOT_SUPPORTED = '0A000';
 
 const INSERTS: Readonly<Record<Exclude<RecordKind, 'task_execution'>, InsertStatement>> = {
   agent_execution: INSERT_AGENT_EXECUTIONS,
@@ -59,38 +66,90 @@ function columnArrays(
   });
 }
 
-/** PostgreSQL writer over the data layer's Database (breaker, client-side deadline). */
+/** Rows as one array per column (the parameters of an unnest statement). */
+function transpose(rows: readonly unknown[][]): unknown[][] {
+  const width = rows[0]?.length ?? 0;
+  return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
+}
+
+/**
+ * After a COPY of a kind fails for its data (a key already stored, or a bad record), that kind is
+ * written with upserts for this long: a replay or a burst of retries would fail COPY after COPY,
+ * and bisecting a bad record needs no COPY attempts.
+ */
+export const UPSERT_AFTER_COPY_FAILURE_MS = 5_000;
+
+export interface PostgresRecordWriterOptions {
+  metrics?: Metrics;
+  now?: () => number;
+}
+
+/**
+ * PostgreSQL writer over the data layer's Database (breaker, client-side deadline). Insert-only
+ * kinds go by COPY first and by upsert when COPY fails for the data (see sql/insert-statements.ts):
+ * COPY cannot skip a stored key, so a duplicate aborts it whole and the upsert then absorbs it.
+ * PostgreSQL refuses COPY FROM into a table whose row-level security applies to the writing role
+ * (a non-superuser owner without BYPASSRLS); the writer then uses upserts only.
+ */
 export class PostgresRecordWriter implements RecordWriter {
-  constructor(private readonly db: Database) {}
+  private copyPermitted = true;
+  private readonly upsertUntil = new Map<RecordKind, number>();
+  private readonly metrics: Metrics | undefined;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Database,
+    options: PostgresRecordWriterOptions = {},
+  ) {
+    this.metrics = options.metrics;
+    this.now = options.now ?? Date.now;
+  }
 
   async write(kind: RecordKind, records: readonly IngestRecord[]): Promise<number> {
     if (records.length === 0) return 0;
-    const tenants = records.map((r) => r.tenantId);
-    if (kind === 'task_execution') {
-      const arrays = columnArrays(records, TASK_COLUMNS, TASK_TYPES);
-      return this.db.withTransaction(
-        async (tx) => {
-          await tx.query(
-            CLAIM_TASK_KEYS,
-            [tenants, records.map((r) => r.row['workflow_id']), records.map((r) => r.row['started_at'])],
-            { operation: 'ingest.claim_task_keys' },
-          );
-          const result = await tx.query(UPSERT_TASK_EXECUTIONS, [tenants, ...arrays], {
-            operation: 'ingest.upsert_task_executions',
-          });
-          return result.rowCount;
-        },
-        { operation: 'ingest.task_execution' },
-      );
-    }
+    if (kind === 'task_execution') return this.writeTasks(records);
     const statement = INSERTS[kind];
-    const params = [
-      tenants,
-      records.map((r) => r.key),
-      ...columnArrays(records, statement.columns, statement.types),
-    ];
-    const result = await this.db.query(statement.text, params, { operation: `ingest.${kind}` });
+    if (this.copyPermitted && (this.upsertUntil.get(kind) ?? 0) <= this.now()) {
+      try {
+        let data = '';
+        for (const record of records) data += statement.copyLine(record);
+        return await this.db.copyFrom(statement.copyText, data, {
+          operation: `ingest.${kind}.copy`,
+        });
+      } catch (error) {
+        const cls = classifyError(error);
+        if (cls === 'transient' || cls === 'fatal') throw error;
+        const notPermitted = error instanceof DatabaseError && error.sqlstate === FEATURE_NOT_SUPPORTED;
+        if (notPermitted) this.copyPermitted = false;
+        else this.upsertUntil.set(kind, this.now() + UPSERT_AFTER_COPY_FAILURE_MS);
+        const reason = notPermitted ? 'not_permitted' : cls === 'conflict' ? 'stored_key' : 'rejected';
+        this.metrics?.ingestCopyFallbacks.inc({ kind, reason });
+      }
+    }
+    const rows = records.map((r) => [r.tenantId, r.key, ...statement.values(r)]);
+    const result = await this.db.query(statement.upsertText, transpose(rows), {
+      operation: `ingest.${kind}`,
+    });
     return result.rowCount;
+  }
+
+  private async writeTasks(records: readonly IngestRecord[]): Promise<number> {
+    const tenants = records.map((r) => r.tenantId);
+    const arrays = columnArrays(records, TASK_COLUMNS, TASK_TYPES);
+    return this.db.withTransaction(
+      async (tx) => {
+        await tx.query(
+          CLAIM_TASK_KEYS,
+          [tenants, records.map((r) => r.row['workflow_id']), records.map((r) => r.row['started_at'])],
+          { operation: 'ingest.claim_task_keys' },
+        );
+        const result = await tx.query(UPSERT_TASK_EXECUTIONS, [tenants, ...arrays], {
+          operation: 'ingest.upsert_task_executions',
+        });
+        return result.rowCount;
+      },
+      { operation: 'ingest.task_execution' },
+    );
   }
 
   async ping(): Promise<void> {

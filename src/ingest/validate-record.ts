@@ -42,8 +42,8 @@ export interface ValidateOptions {
   /** Clock for stamping the time column; defaults to Date.now. */
   now?: () => number;
   maxRecordBytes?: number;
-  /** Prefix for field names in errors (`records[3]`). */
-  path?: string;
+  /** Prefix for field names in errors (`records[3]`); a function is called only when there is an error. */
+  path?: string | (() => string);
 }
 
 /**
@@ -55,64 +55,110 @@ export function validateRecord(kind: unknown, input: unknown, options: ValidateO
   return validateRecordSized(kind, input, options).record;
 }
 
+/** Per kind: columns by name and the required ones, computed once. */
+const COLUMNS = new Map(
+  RECORD_KINDS.map((kind) => {
+    const columns = new Map(Object.entries(RECORD_SCHEMAS[kind].columns));
+    const required = [...columns].filter(([, c]) => c.required === true).map(([name]) => name);
+    return [kind, { columns, required }] as const;
+  }),
+);
+
 /** validateRecord plus the record's serialised size (computed once; the queue accounts for it). */
 export function validateRecordSized(
   kind: unknown,
   input: unknown,
   options: ValidateOptions = {},
 ): { record: IngestRecord; bytes: number } {
-  const path = options.path ?? 'record';
+  const pathOf = () => (typeof options.path === 'function' ? options.path() : (options.path ?? 'record'));
   if (!isRecordKind(kind))
     throw new ValidationError('kind', `kind must be one of ${RECORD_KINDS.join(', ')}, got ${String(kind)}`);
-  if (input === null || typeof input !== 'object' || Array.isArray(input))
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    const path = pathOf();
     throw new ValidationError(path, `${path} must be an object`);
-  const schema = RECORD_SCHEMAS[kind];
-  const source = input as Record<string, unknown>;
+  }
+  let record: IngestRecord;
+  try {
+    record = validateFields(kind, input as Record<string, unknown>, options.now ?? Date.now);
+  } catch (error) {
+    // Fields are named relative to the record while validating (no string building on the happy
+    // path); the record's path is put in front here, on the way out.
+    if (!(error instanceof ValidationError) || error.field === undefined) throw error;
+    const path = pathOf();
+    throw new ValidationError(`${path}.${error.field}`, `${path}.${error.message}`);
+  }
+  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const bytes = recordBytes(record, max);
+  if (bytes > max) throw new LimitExceededError(pathOf(), max, bytes, 'bytes');
+  return { record, bytes };
+}
+
+function validateFields(kind: RecordKind, source: Record<string, unknown>, now: () => number): IngestRecord {
+  const { columns, required } = COLUMNS.get(kind)!;
   let tenantId: string | undefined;
   let suppliedKey: string | undefined;
   const row: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(source)) {
+  for (const name of Object.keys(source)) {
+    const value = source[name];
     if (value === undefined) continue;
-    const field = `${path}.${name}`;
     if (name === 'tenant_id' || name === 'tenantId') {
-      tenantId = tenantParser.parse(value, field) as string;
+      tenantId = tenantParser.parse(value, name) as string;
       continue;
     }
     if (name === 'idempotency_key' || name === 'idempotencyKey') {
       if (typeof value !== 'string' || value.length === 0 || value.length > KEY_MAX)
-        throw new ValidationError(field, `${field} must be a string of 1 to ${KEY_MAX} characters`);
+        throw new ValidationError(name, `${name} must be a string of 1 to ${KEY_MAX} characters`);
       suppliedKey = value;
       continue;
     }
-    const column = schema.columns[name];
-    if (column === undefined) throw new ValidationError(field, `${field} is not a column of ${kind}`);
+    const column = columns.get(name);
+    if (column === undefined) throw new ValidationError(name, `${name} is not a column of ${kind}`);
     if (value === null) {
-      if (column.required === true) throw new ValidationError(field, `${field} is required`);
+      if (column.required === true) throw new ValidationError(name, `${name} is required`);
       continue;
     }
-    row[name] = column.parser.parse(value, field);
+    row[name] = column.parser.parse(value, name);
   }
-  if (tenantId === undefined) throw new ValidationError(`${path}.tenant_id`, `${path}.tenant_id is required`);
-  for (const [name, column] of Object.entries(schema.columns)) {
-    if (column.required === true && row[name] === undefined)
-      throw new ValidationError(`${path}.${name}`, `${path}.${name} is required`);
+  if (tenantId === undefined) throw new ValidationError('tenant_id', 'tenant_id is required');
+  for (const name of required) {
+    if (row[name] === undefined) throw new ValidationError(name, `${name} is required`);
   }
   // The key is derived before stamping: a stamped time is not content, a supplied one is.
   const key = suppliedKey ?? deriveKey(kind, tenantId, row);
-  if (row[schema.timeColumn] === undefined) {
+  const timeColumn = RECORD_SCHEMAS[kind].timeColumn;
+  if (row[timeColumn] === undefined) {
     // Event rows default their partition time to the event's own timestamp, so a retry of the same
     // event lands on the same unique key even when the caller gave no created_at.
     const eventTime = kind === 'event_log' ? row['timestamp'] : undefined;
-    row[schema.timeColumn] = eventTime ?? new Date((options.now ?? Date.now)()).toISOString();
+    row[timeColumn] = eventTime ?? new Date(now()).toISOString();
   }
-  const record: IngestRecord = { kind, tenantId, key, row };
-  const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const bytes = recordBytes(record);
-  if (bytes > max) throw new LimitExceededError(path, max, bytes, 'bytes');
-  return { record, bytes };
+  return { kind, tenantId, key, row };
 }
 
-/** Serialised size of a record (what the queue and spool account for). */
-export function recordBytes(record: IngestRecord): number {
+/**
+ * Approximate serialised size of a value: its JSON length when every character is ASCII. Walking
+ * the value costs a fraction of serialising it, and this runs for every record accepted.
+ */
+function approximateBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (value === null || typeof value !== 'object') return 8;
+  let n = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) n += approximateBytes(item) + 1;
+    return n;
+  }
+  for (const key of Object.keys(value))
+    n += key.length + 4 + approximateBytes((value as Record<string, unknown>)[key]);
+  return n;
+}
+
+/**
+ * Size of a record in bytes, what the queue accounts for: approximate (ASCII JSON length), and
+ * exact (UTF-8 JSON, up to 6 bytes per character for escaped ones) whenever the approximation times
+ * six could exceed `exactAbove`, so the record size limit is always applied to the exact size.
+ */
+export function recordBytes(record: IngestRecord, exactAbove = 0): number {
+  const approximate = approximateBytes(record.row) + record.key.length + record.tenantId.length + 40;
+  if (approximate * 6 <= exactAbove) return approximate;
   return Buffer.byteLength(JSON.stringify(record));
 }

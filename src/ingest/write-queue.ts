@@ -156,7 +156,10 @@ export class WriteQueue {
         list = [];
         this.lanes.set(lane, list);
       }
-      list.push({ ...item, enqueuedAt });
+      // Stamped in place rather than copied: the caller hands each item over to the queue.
+      const queued = item as QueuedItem;
+      queued.enqueuedAt = enqueuedAt;
+      list.push(queued);
     }
     this.onChange();
   }

@@ -158,6 +158,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Spooled records PostgreSQL rejected on replay (kept in spool/rejected/ for an operator).',
       registers,
     }),
+    ingestCopyFallbacks: new Counter({
+      name: 'shannon_ingest_copy_fallbacks_total',
+      help: 'Batches written by upsert after their COPY failed (reason: stored_key | rejected | not_permitted).',
+      labelNames: ['kind', 'reason'] as const,
+      registers,
+    }),
 
     // vector memory (collection is one of the six registry names; outcome ok | error | rejected)
     memorySearchDuration: new Histogram({

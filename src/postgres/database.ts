@@ -4,6 +4,7 @@
  * failures, transactions that always release their client, and the tenant set per transaction.
  */
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolConfig } from '../config/config.js';
 import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -67,24 +68,19 @@ function timeoutError(operation: string, timeoutMs: number): DatabaseError {
 }
 
 /** Runs one statement on a client with a client-side deadline; on timeout the client is unusable. */
-async function runWithDeadline<Row>(
-  client: pg.PoolClient,
-  text: string,
-  values: readonly unknown[] | undefined,
+async function runWithDeadline<T>(
+  start: () => Promise<T>,
   deadline: number,
   operation: string,
-): Promise<{ result: QueryResult<Row>; timedOut: false } | { timedOut: true }> {
+): Promise<{ value: T; timedOut: false } | { timedOut: true }> {
   const remaining = deadline - Date.now();
   if (remaining <= 0) return { timedOut: true };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ timedOut: true }>((resolve) => {
     timer = setTimeout(() => resolve({ timedOut: true }), remaining);
   });
-  const run = client.query(text, values as unknown[] | undefined).then((r: pg.QueryResult) => ({
-    result: { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 },
-    timedOut: false as const,
-  }));
-  // If the deadline wins, the query promise may still reject later (socket destroyed); swallow it.
+  const run = start().then((value) => ({ value, timedOut: false as const }));
+  // If the deadline wins, the statement's promise may still reject later (socket destroyed); swallow it.
   run.catch(() => undefined);
   try {
     return await Promise.race([run, timeout]);
@@ -93,6 +89,24 @@ async function runWithDeadline<Row>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function queryOn<Row>(client: pg.PoolClient, text: string, values: readonly unknown[] | undefined) {
+  return () =>
+    client
+      .query(text, values as unknown[] | undefined)
+      .then((r: pg.QueryResult): QueryResult<Row> => ({ rows: r.rows as Row[], rowCount: r.rowCount ?? 0 }));
+}
+
+/** Streams `data` into a `COPY … FROM STDIN`; resolves with the rows copied once the server is ready again. */
+function copyOn(client: pg.PoolClient, text: string, data: string | Buffer) {
+  return () =>
+    new Promise<number>((resolve, reject) => {
+      const stream = client.query(copyFrom(text));
+      stream.on('error', reject);
+      stream.on('finish', () => resolve(stream.rowCount));
+      stream.end(data);
+    });
 }
 
 /** Pool-backed Queryable with breakers, deadlines, transactions and stats. */
@@ -214,20 +228,38 @@ export class Database implements Queryable {
     values?: readonly unknown[],
     options: QueryOptions & { readOnly?: boolean } = {},
   ): Promise<QueryResult<Row>> {
+    const breaker = options.readOnly === true ? this.readBreaker : this.writeBreaker;
+    return this.onClient(options, breaker, (client) => queryOn<Row>(client, text, values));
+  }
+
+  /**
+   * Runs one `COPY … FROM STDIN` (text format) with `data` as its whole input, through the write
+   * breaker with the client-side timeout. Atomic like any statement: every row or none.
+   * @returns the number of rows copied.
+   */
+  async copyFrom(text: string, data: string | Buffer, options: QueryOptions = {}): Promise<number> {
+    return this.onClient(options, this.writeBreaker, (client) => copyOn(client, text, data));
+  }
+
+  /** One statement on a pooled client: breaker, deadline covering acquire + execute, safe release. */
+  private onClient<T>(
+    options: QueryOptions,
+    breaker: Breaker,
+    statement: (client: pg.PoolClient) => () => Promise<T>,
+  ): Promise<T> {
     const operation = options.operation ?? 'query';
     const timeoutMs = options.timeoutMs ?? this.config.queryTimeoutMs;
-    const breaker = options.readOnly === true ? this.readBreaker : this.writeBreaker;
     return this.measured(operation, breaker, async () => {
       const deadline = Date.now() + timeoutMs;
       const client = await this.acquire(deadline, operation, timeoutMs);
       let broken = false;
       try {
-        const outcome = await runWithDeadline<Row>(client, text, values, deadline, operation);
+        const outcome = await runWithDeadline(statement(client), deadline, operation);
         if (outcome.timedOut) {
           broken = true;
           throw timeoutError(operation, timeoutMs);
         }
-        return outcome.result;
+        return outcome.value;
       } catch (error) {
         if (isInfrastructureFailure(error)) broken = true;
         throw error;
@@ -282,10 +314,8 @@ export class Database implements Queryable {
       if (finished)
         throw new ShannonError('INTERNAL', `${operation}: transaction handle used after it ended`);
       const ms = opts.timeoutMs ?? timeoutMs;
-      const outcome = await runWithDeadline<Row>(
-        client,
-        text,
-        values,
+      const outcome = await runWithDeadline(
+        queryOn<Row>(client, text, values),
         Date.now() + ms,
         opts.operation ?? operation,
       );
@@ -293,7 +323,7 @@ export class Database implements Queryable {
         broken = true;
         throw timeoutError(opts.operation ?? operation, ms);
       }
-      return outcome.result;
+      return outcome.value;
     };
     try {
       const mode = [

@@ -2,13 +2,17 @@
  * Production rarely connects as a superuser. A role that owns its database and has CREATEROLE
  * (no superuser, no BYPASSRLS) can run every migration, write many tenants' rows in one statement
  * as the trusted internal writer, and run tenant transactions, which switch to shannon_app and are
- * filtered by row-level security.
+ * filtered by row-level security. The write path works for it too, by upserts: PostgreSQL refuses
+ * COPY FROM into tables whose row-level security applies to the writing role.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { runMigrations } from '../../src/data-layer.js';
+import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
+import { validateRecord } from '../../src/ingest/validate-record.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { Database } from '../../src/postgres/database.js';
 import { databaseUrl, TEST_SERVER_URL, testPoolConfig } from '../helpers/database.js';
 
@@ -76,6 +80,35 @@ describe('a non-superuser owner', () => {
         return tx.query('SELECT * FROM public.users');
       });
       assert.equal(asApp.rowCount, 0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('writes through the write path: PostgreSQL refuses COPY under row-level security, the upsert takes over', async () => {
+    const metrics = createMetrics();
+    const db = new Database({ connectionString: url, pool: testPoolConfig(), metrics });
+    try {
+      const { rows } = await db.query<{ id: string }>(
+        `INSERT INTO auth.tenants (name, slug) VALUES ('w', $1) RETURNING id`,
+        [`w-${name}`],
+      );
+      const tenant = rows[0]!.id;
+      const writer = new PostgresRecordWriter(db, { metrics });
+      const batch = (from: number) =>
+        Array.from({ length: 5 }, (_, i) =>
+          validateRecord('event_log', { tenant_id: tenant, workflow_id: 'wf', type: 'STEP', seq: from + i }),
+        );
+      assert.equal(await writer.write('event_log', batch(1)), 5);
+      assert.equal(await writer.write('event_log', batch(6)), 5);
+      const fallbacks = await metrics.ingestCopyFallbacks.get();
+      // Refused once, then never tried again by this writer.
+      assert.deepEqual(
+        fallbacks.values.map((v) => [v.labels['reason'], v.value]),
+        [['not_permitted', 1]],
+      );
+      const stored = await db.query('SELECT 1 FROM public.event_logs WHERE tenant_id = $1', [tenant]);
+      assert.equal(stored.rowCount, 10);
     } finally {
       await db.close();
     }

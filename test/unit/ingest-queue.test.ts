@@ -135,6 +135,29 @@ test('insert-only duplicates in a batch are written once', async () => {
   );
 });
 
+test('the same key under two tenants is two records; repeats under one tenant still coalesce', async () => {
+  const other = '00000000-0000-4000-8000-000000000002';
+  const forTenant = (tenantId: string, key: string) => {
+    const entry = item('event_log', key);
+    return { ...entry, item: { ...entry.item, record: { ...entry.item.record, tenantId } } };
+  };
+  const queue = new WriteQueue();
+  await queue.enqueue([
+    forTenant(TENANT, 'k'),
+    forTenant(other, 'k'),
+    forTenant(TENANT, 'k'),
+    forTenant(other, 'k'),
+  ]);
+  const batch = queue.take('event_log')!;
+  assert.deepEqual(
+    batch.items.map((i) => [i.record.tenantId, i.record.key, i.waiters.length]),
+    [
+      [TENANT, 'k', 2],
+      [other, 'k', 2],
+    ],
+  );
+});
+
 test('a full queue makes the caller wait, then admits it when room frees up', async () => {
   const queue = new WriteQueue({ maxRecords: 2, maxWaitMs: 1000 });
   let waits = 0;

@@ -1,6 +1,7 @@
 /** Record validation: typed errors naming the field, deterministic keys, time stamped at acceptance. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { isShannonError } from '../../src/errors/errors.js';
 import { RECORD_KINDS } from '../../src/ingest/record-kinds.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
@@ -75,6 +76,69 @@ test('unknown kinds, missing tenants, unknown columns and bad values name the fi
     ),
     'record.created_at',
   );
+});
+
+test('errors name the whole path, the message starts with it, and a function path is only called on error', () => {
+  let calls = 0;
+  const path = () => {
+    calls += 1;
+    return 'records[7]';
+  };
+  const ok = validateRecord(
+    'tool_execution',
+    { tenant_id, tool_name: 't', input_params: { a: [1, { b: 2 }] } },
+    { path },
+  );
+  assert.deepEqual(ok.row['input_params'], { a: [1, { b: 2 }] });
+  assert.equal(calls, 0);
+  try {
+    validateRecord(
+      'tool_execution',
+      { tenant_id, tool_name: 't', input_params: { a: [1, { b: Number.NaN }] } },
+      { path },
+    );
+    assert.fail('expected a validation error');
+  } catch (error) {
+    assert.ok(isShannonError(error));
+    assert.equal(error.field, 'records[7].input_params.a[1].b');
+    assert.ok(error.message.startsWith('records[7].input_params.a[1].b '), error.message);
+  }
+  assert.equal(calls, 1);
+});
+
+test('timestamps: toISOString() output is kept as is, anything else is normalised or refused as before', () => {
+  // Every canonical string the fast path accepts must equal what new Date(s).toISOString() gives.
+  fc.assert(
+    fc.property(
+      fc.date({ min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z') }),
+      (d) => {
+        if (Number.isNaN(d.getTime())) return;
+        const iso = d.toISOString();
+        const r = validateRecord('audit_log', { tenant_id, action: 'a', created_at: iso });
+        assert.equal(r.row['created_at'], iso);
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  const stored = (created_at: string) =>
+    validateRecord('audit_log', { tenant_id, action: 'a', created_at }).row['created_at'];
+  assert.equal(stored('2026-11-26T12:00:00+02:00'), '2026-11-26T10:00:00.000Z');
+  assert.equal(stored('2026-11-26T12:00:00Z'), '2026-11-26T12:00:00.000Z');
+  assert.equal(stored('2024-02-29T00:00:00.000Z'), '2024-02-29T00:00:00.000Z');
+  // Not canonical (no such day): takes the general path, which normalises as it always did.
+  assert.equal(stored('2026-02-30T00:00:00.000Z'), new Date('2026-02-30T00:00:00.000Z').toISOString());
+  for (const bad of [
+    '2026-13-01T00:00:00.000Z',
+    '1969-12-31T23:59:59.999Z',
+    '2026-11-26T24:61:00.000Z',
+    '2026-11-26 12:00',
+  ]) {
+    assert.equal(
+      fieldOf(() => validateRecord('audit_log', { tenant_id, action: 'a', created_at: bad })),
+      'record.created_at',
+      bad,
+    );
+  }
 });
 
 test('the time column is stamped at acceptance when absent and kept when given', () => {
@@ -164,5 +228,31 @@ test('an oversized record is refused with PAYLOAD_TOO_LARGE', () => {
         { maxRecordBytes: 1000 },
       ),
     (e: unknown) => isShannonError(e) && e.code === 'PAYLOAD_TOO_LARGE',
+  );
+});
+
+test('the size limit applies to the exact UTF-8 size, also where the quick estimate is far below it', () => {
+  // 300 characters of 3-byte UTF-8 each: about 300 bytes estimated, 900+ bytes exact.
+  const text = '€'.repeat(300);
+  assert.throws(
+    () => validateRecord('audit_log', { tenant_id, action: 'a', user_agent: text }, { maxRecordBytes: 800 }),
+    (e: unknown) => isShannonError(e) && e.code === 'PAYLOAD_TOO_LARGE',
+  );
+  // Control characters are escaped as \u00XX in JSON: 6 bytes each.
+  assert.throws(
+    () =>
+      validateRecord(
+        'audit_log',
+        { tenant_id, action: 'a', new_value: { t: '\u0001'.repeat(200) } },
+        { maxRecordBytes: 1000 },
+      ),
+    (e: unknown) => isShannonError(e) && e.code === 'PAYLOAD_TOO_LARGE',
+  );
+  assert.doesNotThrow(() =>
+    validateRecord(
+      'audit_log',
+      { tenant_id, action: 'a', user_agent: '€'.repeat(100) },
+      { maxRecordBytes: 800 },
+    ),
   );
 });
