@@ -7,7 +7,7 @@
 import type { Batch, WriteQueue } from './write-queue.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 20;
-export const DEFAULT_FLUSH_CONCURRENCY = 2;
+export const DEFAULT_FLUSH_CONCURRENCY = 3;
 
 export interface BatcherOptions {
   queue: WriteQueue;

@@ -1,11 +1,12 @@
 /**
  * The write-path benchmark (`shannon-data bench ingest`, bench/ingest.ts). On one table
  * (public.event_logs, with its real indexes) and in one run it measures rows/s of: a raw COPY (the
- * limit: the faster of one and two parallel streams), COPY into a staging table + INSERT … SELECT
- * ON CONFLICT and INSERT … SELECT FROM unnest … ON CONFLICT (the two bulk-upsert shapes, same batch
- * size, two connections), this write path with durable acknowledgements, and one INSERT per row
- * (the original's pattern); then the p99 acknowledgement latency at half the write path's rate.
- * Each phase writes under a tenant of its own, deleted at the end.
+ * limit: the faster of one and two parallel streams), COPY in the write path's batch size, COPY into
+ * a staging table + INSERT … SELECT ON CONFLICT and INSERT … SELECT FROM unnest … ON CONFLICT (the
+ * two bulk-upsert shapes; these three with 1,000-row batches on two connections), this write path
+ * with durable acknowledgements, and one INSERT per row (the original's pattern); then the p99 acknowledgement latency at half the write path's rate.
+ * Each phase writes under a tenant of its own; its rows are deleted and the table vacuumed before
+ * the next phase, so every phase starts from the same table.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { createMetrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
 import { createIngest } from './ingest.js';
 import { INSERT_EVENT_LOGS } from './sql/insert-statements.js';
@@ -31,6 +33,7 @@ export interface IngestBenchmarkResult {
     copyOneStream: number;
     copyTwoStreams: number;
     copy: number;
+    copyBatches: number;
     stagingCopyUpsert: number;
     unnestUpsert: number;
     writePath: number;
@@ -41,6 +44,11 @@ export interface IngestBenchmarkResult {
   ratio_vs_row_by_row: number;
   p99AckMsAtHalfRate: number;
   halfRateRowsPerSecond: number;
+  /**
+   * Batches the write path wrote by upsert after a failed COPY, by reason. `not_permitted` means the
+   * connecting role is subject to row-level security, so the write path could not use COPY at all.
+   */
+  writePathCopyFallbacks: Record<string, number>;
 }
 
 interface Row {
@@ -207,6 +215,14 @@ export async function runIngestBenchmark(
       ),
     );
 
+    progress('COPY in 1,000-row batches');
+    const copyBatched = makeRows(await tenant(), n);
+    const copyBatchedS = await timed(() =>
+      withClients(db, 2, (cs) =>
+        batched(cs, copyBatched, (c, batch) => copyRows(c, 'public.event_logs', batch)),
+      ),
+    );
+
     progress('staging COPY + INSERT … SELECT ON CONFLICT');
     const staged = makeRows(await tenant(), n);
     const stagedS = await timed(() =>
@@ -249,7 +265,8 @@ export async function runIngestBenchmark(
       seq: r.seq,
       created_at: r.at,
     }));
-    const ingest = await createIngest({ db, dataDir });
+    const metrics = createMetrics();
+    const ingest = await createIngest({ db, dataDir, metrics });
     let pathS: number;
     let p99 = 0;
     let halfRate = 0;
@@ -316,6 +333,11 @@ export async function runIngestBenchmark(
       }),
     );
 
+    const writePathCopyFallbacks: Record<string, number> = {};
+    for (const v of (await metrics.ingestCopyFallbacks.get()).values) {
+      const reason = String(v.labels['reason']);
+      writePathCopyFallbacks[reason] = (writePathCopyFallbacks[reason] ?? 0) + v.value;
+    }
     const rate = (rows: number, s: number) => Math.round(rows / s);
     const copy = Math.max(rate(n, copyOneS), rate(n, copyTwoS));
     const writePath = rate(n, pathS);
@@ -327,6 +349,7 @@ export async function runIngestBenchmark(
         copyOneStream: rate(n, copyOneS),
         copyTwoStreams: rate(n, copyTwoS),
         copy,
+        copyBatches: rate(n, copyBatchedS),
         stagingCopyUpsert: rate(n, stagedS),
         unnestUpsert: rate(n, unnestS),
         writePath,
@@ -337,12 +360,20 @@ export async function runIngestBenchmark(
       ratio_vs_row_by_row: Math.round((writePath / rowByRow) * 10) / 10,
       p99AckMsAtHalfRate: Math.round(p99 * 10) / 10,
       halfRateRowsPerSecond: Math.round(halfRate),
+      writePathCopyFallbacks,
     };
   } finally {
     progress('cleaning up');
     await removePhaseRows();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function describeFallbacks(fallbacks: Record<string, number>): string {
+  if ((fallbacks['not_permitted'] ?? 0) > 0)
+    return 'by upsert: this role may not COPY into tables with row-level security';
+  const n = Object.values(fallbacks).reduce((a, b) => a + b, 0);
+  return n === 0 ? 'by COPY' : `by COPY, ${n} batches by upsert after a failed COPY`;
 }
 
 /** Human rendering of a result. */
@@ -352,9 +383,10 @@ export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
     `write-path benchmark on ${r.table}, ${r.rows} rows per phase (row-by-row: ${r.rowByRowSample})`,
     `raw COPY, 1 stream              ${String(s.copyOneStream).padStart(8)} rows/s`,
     `raw COPY, 2 streams             ${String(s.copyTwoStreams).padStart(8)} rows/s`,
+    `COPY, 1,000-row batches (2 conns) ${String(s.copyBatches).padStart(6)} rows/s`,
     `staging COPY + upsert (2 conns) ${String(s.stagingCopyUpsert).padStart(8)} rows/s`,
     `unnest upsert (2 conns)         ${String(s.unnestUpsert).padStart(8)} rows/s`,
-    `write path, durable acks        ${String(s.writePath).padStart(8)} rows/s`,
+    `write path, durable acks        ${String(s.writePath).padStart(8)} rows/s  (${describeFallbacks(r.writePathCopyFallbacks)})`,
     `one INSERT per row              ${String(s.rowByRow).padStart(8)} rows/s`,
     `ratio vs COPY ${r.ratio_vs_copy}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
     `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,

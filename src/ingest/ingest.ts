@@ -33,7 +33,7 @@ export interface IngestOptions {
   metrics?: Metrics;
   queue?: WriteQueueOptions;
   flushIntervalMs?: number;
-  /** Batches written at once (default 2: two writer connections saturate a 2-core box). */
+  /** Batches written at once (default 3: with 2, a writer connection idles while Node prepares its next batch). */
   concurrency?: number;
   spoolMaxBytes?: number;
   spoolSegmentMaxBytes?: number;

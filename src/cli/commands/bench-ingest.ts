@@ -26,7 +26,17 @@ export function benchIngestCommand(ctx: CliContext): Command {
         throw new ValidationError('--rows', '--rows must be an integer of at least 1000');
       const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
       try {
-        const phases = ['copy', 'copy2', 'staging', 'unnest', 'path', 'latency', 'row', 'cleanup'];
+        const phases = [
+          'copy',
+          'copy2',
+          'copy-batches',
+          'staging',
+          'unnest',
+          'path',
+          'latency',
+          'row',
+          'cleanup',
+        ];
         const bar = ctx.progress(json, 'bench ingest', phases.length);
         let done = 0;
         const result = await runIngestBenchmark(dataLayer.db, {
