@@ -17,6 +17,7 @@ import { type IngestRecord, laneOf, type RecordKind } from './record-kinds.js';
 import { PostgresRecordWriter, type RecordWriter } from './record-writer.js';
 import { Replayer } from './replayer.js';
 import { DEFAULT_SPOOL_MAX_BYTES, Spool } from './spool.js';
+import { DEFAULT_STAMP_MEMORY_RECORDS, StampMemory } from './stamp-memory.js';
 import { DEFAULT_MAX_RECORD_BYTES, validateRecordSized } from './validate-record.js';
 import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
@@ -39,6 +40,8 @@ export interface IngestOptions {
   spoolSegmentMaxBytes?: number;
   replayIntervalMs?: number;
   maxRecordBytes?: number;
+  /** Stamped times remembered for retries of records sent without their time column (stamp-memory.ts). */
+  stampMemoryRecords?: number;
   now?: () => number;
 }
 
@@ -266,6 +269,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
 
   const validateOptions = {
     maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+    stamps: new StampMemory(options.stampMemoryRecords ?? DEFAULT_STAMP_MEMORY_RECORDS),
     ...(options.now ? { now: options.now } : {}),
   };
 

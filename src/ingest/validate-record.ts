@@ -8,6 +8,7 @@ import { LimitExceededError, ValidationError } from '../errors/errors.js';
 import { uuid } from './field-parsers.js';
 import { type IngestRecord, isRecordKind, RECORD_KINDS, type RecordKind } from './record-kinds.js';
 import { RECORD_SCHEMAS } from './record-schemas.js';
+import type { StampMemory } from './stamp-memory.js';
 
 /** Largest accepted record, serialised (bytes); bounds statement and spool entry sizes. */
 export const DEFAULT_MAX_RECORD_BYTES = 2 * 1024 * 1024;
@@ -41,6 +42,8 @@ export function deriveKey(
 export interface ValidateOptions {
   /** Clock for stamping the time column; defaults to Date.now. */
   now?: () => number;
+  /** Remembers stamped times, so a retry of a record without its time column gets the same one. */
+  stamps?: StampMemory;
   maxRecordBytes?: number;
   /** Prefix for field names in errors (`records[3]`); a function is called only when there is an error. */
   path?: string | (() => string);
@@ -79,7 +82,7 @@ export function validateRecordSized(
   }
   let record: IngestRecord;
   try {
-    record = validateFields(kind, input as Record<string, unknown>, options.now ?? Date.now);
+    record = validateFields(kind, input as Record<string, unknown>, options);
   } catch (error) {
     // Fields are named relative to the record while validating (no string building on the happy
     // path); the record's path is put in front here, on the way out.
@@ -93,7 +96,11 @@ export function validateRecordSized(
   return { record, bytes };
 }
 
-function validateFields(kind: RecordKind, source: Record<string, unknown>, now: () => number): IngestRecord {
+function validateFields(
+  kind: RecordKind,
+  source: Record<string, unknown>,
+  options: ValidateOptions,
+): IngestRecord {
   const { columns, required } = COLUMNS.get(kind)!;
   let tenantId: string | undefined;
   let suppliedKey: string | undefined;
@@ -130,7 +137,11 @@ function validateFields(kind: RecordKind, source: Record<string, unknown>, now: 
     // Event rows default their partition time to the event's own timestamp, so a retry of the same
     // event lands on the same unique key even when the caller gave no created_at.
     const eventTime = kind === 'event_log' ? row['timestamp'] : undefined;
-    row[timeColumn] = eventTime ?? new Date(now()).toISOString();
+    if (eventTime !== undefined) row[timeColumn] = eventTime;
+    else {
+      const fresh = new Date((options.now ?? Date.now)()).toISOString();
+      row[timeColumn] = options.stamps?.stamp(kind, tenantId, key, fresh) ?? fresh;
+    }
   }
   return { kind, tenantId, key, row };
 }

@@ -204,3 +204,35 @@ test('invalid input is refused before anything is queued, naming the field', asy
     (e: unknown) => isShannonError(e) && e.field === 'records[1].workflow_id',
   );
 });
+
+test('a retry of records sent without their time column gets the first stamp, so it is absorbed', async () => {
+  const key = `retry-${randomUUID()}`;
+  const first = await ingest.write('audit_log', { tenant_id: tenant, idempotency_key: key, action: 'a' });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const again = await ingest.write('audit_log', { tenant_id: tenant, idempotency_key: key, action: 'a' });
+  assert.equal(again.key, first.key);
+  const audit = await t.db.query('SELECT 1 FROM public.audit_logs WHERE idempotency_key = $1', [key]);
+  assert.equal(audit.rowCount, 1);
+
+  // A client resends a whole batch after one record of it failed (the documented retry rule):
+  // the records committed the first time are not stored again. Derived keys, no time column.
+  const input = `retry ${randomUUID()}`;
+  const batch = Array.from({ length: 5 }, (_, i) => ({
+    tenant_id: tenant,
+    agent_id: 'agent-retry',
+    input: `${input} ${i}`,
+    state: 'COMPLETED',
+  }));
+  batch[2] = { ...batch[2]!, tenant_id: randomUUID() }; // no such tenant: the foreign key refuses it
+  const firstTry = await ingest.writeBatch('agent_execution', batch);
+  assert.deepEqual(
+    firstTry.map((r) => r.outcome),
+    ['committed', 'committed', 'rejected', 'committed', 'committed'],
+  );
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  batch[2] = { ...batch[2], tenant_id: tenant };
+  const secondTry = await ingest.writeBatch('agent_execution', batch);
+  assert.ok(secondTry.every((r) => r.outcome === 'committed'));
+  const stored = await t.db.query('SELECT 1 FROM public.agent_executions WHERE input LIKE $1', [`${input}%`]);
+  assert.equal(stored.rowCount, 5);
+});
