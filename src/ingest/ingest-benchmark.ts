@@ -29,18 +29,20 @@ const COLUMNS =
 export interface IngestBenchmarkResult {
   table: string;
   rows: number;
+  /** Phases that COPY into the table are null when the role may not (see `copyRefused`). */
   rowsPerSecond: {
-    copyOneStream: number;
-    copyTwoStreams: number;
-    copy: number;
-    copyBatches: number;
+    copyOneStream: number | null;
+    copyTwoStreams: number | null;
+    copy: number | null;
+    copyBatches: number | null;
     stagingCopyUpsert: number;
     unnestUpsert: number;
     writePath: number;
     rowByRow: number;
   };
   rowByRowSample: number;
-  ratio_vs_copy: number;
+  /** Null when raw COPY could not be measured by this role. */
+  ratio_vs_copy: number | null;
   ratio_vs_row_by_row: number;
   p99AckMsAtHalfRate: number;
   halfRateRowsPerSecond: number;
@@ -49,6 +51,11 @@ export interface IngestBenchmarkResult {
    * connecting role is subject to row-level security, so the write path could not use COPY at all.
    */
   writePathCopyFallbacks: Record<string, number>;
+  /**
+   * Why the COPY phases were skipped: PostgreSQL refuses COPY FROM into a table whose row-level
+   * security applies to the connecting role (a non-superuser owner without BYPASSRLS).
+   */
+  copyRefused?: string;
 }
 
 interface Row {
@@ -158,6 +165,22 @@ async function batched(
   );
 }
 
+/**
+ * Undefined when the connecting role may COPY into public.event_logs, else why not: PostgreSQL
+ * refuses COPY FROM into a table whose row-level security applies to the role (a non-superuser
+ * owner, FORCE ROW LEVEL SECURITY).
+ */
+async function copyRefusal(db: Database): Promise<string | undefined> {
+  const { rows } = await db.query<{ role: string; may_copy: boolean }>(
+    'SELECT current_user AS role, rolsuper OR rolbypassrls AS may_copy FROM pg_roles WHERE rolname = current_user',
+    [],
+    { operation: 'bench.may_copy' },
+  );
+  if (rows[0]?.may_copy === true) return undefined;
+  const role = rows[0]?.role ?? 'the connecting role';
+  return `PostgreSQL refuses COPY into public.event_logs to ${role} under row-level security (it is neither a superuser nor BYPASSRLS): the COPY phases are skipped and the write path writes by upsert; run the benchmark as a role with BYPASSRLS to measure both (docs/write-path.md)`;
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -169,6 +192,14 @@ export async function runIngestBenchmark(
   options: { rows?: number; onProgress?: (phase: string) => void } = {},
 ): Promise<IngestBenchmarkResult> {
   const n = options.rows ?? DEFAULT_BENCH_INGEST_ROWS;
+  const copyRefused = await copyRefusal(db);
+  /** Runs a COPY phase when the role may COPY; its time in seconds, or null. */
+  const copyPhase = async (name: string, run: (rows: Row[]) => Promise<void>): Promise<number | null> => {
+    if (copyRefused !== undefined) return null;
+    progress(name);
+    const rows = makeRows(await tenant(), n);
+    return timed(() => run(rows));
+  };
   const progress = options.onProgress ?? (() => undefined);
   const tenants: string[] = [];
   /**
@@ -199,28 +230,18 @@ export async function runIngestBenchmark(
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'shannon-bench-ingest-'));
   try {
-    progress('copy, one stream');
-    const copyOne = makeRows(await tenant(), n);
-    const copyOneS = await timed(() =>
-      withClients(db, 1, ([c]) => copyRows(c!, 'public.event_logs', copyOne)),
+    const copyOneS = await copyPhase('copy, one stream', (rows) =>
+      withClients(db, 1, ([c]) => copyRows(c!, 'public.event_logs', rows)),
     );
-
-    progress('copy, two streams');
-    const copyTwo = makeRows(await tenant(), n);
-    const copyTwoS = await timed(() =>
+    const copyTwoS = await copyPhase('copy, two streams', (rows) =>
       withClients(db, 2, (cs) =>
-        Promise.all(halves(copyTwo, 2).map((part, i) => copyRows(cs[i]!, 'public.event_logs', part))).then(
+        Promise.all(halves(rows, 2).map((part, i) => copyRows(cs[i]!, 'public.event_logs', part))).then(
           () => undefined,
         ),
       ),
     );
-
-    progress('COPY in 1,000-row batches');
-    const copyBatched = makeRows(await tenant(), n);
-    const copyBatchedS = await timed(() =>
-      withClients(db, 2, (cs) =>
-        batched(cs, copyBatched, (c, batch) => copyRows(c, 'public.event_logs', batch)),
-      ),
+    const copyBatchedS = await copyPhase('COPY in 1,000-row batches', (rows) =>
+      withClients(db, 2, (cs) => batched(cs, rows, (c, batch) => copyRows(c, 'public.event_logs', batch))),
     );
 
     progress('staging COPY + INSERT … SELECT ON CONFLICT');
@@ -339,28 +360,32 @@ export async function runIngestBenchmark(
       writePathCopyFallbacks[reason] = (writePathCopyFallbacks[reason] ?? 0) + v.value;
     }
     const rate = (rows: number, s: number) => Math.round(rows / s);
-    const copy = Math.max(rate(n, copyOneS), rate(n, copyTwoS));
+    const rateOrNull = (s: number | null) => (s === null ? null : rate(n, s));
+    const copyOne = rateOrNull(copyOneS);
+    const copyTwo = rateOrNull(copyTwoS);
+    const copy = copyOne === null || copyTwo === null ? null : Math.max(copyOne, copyTwo);
     const writePath = rate(n, pathS);
     const rowByRow = rate(sample, singleS);
     return {
       table: 'public.event_logs',
       rows: n,
       rowsPerSecond: {
-        copyOneStream: rate(n, copyOneS),
-        copyTwoStreams: rate(n, copyTwoS),
+        copyOneStream: copyOne,
+        copyTwoStreams: copyTwo,
         copy,
-        copyBatches: rate(n, copyBatchedS),
+        copyBatches: rateOrNull(copyBatchedS),
         stagingCopyUpsert: rate(n, stagedS),
         unnestUpsert: rate(n, unnestS),
         writePath,
         rowByRow,
       },
       rowByRowSample: sample,
-      ratio_vs_copy: Math.round((writePath / copy) * 100) / 100,
+      ratio_vs_copy: copy === null ? null : Math.round((writePath / copy) * 100) / 100,
       ratio_vs_row_by_row: Math.round((writePath / rowByRow) * 10) / 10,
       p99AckMsAtHalfRate: Math.round(p99 * 10) / 10,
       halfRateRowsPerSecond: Math.round(halfRate),
       writePathCopyFallbacks,
+      ...(copyRefused === undefined ? {} : { copyRefused }),
     };
   } finally {
     progress('cleaning up');
@@ -379,16 +404,19 @@ function describeFallbacks(fallbacks: Record<string, number>): string {
 /** Human rendering of a result. */
 export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
   const s = r.rowsPerSecond;
+  const rate = (label: string, value: number | null) =>
+    `${label.padEnd(34)}${value === null ? '     n/a' : String(value).padStart(8)} rows/s`;
   return [
     `write-path benchmark on ${r.table}, ${r.rows} rows per phase (row-by-row: ${r.rowByRowSample})`,
-    `raw COPY, 1 stream              ${String(s.copyOneStream).padStart(8)} rows/s`,
-    `raw COPY, 2 streams             ${String(s.copyTwoStreams).padStart(8)} rows/s`,
-    `COPY, 1,000-row batches (2 conns) ${String(s.copyBatches).padStart(6)} rows/s`,
-    `staging COPY + upsert (2 conns) ${String(s.stagingCopyUpsert).padStart(8)} rows/s`,
-    `unnest upsert (2 conns)         ${String(s.unnestUpsert).padStart(8)} rows/s`,
-    `write path, durable acks        ${String(s.writePath).padStart(8)} rows/s  (${describeFallbacks(r.writePathCopyFallbacks)})`,
-    `one INSERT per row              ${String(s.rowByRow).padStart(8)} rows/s`,
-    `ratio vs COPY ${r.ratio_vs_copy}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
+    ...(r.copyRefused === undefined ? [] : [`note: ${r.copyRefused}`]),
+    rate('raw COPY, 1 stream', s.copyOneStream),
+    rate('raw COPY, 2 streams', s.copyTwoStreams),
+    rate('COPY, 1,000-row batches (2 conns)', s.copyBatches),
+    rate('staging COPY + upsert (2 conns)', s.stagingCopyUpsert),
+    rate('unnest upsert (2 conns)', s.unnestUpsert),
+    `${rate('write path, durable acks', s.writePath)}  (${describeFallbacks(r.writePathCopyFallbacks)})`,
+    rate('one INSERT per row', s.rowByRow),
+    `ratio vs COPY ${r.ratio_vs_copy ?? 'n/a'}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
     `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,
   ].join('\n');
 }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { runMigrations } from '../../src/data-layer.js';
+import { formatIngestBenchmark, runIngestBenchmark } from '../../src/ingest/ingest-benchmark.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -109,6 +110,22 @@ describe('a non-superuser owner', () => {
       );
       const stored = await db.query('SELECT 1 FROM public.event_logs WHERE tenant_id = $1', [tenant]);
       assert.equal(stored.rowCount, 10);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('bench ingest skips the COPY phases it may not run, says why, and still measures the write path', async () => {
+    const db = new Database({ connectionString: url, pool: testPoolConfig() });
+    try {
+      const r = await runIngestBenchmark(db, { rows: 1_000 });
+      assert.equal(r.rowsPerSecond.copy, null);
+      assert.equal(r.rowsPerSecond.copyBatches, null);
+      assert.equal(r.ratio_vs_copy, null);
+      assert.match(r.copyRefused ?? '', /row-level security/);
+      assert.ok(r.rowsPerSecond.writePath > 0 && r.rowsPerSecond.rowByRow > 0);
+      assert.ok((r.writePathCopyFallbacks['not_permitted'] ?? 0) >= 1);
+      assert.match(formatIngestBenchmark(r), /raw COPY, 1 stream +n\/a/);
     } finally {
       await db.close();
     }
