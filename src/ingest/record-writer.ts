@@ -1,7 +1,8 @@
 /**
  * The bulk writer port and its PostgreSQL implementation. The write path is a trusted internal
- * writer: it connects as the owner role (no `SET ROLE`, so row-level security does not apply) and
- * writes explicit tenant_id values that validation has checked. One statement per batch for the
+ * writer: it connects as the owner role (no `SET ROLE shannon_app`: as a superuser, or through the
+ * shannon_system policy of migration 0011, it may write every tenant's rows) and writes explicit
+ * tenant_id values that validation has checked. One statement per batch for the
  * insert-only kinds (autocommit is atomic: a COPY, or an upsert when the COPY fails for the data),
  * one transaction of two statements for task upserts.
  */
