@@ -4,9 +4,10 @@
  * limit: the faster of one and two parallel streams), COPY in the write path's batch size, COPY into
  * a staging table + INSERT … SELECT ON CONFLICT and INSERT … SELECT FROM unnest … ON CONFLICT (the
  * two bulk-upsert shapes; these three with 1,000-row batches on two connections), this write path
- * with durable acknowledgements, and one INSERT per row (the original's pattern); then the p99 acknowledgement latency at half the write path's rate.
- * Each phase writes under a tenant of its own; its rows are deleted and the table vacuumed before
- * the next phase, so every phase starts from the same table.
+ * with durable acknowledgements, and one INSERT per row (the original's pattern); then the p99
+ * acknowledgement latency at half the write path's rate, and how fast the replayer drains a spool
+ * left by an earlier run. Each phase writes under a tenant of its own; its rows are deleted and the
+ * table vacuumed before the next phase, so every phase starts from the same table.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,10 +16,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { ShannonError } from '../errors/errors.js';
 import { createMetrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
-import { createIngest } from './ingest.js';
+import { createIngest, type Ingest } from './ingest.js';
+import { Spool } from './spool.js';
 import { INSERT_EVENT_LOGS } from './sql/insert-statements.js';
+import { validateRecord } from './validate-record.js';
 
 export const DEFAULT_BENCH_INGEST_ROWS = 100_000;
 const COPY_ROWS_PER_STATEMENT = 10_000;
@@ -46,6 +50,8 @@ export interface IngestBenchmarkResult {
   ratio_vs_row_by_row: number;
   p99AckMsAtHalfRate: number;
   halfRateRowsPerSecond: number;
+  /** Rows/s of draining a spool of `rows` records left by an earlier run (the replayer, one connection). */
+  replayRowsPerSecond: number;
   /**
    * Batches the write path wrote by upsert after a failed COPY, by reason. `not_permitted` means the
    * connecting role is subject to row-level security, so the write path could not use COPY at all.
@@ -181,6 +187,22 @@ async function copyRefusal(db: Database): Promise<string | undefined> {
   return `PostgreSQL refuses COPY into public.event_logs to ${role} under row-level security (it is neither a superuser nor BYPASSRLS): the COPY phases are skipped and the write path writes by upsert; run the benchmark as a role with BYPASSRLS to measure both (docs/write-path.md)`;
 }
 
+/** A generated row as the write path's input record. */
+function eventRecord(r: Row): Record<string, unknown> {
+  return {
+    tenant_id: r.tenant,
+    idempotency_key: r.key,
+    workflow_id: r.workflow,
+    type: r.type,
+    agent_id: r.agent,
+    message: r.message,
+    payload: JSON.parse(r.payload) as Record<string, unknown>,
+    timestamp: r.at,
+    seq: r.seq,
+    created_at: r.at,
+  };
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -274,18 +296,7 @@ export async function runIngestBenchmark(
 
     progress('write path, durable acknowledgements');
     const viaPath = makeRows(await tenant(), n);
-    const records = viaPath.map((r) => ({
-      tenant_id: r.tenant,
-      idempotency_key: r.key,
-      workflow_id: r.workflow,
-      type: r.type,
-      agent_id: r.agent,
-      message: r.message,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-      timestamp: r.at,
-      seq: r.seq,
-      created_at: r.at,
-    }));
+    const records = viaPath.map(eventRecord);
     const metrics = createMetrics();
     const ingest = await createIngest({ db, dataDir, metrics });
     let pathS: number;
@@ -339,6 +350,25 @@ export async function runIngestBenchmark(
       await ingest.close();
     }
 
+    progress('replay of a spool');
+    const replayRows = makeRows(await tenant(), n);
+    const replayDir = join(dataDir, 'replay');
+    const spool = await Spool.open({ dir: join(replayDir, 'spool') });
+    for (let i = 0; i < n; i += BATCH_ROWS)
+      await spool.append(
+        replayRows.slice(i, i + BATCH_ROWS).map((r) => validateRecord('event_log', eventRecord(r))),
+      );
+    await spool.close();
+    let replayIngest: Ingest | undefined;
+    const replayS = await timed(async () => {
+      // Opening the write path starts the replay of what the spool holds; replay() joins that pass.
+      replayIngest = await createIngest({ db, dataDir: replayDir, replayIntervalMs: 3_600_000 });
+      await replayIngest.replay();
+    });
+    const left = replayIngest!.stats().spool.records;
+    await replayIngest!.close();
+    if (left > 0) throw new ShannonError('INTERNAL', `bench: the replay left ${left} records in the spool`);
+
     progress('one INSERT per row');
     const sample = Math.min(n, 5_000);
     const single = makeRows(await tenant(), sample);
@@ -384,6 +414,7 @@ export async function runIngestBenchmark(
       ratio_vs_row_by_row: Math.round((writePath / rowByRow) * 10) / 10,
       p99AckMsAtHalfRate: Math.round(p99 * 10) / 10,
       halfRateRowsPerSecond: Math.round(halfRate),
+      replayRowsPerSecond: rate(n, replayS),
       writePathCopyFallbacks,
       ...(copyRefused === undefined ? {} : { copyRefused }),
     };
@@ -418,5 +449,6 @@ export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
     rate('one INSERT per row', s.rowByRow),
     `ratio vs COPY ${r.ratio_vs_copy ?? 'n/a'}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
     `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,
+    `replay of a spool of ${r.rows} records (one connection): ${r.replayRowsPerSecond} rows/s`,
   ].join('\n');
 }

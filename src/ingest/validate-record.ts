@@ -67,17 +67,21 @@ const COLUMNS = new Map(
   }),
 );
 
+/** The record's path for error messages (only built when there is an error). */
+function pathOf(options: ValidateOptions): string {
+  return typeof options.path === 'function' ? options.path() : (options.path ?? 'record');
+}
+
 /** validateRecord plus the record's serialised size (computed once; the queue accounts for it). */
 export function validateRecordSized(
   kind: unknown,
   input: unknown,
   options: ValidateOptions = {},
 ): { record: IngestRecord; bytes: number } {
-  const pathOf = () => (typeof options.path === 'function' ? options.path() : (options.path ?? 'record'));
   if (!isRecordKind(kind))
     throw new ValidationError('kind', `kind must be one of ${RECORD_KINDS.join(', ')}, got ${String(kind)}`);
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    const path = pathOf();
+    const path = pathOf(options);
     throw new ValidationError(path, `${path} must be an object`);
   }
   let record: IngestRecord;
@@ -87,12 +91,12 @@ export function validateRecordSized(
     // Fields are named relative to the record while validating (no string building on the happy
     // path); the record's path is put in front here, on the way out.
     if (!(error instanceof ValidationError) || error.field === undefined) throw error;
-    const path = pathOf();
+    const path = pathOf(options);
     throw new ValidationError(`${path}.${error.field}`, `${path}.${error.message}`);
   }
   const max = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const bytes = recordBytes(record, max);
-  if (bytes > max) throw new LimitExceededError(pathOf(), max, bytes, 'bytes');
+  if (bytes > max) throw new LimitExceededError(pathOf(options), max, bytes, 'bytes');
   return { record, bytes };
 }
 

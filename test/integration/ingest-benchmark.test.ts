@@ -40,6 +40,8 @@ test('measures every phase, derives the ratios from them, and leaves the table a
   assert.equal(r.ratio_vs_copy, Math.round((s.writePath / s.copy!) * 100) / 100);
   assert.equal(r.ratio_vs_row_by_row, Math.round((s.writePath / s.rowByRow) * 10) / 10);
   assert.ok(r.p99AckMsAtHalfRate > 0);
+  assert.ok(r.replayRowsPerSecond > 0);
+  assert.ok(phases.includes('replay of a spool'));
   assert.deepEqual(r.writePathCopyFallbacks, {}, 'a superuser writes by COPY');
   assert.equal(r.copyRefused, undefined);
   assert.ok(phases.includes('write path, durable acknowledgements'));
