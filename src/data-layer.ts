@@ -88,11 +88,22 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     // The doctor checks the vector collections through the memory layer's backend.
     const ops = createOps({ db, config, metrics, vectorBackend: memory.backend });
     // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
+    const tuning = config.ingest;
     const ingest = await createIngest({
       db,
       dataDir: config.dataDir,
       spoolMaxBytes: config.spoolMaxBytes,
       metrics,
+      queue: {
+        maxRecords: tuning.queueMaxRecords,
+        maxBytes: tuning.queueMaxBytes,
+        maxWaitMs: tuning.maxWaitMs,
+        batchMaxRecords: tuning.batchMaxRecords,
+      },
+      flushIntervalMs: tuning.flushIntervalMs,
+      concurrency: tuning.concurrency,
+      closeTimeoutMs: tuning.closeTimeoutMs,
+      stampMemoryRecords: tuning.stampMemoryRecords,
     });
     closers.push(() => ingest.close());
 

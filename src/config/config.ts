@@ -48,6 +48,26 @@ export interface PoolConfig {
   readonly applicationName: string;
 }
 
+/**
+ * Write-path tuning (src/ingest). Unset values take the write path's defaults, listed in README's
+ * configuration table and docs/write-path.md; they live next to the code that uses them.
+ */
+export interface IngestConfig {
+  /** Records accepted and not yet durable (queued plus in flight). */
+  readonly queueMaxRecords: number | undefined;
+  readonly queueMaxBytes: number | undefined;
+  /** How long a caller waits for room in a full queue before BACKPRESSURE. */
+  readonly maxWaitMs: number | undefined;
+  readonly batchMaxRecords: number | undefined;
+  readonly flushIntervalMs: number | undefined;
+  /** Batches written at once (each holds a pool connection while it runs). */
+  readonly concurrency: number | undefined;
+  /** How long close() flushes before spooling what is left. */
+  readonly closeTimeoutMs: number | undefined;
+  /** Stamped times remembered for retries of records sent without their time column. */
+  readonly stampMemoryRecords: number | undefined;
+}
+
 export interface Config {
   /** PostgreSQL URL; undefined means "start the embedded PostgreSQL in dataDir". */
   readonly databaseUrl: string | undefined;
@@ -68,6 +88,7 @@ export interface Config {
   readonly embeddingApiKey: string | undefined;
   readonly logLevel: LogLevel;
   readonly pool: PoolConfig;
+  readonly ingest: IngestConfig;
 }
 
 /** Thrown when a setting is missing or invalid; the message names the setting and its source. */
@@ -178,6 +199,42 @@ const SETTINGS = {
   },
   sslMode: { env: 'PG_SSL_MODE', flag: 'ssl-mode', parse: oneOf(SSL_MODES) },
   applicationName: { env: 'PG_APPLICATION_NAME', flag: 'application-name', parse: text },
+  ingestQueueMaxRecords: {
+    env: 'SHANNON_INGEST_QUEUE_MAX_RECORDS',
+    flag: 'ingest-queue-max-records',
+    parse: integer(1, 100_000_000),
+  },
+  ingestQueueMaxBytes: {
+    env: 'SHANNON_INGEST_QUEUE_MAX_BYTES',
+    flag: 'ingest-queue-max-bytes',
+    parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
+  },
+  ingestMaxWaitMs: {
+    env: 'SHANNON_INGEST_MAX_WAIT_MS',
+    flag: 'ingest-max-wait-ms',
+    parse: integer(0, 600_000),
+  },
+  ingestBatchMaxRecords: {
+    env: 'SHANNON_INGEST_BATCH_MAX_RECORDS',
+    flag: 'ingest-batch-max-records',
+    parse: integer(1, 100_000),
+  },
+  ingestFlushIntervalMs: {
+    env: 'SHANNON_INGEST_FLUSH_INTERVAL_MS',
+    flag: 'ingest-flush-interval-ms',
+    parse: integer(1, 60_000),
+  },
+  ingestConcurrency: { env: 'SHANNON_INGEST_CONCURRENCY', flag: 'ingest-concurrency', parse: integer(1, 64) },
+  ingestCloseTimeoutMs: {
+    env: 'SHANNON_INGEST_CLOSE_TIMEOUT_MS',
+    flag: 'ingest-close-timeout-ms',
+    parse: integer(0, 600_000),
+  },
+  ingestStampMemoryRecords: {
+    env: 'SHANNON_INGEST_STAMP_MEMORY_RECORDS',
+    flag: 'ingest-stamp-memory-records',
+    parse: integer(0, 100_000_000),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type SettingKey = keyof typeof SETTINGS;
@@ -251,6 +308,23 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   }
 
+  const ingest: IngestConfig = Object.freeze({
+    queueMaxRecords: get('ingestQueueMaxRecords'),
+    queueMaxBytes: get('ingestQueueMaxBytes'),
+    maxWaitMs: get('ingestMaxWaitMs'),
+    batchMaxRecords: get('ingestBatchMaxRecords'),
+    flushIntervalMs: get('ingestFlushIntervalMs'),
+    concurrency: get('ingestConcurrency'),
+    closeTimeoutMs: get('ingestCloseTimeoutMs'),
+    stampMemoryRecords: get('ingestStampMemoryRecords'),
+  });
+  if (ingest.concurrency !== undefined && ingest.concurrency >= pool.max) {
+    throw new ConfigError(
+      'SHANNON_INGEST_CONCURRENCY',
+      `must be below PG_POOL_MAX (${pool.max}): each batch in flight holds a connection, and reads need some too`,
+    );
+  }
+
   const config: Config = {
     databaseUrl: get('databaseUrl'),
     redisUrl: get('redisUrl'),
@@ -268,6 +342,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     embeddingApiKey: get('embeddingApiKey'),
     logLevel: get('logLevel') ?? DEFAULT_LOG_LEVEL,
     pool,
+    ingest,
   };
   return Object.freeze(config);
 }

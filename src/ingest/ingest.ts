@@ -40,6 +40,8 @@ export interface IngestOptions {
   spoolSegmentMaxBytes?: number;
   replayIntervalMs?: number;
   maxRecordBytes?: number;
+  /** Default deadline of close() (flush, then spool what is left). */
+  closeTimeoutMs?: number;
   /** Stamped times remembered for retries of records sent without their time column (stamp-memory.ts). */
   stampMemoryRecords?: number;
   now?: () => number;
@@ -308,7 +310,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
       if (state !== 'open') return;
       state = 'closing';
       queue.close(new ShannonError('SHUTTING_DOWN', 'the write path closed before the record was accepted'));
-      const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+      const timeoutMs = closeOptions.timeoutMs ?? options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);

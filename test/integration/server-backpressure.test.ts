@@ -78,3 +78,30 @@ describe('write-path backpressure over HTTP', () => {
     assert.ok(Number(res.headers['retry-after']) >= 1);
   });
 });
+
+describe('write-path settings reach the running service', () => {
+  let h: ServerHarness;
+  let key: string;
+  before(async () => {
+    h = await startServerHarness({ env: { SHANNON_INGEST_QUEUE_MAX_RECORDS: '5' } });
+    key = (await h.tenantWithKey()).key;
+  });
+  after(() => h.close());
+
+  it('SHANNON_INGEST_QUEUE_MAX_RECORDS bounds a request: 6 records never fit a queue of 5', async () => {
+    const post = (n: number) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/ingest/event_log',
+        headers: { authorization: `Bearer ${key}` },
+        payload: {
+          records: Array.from({ length: n }, (_, i) => ({ workflow_id: 'w', type: 't', seq: i + 1 })),
+        },
+      });
+    const tooMany = await post(6);
+    assert.equal(tooMany.statusCode, 413);
+    assert.equal(tooMany.json().error.code, 'PAYLOAD_TOO_LARGE');
+    const fits = await post(5);
+    assert.equal(fits.statusCode, 200);
+  });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import {
   DEFAULT_QUERY_TIMEOUT_MS,
   describeConfig,
   loadConfig,
+  SETTING_ENV_NAMES,
 } from '../../src/config/config.js';
 
 describe('loadConfig', () => {
@@ -43,6 +44,61 @@ describe('loadConfig', () => {
       () => loadConfig({ env: { PG_QUERY_TIMEOUT_MS: '5000', PG_STATEMENT_TIMEOUT_MS: '1000' } }),
       /PG_STATEMENT_TIMEOUT_MS/,
     );
+  });
+
+  it("reads the write-path settings; unset ones stay undefined for the write path's defaults", () => {
+    assert.deepEqual(loadConfig({ env: {} }).ingest, {
+      queueMaxRecords: undefined,
+      queueMaxBytes: undefined,
+      maxWaitMs: undefined,
+      batchMaxRecords: undefined,
+      flushIntervalMs: undefined,
+      concurrency: undefined,
+      closeTimeoutMs: undefined,
+      stampMemoryRecords: undefined,
+    });
+    const config = loadConfig({
+      env: {
+        SHANNON_INGEST_QUEUE_MAX_RECORDS: '20000',
+        SHANNON_INGEST_QUEUE_MAX_BYTES: '33554432',
+        SHANNON_INGEST_MAX_WAIT_MS: '1000',
+        SHANNON_INGEST_BATCH_MAX_RECORDS: '500',
+        SHANNON_INGEST_FLUSH_INTERVAL_MS: '5',
+        SHANNON_INGEST_CONCURRENCY: '2',
+        SHANNON_INGEST_CLOSE_TIMEOUT_MS: '3000',
+        SHANNON_INGEST_STAMP_MEMORY_RECORDS: '0',
+      },
+    });
+    assert.deepEqual(config.ingest, {
+      queueMaxRecords: 20_000,
+      queueMaxBytes: 33_554_432,
+      maxWaitMs: 1_000,
+      batchMaxRecords: 500,
+      flushIntervalMs: 5,
+      concurrency: 2,
+      closeTimeoutMs: 3_000,
+      stampMemoryRecords: 0,
+    });
+    assert.ok(Object.isFrozen(config.ingest));
+    assert.throws(
+      () => loadConfig({ env: { SHANNON_INGEST_BATCH_MAX_RECORDS: '0' } }),
+      /SHANNON_INGEST_BATCH_MAX_RECORDS/,
+    );
+    // Each batch in flight holds a pool connection: the pool must keep some for reads.
+    assert.throws(
+      () => loadConfig({ env: { SHANNON_INGEST_CONCURRENCY: '4', PG_POOL_MAX: '4' } }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'SHANNON_INGEST_CONCURRENCY',
+    );
+  });
+
+  it('every setting is in the configuration table of README.md', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+    );
+    const missing = SETTING_ENV_NAMES.filter((name) => !table.includes(`\`${name}\``));
+    assert.deepEqual(missing, []);
   });
 
   it('rejects unknown keys and unreadable files, naming the file', () => {
