@@ -1,10 +1,12 @@
 /**
  * Coalescing of several writes to one key inside one batch, in arrival order. Insert-only kinds keep
- * the first record (later ones are duplicates the unique key would absorb anyway). Task upserts are
- * merged with the same rules the upsert SQL applies, so the batch writes what sequential upserts
- * would have produced; in particular a terminal status is never replaced (SPEC P3).
+ * the first record with every caller's waiter (later ones are duplicates the unique key would absorb
+ * anyway). Task updates are not merged here: what an update does depends on the stored row (a
+ * finished task only has its empty fields filled), which Node does not see, so the writer applies a
+ * key's updates one after another, in arrival order, inside the batch's transaction
+ * (record-writer.ts).
  */
-import { type IngestRecord, TERMINAL_TASK_STATUSES } from './record-kinds.js';
+import type { IngestRecord } from './record-kinds.js';
 
 /** Settles the caller's promise for one accepted record. */
 export interface Waiter {
@@ -22,50 +24,14 @@ export interface BatchItem {
   waiters: Waiter[];
 }
 
-/** Task counters only grow while a task runs; the larger value wins. */
-const TASK_COUNTERS = new Set([
-  'total_tokens',
-  'prompt_tokens',
-  'completion_tokens',
-  'total_cost_usd',
-  'agents_used',
-  'tools_invoked',
-  'cache_hits',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_aware_total_tokens',
-]);
-const TASK_JSON = new Set(['metadata', 'response']);
-/** Fixed at the first write of a workflow. */
-const TASK_IMMUTABLE = new Set(['workflow_id', 'query', 'started_at', 'trigger_type']);
-
-/** Merges a later task upsert into an earlier one, mirroring the upsert's ON CONFLICT rules. */
-export function mergeTaskUpdate(
-  earlier: Readonly<Record<string, unknown>>,
-  later: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  const frozen = TERMINAL_TASK_STATUSES.has(String(earlier['status']));
-  const merged: Record<string, unknown> = { ...earlier };
-  for (const [column, value] of Object.entries(later)) {
-    const current = merged[column];
-    if (current === undefined) merged[column] = value;
-    else if (TASK_IMMUTABLE.has(column)) continue;
-    else if (TASK_COUNTERS.has(column)) merged[column] = Math.max(Number(current), Number(value));
-    else if (TASK_JSON.has(column))
-      merged[column] = frozen
-        ? { ...(value as object), ...(current as object) }
-        : { ...(current as object), ...(value as object) };
-    else if (!frozen) merged[column] = value;
-  }
-  return merged;
-}
-
 /**
- * Collapses items with the same tenant and key, keeping first-arrival order of keys. Two tenants
- * may use the same idempotency key: their records are never merged. Items are passed through as
- * they are; only the surviving item of a repeated key is copied (this runs for every record).
+ * Collapses insert-only items with the same tenant and key, keeping first-arrival order of keys;
+ * task updates all stay, in order. Two tenants may use the same idempotency key: their records are
+ * never merged. Items are passed through as they are; only the surviving item of a repeated key is
+ * copied (this runs for every record).
  */
 export function coalesceBatch(items: readonly BatchItem[]): BatchItem[] {
+  if (items[0]?.record.kind === 'task_execution') return items.slice();
   const positions = new Map<string, Map<string, number>>();
   const out: BatchItem[] = [];
   for (const item of items) {
@@ -82,11 +48,7 @@ export function coalesceBatch(items: readonly BatchItem[]): BatchItem[] {
       continue;
     }
     const earlier = out[at]!;
-    const merged = { ...earlier, waiters: [...earlier.waiters, ...item.waiters] };
-    if (item.record.kind === 'task_execution') {
-      merged.record = { ...earlier.record, row: mergeTaskUpdate(earlier.record.row, item.record.row) };
-    }
-    out[at] = merged;
+    out[at] = { ...earlier, waiters: [...earlier.waiters, ...item.waiters] };
   }
   return out;
 }

@@ -198,7 +198,8 @@ function plainJson(value: unknown, depth: number): unknown {
     }
     return out;
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  // Null-prototype objects are plain data too (some parsers build them).
+  if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     // Copied, so a caller mutating its object after write() cannot change what is stored.
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value)) {

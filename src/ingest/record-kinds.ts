@@ -37,10 +37,15 @@ export interface LaneSpec {
   readonly priority: number;
   /** Lanes sharing a group never have two batches in flight at once (upserts keep per-key order). */
   readonly serialGroup?: string;
+  /**
+   * A record goes to this lane instead while it still holds an earlier record with the same key:
+   * jumping the queue must not put a key's later update before its earlier ones.
+   */
+  readonly behindEarlierIn?: LaneName;
 }
 
 export const LANES: Readonly<Record<LaneName, LaneSpec>> = {
-  task_terminal: { priority: 0, serialGroup: 'task_execution' },
+  task_terminal: { priority: 0, serialGroup: 'task_execution', behindEarlierIn: 'task_execution' },
   task_execution: { priority: 1, serialGroup: 'task_execution' },
   audit_log: { priority: 2 },
   auth_audit_log: { priority: 2 },

@@ -67,6 +67,20 @@ function columnArrays(
   });
 }
 
+/** Splits task updates into rounds: the n-th update of each workflow (tenant and key) in round n. */
+export function taskRounds(records: readonly IngestRecord[]): IngestRecord[][] {
+  const seen = new Map<string, number>();
+  const rounds: IngestRecord[][] = [];
+  for (const record of records) {
+    const id = `${record.tenantId}\n${record.key}`;
+    const n = seen.get(id) ?? 0;
+    seen.set(id, n + 1);
+    if (n === rounds.length) rounds.push([]);
+    rounds[n]!.push(record);
+  }
+  return rounds;
+}
+
 /** Rows as one array per column (the parameters of an unnest statement). */
 function transpose(rows: readonly unknown[][]): unknown[][] {
   const width = rows[0]?.length ?? 0;
@@ -134,20 +148,33 @@ export class PostgresRecordWriter implements RecordWriter {
     return result.rowCount;
   }
 
+  /**
+   * Task updates in one transaction: the workflows' keys are claimed, then the updates are applied
+   * in rounds — round n holds each workflow's n-th update of the batch — so a workflow's updates run
+   * one after another in arrival order (one statement cannot update a row twice). Most batches
+   * are one round.
+   */
   private async writeTasks(records: readonly IngestRecord[]): Promise<number> {
-    const tenants = records.map((r) => r.tenantId);
-    const arrays = columnArrays(records, TASK_COLUMNS, TASK_TYPES);
     return this.db.withTransaction(
       async (tx) => {
         await tx.query(
           CLAIM_TASK_KEYS,
-          [tenants, records.map((r) => r.row['workflow_id']), records.map((r) => r.row['started_at'])],
+          [
+            records.map((r) => r.tenantId),
+            records.map((r) => r.row['workflow_id']),
+            records.map((r) => r.row['started_at']),
+          ],
           { operation: 'ingest.claim_task_keys' },
         );
-        const result = await tx.query(UPSERT_TASK_EXECUTIONS, [tenants, ...arrays], {
-          operation: 'ingest.upsert_task_executions',
-        });
-        return result.rowCount;
+        let written = 0;
+        for (const round of taskRounds(records)) {
+          const arrays = columnArrays(round, TASK_COLUMNS, TASK_TYPES);
+          const result = await tx.query(UPSERT_TASK_EXECUTIONS, [round.map((r) => r.tenantId), ...arrays], {
+            operation: 'ingest.upsert_task_executions',
+          });
+          written += result.rowCount;
+        }
+        return written;
       },
       { operation: 'ingest.task_execution' },
     );

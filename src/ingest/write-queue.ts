@@ -46,6 +46,10 @@ export interface Batch {
   readonly acceptedBytes: number;
 }
 
+function keyOf(item: BatchItem): string {
+  return `${item.record.tenantId}\n${item.record.key}`;
+}
+
 export class WriteQueue {
   readonly maxRecords: number;
   readonly maxBytes: number;
@@ -54,6 +58,12 @@ export class WriteQueue {
   private readonly maxWaitMs: number;
   private readonly now: () => number;
   private readonly lanes = new Map<LaneName, QueuedItem[]>();
+  /** Queued records per tenant and key, for the lanes some other lane queues behind. */
+  private readonly queuedKeys = new Map<LaneName, Map<string, number>>(
+    Object.values(LANES)
+      .flatMap((spec) => (spec.behindEarlierIn === undefined ? [] : [spec.behindEarlierIn]))
+      .map((lane) => [lane, new Map()]),
+  );
   private readonly busyGroups = new Set<string>();
   private readonly waiters: CapacityWaiter[] = [];
   /** Accepted and not yet settled (queued plus in flight). */
@@ -150,7 +160,10 @@ export class WriteQueue {
     this.queuedRecords += records;
     this.queuedBytes += bytes;
     const enqueuedAt = this.now();
-    for (const { lane, item } of items) {
+    for (const entry of items) {
+      const { item } = entry;
+      const lane = this.laneFor(entry.lane, item);
+      this.countKey(lane, item, 1);
       let list = this.lanes.get(lane);
       if (list === undefined) {
         list = [];
@@ -162,6 +175,23 @@ export class WriteQueue {
       list.push(queued);
     }
     this.onChange();
+  }
+
+  /** `lane`, unless the record must stay behind an earlier record of its key (LaneSpec.behindEarlierIn). */
+  private laneFor(lane: LaneName, item: BatchItem): LaneName {
+    const behind = LANES[lane].behindEarlierIn;
+    if (behind === undefined) return lane;
+    const queued = this.queuedKeys.get(behind)?.get(keyOf(item)) ?? 0;
+    return queued > 0 ? behind : lane;
+  }
+
+  private countKey(lane: LaneName, item: BatchItem, delta: number): void {
+    const counts = this.queuedKeys.get(lane);
+    if (counts === undefined) return;
+    const key = keyOf(item);
+    const n = (counts.get(key) ?? 0) + delta;
+    if (n > 0) counts.set(key, n);
+    else counts.delete(key);
   }
 
   private wakeWaiters(): void {
@@ -246,6 +276,7 @@ export class WriteQueue {
     }
     const taken = list.splice(0, count);
     if (list.length === 0) this.lanes.delete(lane);
+    for (const item of taken) this.countKey(lane, item, -1);
     this.queuedRecords -= count;
     this.queuedBytes -= bytes;
     const group = LANES[lane].serialGroup;

@@ -70,13 +70,15 @@ export class TaskStore {
   constructor(private readonly scope: TenantScope) {}
 
   /**
-   * T1: inserts or updates the task of `workflowId`. Omitted fields keep their stored values; a
-   * finished task keeps its terminal status (`applied: false` when the write was ignored).
+   * T1: inserts or updates the task of `workflowId` (rules: TASK_CONFLICT_UPDATE in sql/tasks.ts).
+   * Omitted fields keep their stored values; a finished task keeps its terminal status, and then
+   * only fields still empty are filled (`applied: false`: the status asked for was not taken).
    * @throws ValidationError naming the bad field.
    */
   async upsert(tenantId: string, input: TaskUpsert, options: CallOptions = {}): Promise<UpsertResult> {
     requireUuid('tenantId', tenantId);
     const values = upsertValues(tenantId, input);
+    const requested = values[8] as TaskStatus;
     const run = inTenant(
       this.scope,
       tenantId,
@@ -88,24 +90,13 @@ export class TaskStore {
           status: TaskStatus;
           inserted: boolean;
         }>(sql.UPSERT_TASK, values, { operation: 'tasks.upsert' });
-        const row = rows[0];
-        if (row !== undefined) {
-          return {
-            id: row.id,
-            startedAt: row.started_at,
-            status: row.status,
-            inserted: row.inserted,
-            applied: true,
-          };
-        }
-        const current = await q.query<TaskRow>(sql.SELECT_TASK_BY_WORKFLOW, [tenantId, values[1]]);
-        const task = current.rows[0]!;
+        const row = rows[0]!;
         return {
-          id: task.id,
-          startedAt: task.started_at,
-          status: task.status,
-          inserted: false,
-          applied: false,
+          id: row.id,
+          startedAt: row.started_at,
+          status: row.status,
+          inserted: row.inserted,
+          applied: row.status === requested,
         };
       },
       options,

@@ -23,11 +23,13 @@ export interface TaskUpsert {
   userId?: string | null;
   /** `sessions.id` as text or the session's external id (Shannon's dual-id pattern). */
   sessionId?: string | null;
+  /** Fixed by the first write that gives one. */
   query?: string | null;
   mode?: string | null;
   completedAt?: Date | string | null;
   result?: string | null;
   errorMessage?: string | null;
+  /** This and the other counters only grow: a smaller value than the stored one is ignored. */
   totalTokens?: number | null;
   promptTokens?: number | null;
   completionTokens?: number | null;
@@ -37,12 +39,13 @@ export interface TaskUpsert {
   toolsInvoked?: number | null;
   cacheHits?: number | null;
   complexityScore?: number | null;
-  /** Merged into the stored metadata (top-level keys). */
+  /** Merged into the stored metadata (top-level keys; once the task finished, stored keys win). */
   metadata?: Record<string, unknown> | null;
-  /** Replaces the stored response unless empty. */
+  /** Merged into the stored response like metadata; `{}` changes nothing. */
   response?: Record<string, unknown> | null;
   modelUsed?: string | null;
   provider?: string | null;
+  /** Fixed by the first write (default `api`). */
   triggerType?: 'api' | 'schedule' | null;
   scheduleId?: string | null;
   cacheReadTokens?: number | null;

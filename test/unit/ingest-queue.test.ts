@@ -5,6 +5,7 @@ import { isBackpressureError } from '../../src/errors/errors.js';
 import { Batcher } from '../../src/ingest/batcher.js';
 import type { BatchItem, WriteOutcome } from '../../src/ingest/coalesce.js';
 import { type IngestRecord, type LaneName, laneOf, type RecordKind } from '../../src/ingest/record-kinds.js';
+import { taskRounds } from '../../src/ingest/record-writer.js';
 import { type Batch, WriteQueue } from '../../src/ingest/write-queue.js';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 1_000_000 }));
@@ -81,45 +82,52 @@ test('terminal task updates go first, ahead of a flood of events', async () => {
   assert.deepEqual(order, []);
 });
 
-test('several updates to one key in a batch are coalesced in order; every caller is settled', async () => {
+test('several updates of one task in a batch all stay, in arrival order, each with its caller', async () => {
+  // Merging them in Node could not honour the stored row (a finished task only gets its empty
+  // fields filled); the writer applies them in order instead (record-writer.ts, taskRounds).
   const queue = new WriteQueue({ batchMaxRecords: 10 });
   const outcomes: unknown[] = [];
   const base = { workflow_id: 'w', query: 'q' };
   await queue.enqueue([
-    item(
-      'task_execution',
-      'w',
-      { ...base, status: 'PENDING', total_tokens: 5, metadata: { a: 1 } },
-      outcomes,
-    ),
-    item('task_execution', 'w', { ...base, status: 'RUNNING', total_tokens: 3, session_id: 's' }, outcomes),
+    item('task_execution', 'w', { ...base, status: 'PENDING', metadata: { a: 1 } }, outcomes),
+    item('task_execution', 'w', { ...base, status: 'RUNNING', session_id: 's' }, outcomes),
     item('task_execution', 'w', { ...base, status: 'PAUSED', metadata: { b: 2 } }, outcomes),
   ]);
   const batch = queue.take('task_execution')!;
-  assert.equal(batch.items.length, 1);
-  assert.equal(batch.acceptedRecords, 3);
-  const merged = batch.items[0]!;
-  assert.deepEqual(merged.record.row, {
-    workflow_id: 'w',
-    query: 'q',
-    status: 'PAUSED',
-    total_tokens: 5,
-    session_id: 's',
-    metadata: { a: 1, b: 2 },
-  });
-  assert.equal(merged.waiters.length, 3);
-  for (const w of merged.waiters) w.resolve('committed');
+  assert.deepEqual(
+    batch.items.map((i) => i.record.row['status']),
+    ['PENDING', 'RUNNING', 'PAUSED'],
+  );
+  for (const i of batch.items) for (const w of i.waiters) w.resolve('committed');
   assert.deepEqual(outcomes, ['committed', 'committed', 'committed']);
 });
 
-test('a terminal status inside a batch is not replaced by a later update', async () => {
+test('a final status jumps the queue, but not ahead of an earlier update of its own task', async () => {
   const queue = new WriteQueue();
-  await queue.enqueue([
-    item('task_execution', 'w', { status: 'COMPLETED', result: 'r' }),
-    item('task_execution', 'w', { status: 'FAILED', result: 'x', error_message: 'late' }),
-  ]);
-  const batch = queue.take('task_terminal')!;
-  assert.deepEqual(batch.items[0]!.record.row, { status: 'COMPLETED', result: 'r', error_message: 'late' });
+  await queue.enqueue([item('task_execution', 'w', { status: 'RUNNING' })]);
+  await queue.enqueue([item('task_execution', 'w', { status: 'COMPLETED' })]);
+  await queue.enqueue([item('task_execution', 'other', { status: 'COMPLETED' })]);
+  // The other task's final status has its own lane, first; w's stays behind w's RUNNING.
+  assert.deepEqual(
+    queue.take('task_terminal')!.items.map((i) => i.record.key),
+    ['other'],
+  );
+  assert.deepEqual(
+    queue.take('task_execution')!.items.map((i) => [i.record.key, i.record.row['status']]),
+    [
+      ['w', 'RUNNING'],
+      ['w', 'COMPLETED'],
+    ],
+  );
+});
+
+test('task rounds: the n-th update of each task goes to round n, in arrival order', () => {
+  const r = (key: string, status: string) => item('task_execution', key, { status }).item.record;
+  const rounds = taskRounds([r('a', 'PENDING'), r('b', 'RUNNING'), r('a', 'RUNNING'), r('a', 'COMPLETED')]);
+  assert.deepEqual(
+    rounds.map((round) => round.map((x) => `${x.key}:${x.row['status']}`)),
+    [['a:PENDING', 'b:RUNNING'], ['a:RUNNING'], ['a:COMPLETED']],
+  );
 });
 
 test('insert-only duplicates in a batch are written once', async () => {

@@ -20,11 +20,59 @@ const SUMMARY_COLUMNS = `t.id, t.tenant_id, t.workflow_id, t.user_id, t.session_
   t.model_used, t.provider, t.trigger_type, t.created_at, t.updated_at, t.cache_aware_total_tokens,
   ${cursorTimeSql('t.started_at')} AS cursor_at`;
 
+/**
+ * What a write to an existing task changes (SPEC P3, W6, W11) — one rule set for the store's single
+ * upsert (UPSERT_TASK) and the write path's batched one (src/ingest/sql/upsert-task-executions.ts),
+ * mirrored by src/ingest/coalesce.ts for updates of one workflow meeting in one batch:
+ * - a terminal status is never replaced; once terminal, a write only fills columns still NULL;
+ * - otherwise a supplied column replaces the stored one, an absent one (NULL) keeps it;
+ * - counters only grow (GREATEST); metadata and response are merged (`||`), never wiped by `{}`;
+ * - query and trigger_type are fixed by the first write (a query it left empty can be filled later).
+ */
+export const TASK_CONFLICT_UPDATE = `ON CONFLICT (tenant_id, workflow_id, started_at) DO UPDATE SET
+  status = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN t.status ELSE EXCLUDED.status END,
+  user_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.user_id, EXCLUDED.user_id)
+    ELSE COALESCE(EXCLUDED.user_id, t.user_id) END,
+  session_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.session_id, EXCLUDED.session_id)
+    ELSE COALESCE(EXCLUDED.session_id, t.session_id) END,
+  mode = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.mode, EXCLUDED.mode)
+    ELSE COALESCE(EXCLUDED.mode, t.mode) END,
+  completed_at = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.completed_at, EXCLUDED.completed_at)
+    ELSE COALESCE(EXCLUDED.completed_at, t.completed_at) END,
+  result = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.result, EXCLUDED.result)
+    ELSE COALESCE(EXCLUDED.result, t.result) END,
+  error_message = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.error_message, EXCLUDED.error_message)
+    ELSE COALESCE(EXCLUDED.error_message, t.error_message) END,
+  duration_ms = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.duration_ms, EXCLUDED.duration_ms)
+    ELSE COALESCE(EXCLUDED.duration_ms, t.duration_ms) END,
+  complexity_score = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.complexity_score, EXCLUDED.complexity_score)
+    ELSE COALESCE(EXCLUDED.complexity_score, t.complexity_score) END,
+  model_used = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.model_used, EXCLUDED.model_used)
+    ELSE COALESCE(EXCLUDED.model_used, t.model_used) END,
+  provider = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.provider, EXCLUDED.provider)
+    ELSE COALESCE(EXCLUDED.provider, t.provider) END,
+  schedule_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.schedule_id, EXCLUDED.schedule_id)
+    ELSE COALESCE(EXCLUDED.schedule_id, t.schedule_id) END,
+  query = CASE WHEN t.query = '' THEN EXCLUDED.query ELSE t.query END,
+  metadata = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN EXCLUDED.metadata || t.metadata
+    ELSE t.metadata || EXCLUDED.metadata END,
+  response = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN EXCLUDED.response || t.response
+    ELSE t.response || EXCLUDED.response END,
+  total_tokens = GREATEST(t.total_tokens, EXCLUDED.total_tokens),
+  prompt_tokens = GREATEST(t.prompt_tokens, EXCLUDED.prompt_tokens),
+  completion_tokens = GREATEST(t.completion_tokens, EXCLUDED.completion_tokens),
+  total_cost_usd = GREATEST(t.total_cost_usd, EXCLUDED.total_cost_usd),
+  agents_used = GREATEST(t.agents_used, EXCLUDED.agents_used),
+  tools_invoked = GREATEST(t.tools_invoked, EXCLUDED.tools_invoked),
+  cache_hits = GREATEST(t.cache_hits, EXCLUDED.cache_hits),
+  cache_read_tokens = GREATEST(t.cache_read_tokens, EXCLUDED.cache_read_tokens),
+  cache_creation_tokens = GREATEST(t.cache_creation_tokens, EXCLUDED.cache_creation_tokens),
+  cache_aware_total_tokens = GREATEST(t.cache_aware_total_tokens, EXCLUDED.cache_aware_total_tokens)`;
+
 // T1/T3/T4 upsert by workflow id. The key row is claimed (or, on conflict, locked and returned) first,
-// so every write of one workflow lands on the same (id, started_at) — also across months. Optional
-// inputs are NULL and keep the stored value (W11); metadata merges and an empty response never wipes
-// the stored one (W6). A terminal status is final: a non-terminal or different terminal write to a
-// finished task changes nothing (P3); re-sending the same terminal status may still enrich fields.
+// so every write of one workflow lands on the same (id, started_at) — also across months. What a write
+// to an existing task changes is TASK_CONFLICT_UPDATE; the row is always returned, with the status it
+// has after the write (the caller compares it with the status it asked for).
 // $1 tenant, $2 workflow_id, $3 new id, $4 started_at, $5 user_id, $6 session_id, $7 query, $8 mode,
 // $9 status, $10 completed_at, $11 result, $12 error_message, $13 total_tokens, $14 prompt_tokens,
 // $15 completion_tokens, $16 total_cost_usd, $17 duration_ms, $18 agents_used, $19 tools_invoked,
@@ -52,34 +100,7 @@ SELECT c.task_id, c.started_at, $1::uuid, $2::varchar, $5::uuid, $6::varchar, CO
   COALESCE($26::varchar, 'api'), $27::uuid, COALESCE($28::int, 0), COALESCE($29::int, 0),
   COALESCE($30::int, 0)
 FROM claimed c
-ON CONFLICT (tenant_id, workflow_id, started_at) DO UPDATE SET
-  status = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN t.status ELSE EXCLUDED.status END,
-  user_id = COALESCE($5::uuid, t.user_id),
-  session_id = COALESCE($6::varchar, t.session_id),
-  query = COALESCE($7::text, t.query),
-  mode = COALESCE($8::varchar, t.mode),
-  completed_at = COALESCE($10::timestamptz, t.completed_at),
-  result = COALESCE($11::text, t.result),
-  error_message = COALESCE($12::text, t.error_message),
-  total_tokens = COALESCE($13::int, t.total_tokens),
-  prompt_tokens = COALESCE($14::int, t.prompt_tokens),
-  completion_tokens = COALESCE($15::int, t.completion_tokens),
-  total_cost_usd = COALESCE($16::numeric, t.total_cost_usd),
-  duration_ms = COALESCE($17::int, t.duration_ms),
-  agents_used = COALESCE($18::int, t.agents_used),
-  tools_invoked = COALESCE($19::int, t.tools_invoked),
-  cache_hits = COALESCE($20::int, t.cache_hits),
-  complexity_score = COALESCE($21::numeric, t.complexity_score),
-  metadata = t.metadata || COALESCE($22::jsonb, '{}'),
-  response = CASE WHEN $23::jsonb IS NULL OR $23::jsonb = '{}' THEN t.response ELSE $23::jsonb END,
-  model_used = COALESCE($24::varchar, t.model_used),
-  provider = COALESCE($25::varchar, t.provider),
-  trigger_type = COALESCE($26::varchar, t.trigger_type),
-  schedule_id = COALESCE($27::uuid, t.schedule_id),
-  cache_read_tokens = COALESCE($28::int, t.cache_read_tokens),
-  cache_creation_tokens = COALESCE($29::int, t.cache_creation_tokens),
-  cache_aware_total_tokens = COALESCE($30::int, t.cache_aware_total_tokens)
-WHERE t.status NOT IN ${TERMINAL_STATUSES_SQL} OR t.status = EXCLUDED.status
+${TASK_CONFLICT_UPDATE}
 RETURNING t.id, t.started_at, t.status, (t.id = $3::uuid) AS inserted`;
 
 // T2: task by workflow id. The key table's primary key yields started_at as an init-plan value, so
