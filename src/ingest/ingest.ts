@@ -34,7 +34,10 @@ export interface IngestOptions {
   metrics?: Metrics;
   queue?: WriteQueueOptions;
   flushIntervalMs?: number;
-  /** Batches written at once (default 3: with 2, a writer connection idles while Node prepares its next batch). */
+  /**
+   * Batches written at once, and spool frames replayed at once (default 3: with 2, a writer
+   * connection idles while Node prepares its next batch).
+   */
   concurrency?: number;
   spoolMaxBytes?: number;
   spoolSegmentMaxBytes?: number;
@@ -173,10 +176,12 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     onSealedByFailure: () => metrics?.ingestFailures.inc({ class: 'spool' }),
   });
   const queue = new WriteQueue({ ...options.queue, ...(options.now ? { now: options.now } : {}) });
+  const concurrency = options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY;
   const replayer = new Replayer({
     spool,
     writer,
     intervalMs: options.replayIntervalMs ?? DEFAULT_REPLAY_INTERVAL_MS,
+    concurrency,
     ...(metrics === undefined ? {} : { metrics }),
   });
   let state: IngestStats['state'] = 'open';
@@ -232,7 +237,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     queue,
     flush,
     flushIntervalMs: options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
-    concurrency: options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY,
+    concurrency,
   });
 
   const unregister = metrics?.addCollector(() => {
