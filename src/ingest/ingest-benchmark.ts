@@ -50,7 +50,7 @@ export interface IngestBenchmarkResult {
   ratio_vs_row_by_row: number;
   p99AckMsAtHalfRate: number;
   halfRateRowsPerSecond: number;
-  /** Rows/s of draining a spool of `rows` records left by an earlier run (the replayer, one connection). */
+  /** Rows/s of draining a spool of `rows` records left by an earlier run (the replayer, at the write path's concurrency). */
   replayRowsPerSecond: number;
   /**
    * Batches the write path wrote by upsert after a failed COPY, by reason. `not_permitted` means the
@@ -449,6 +449,6 @@ export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
     rate('one INSERT per row', s.rowByRow),
     `ratio vs COPY ${r.ratio_vs_copy ?? 'n/a'}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
     `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,
-    `replay of a spool of ${r.rows} records (one connection): ${r.replayRowsPerSecond} rows/s`,
+    `replay of a spool of ${r.rows} records left by an earlier run: ${r.replayRowsPerSecond} rows/s`,
   ].join('\n');
 }
