@@ -82,8 +82,12 @@ export class Spool {
     return spool;
   }
 
+  /**
+   * Lists the segment files. The list is built aside and swapped in at the end: while it is being
+   * built the spool must not look empty, or a flush would write past older spooled records.
+   */
   private async index(): Promise<void> {
-    this.segments.length = 0;
+    const segments: SegmentInfo[] = [];
     for (const name of (await readdir(this.dir)).sort()) {
       const match = SEGMENT_PATTERN.exec(name);
       if (match === null) continue;
@@ -97,9 +101,10 @@ export class Spool {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
-      this.segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
+      segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
       this.nextSequence = Math.max(this.nextSequence, Number(match[1]) + 1);
     }
+    this.segments.splice(0, this.segments.length, ...segments);
   }
 
   /**

@@ -119,3 +119,26 @@ test('a spool locked by another live process refuses appends; a lock left by a d
   assert.equal(spool.stats().records, 1);
   await spool.close();
 });
+
+test('taking the lock re-reads the segments without the spool ever looking empty meanwhile', async () => {
+  // Found by the model test: while the list was rebuilt the spool looked empty, so a flush could
+  // write past older spooled records and a drain check could stop early.
+  const first = await Spool.open({ dir });
+  for (let i = 0; i < 3; i += 1) await first.append([rec(i)]);
+  await first.close();
+  const spool = await Spool.open({ dir });
+  assert.equal(spool.stats().records, 3);
+  let locked = false;
+  const locking = spool.ensureLocked().then(() => {
+    locked = true;
+  });
+  let sawEmpty = false;
+  while (!locked) {
+    if (spool.isEmpty() || spool.stats().segments === 0) sawEmpty = true;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await locking;
+  assert.equal(sawEmpty, false);
+  assert.equal(spool.stats().records, 3);
+  await spool.close();
+});
