@@ -135,32 +135,37 @@ test('kill -9 of PostgreSQL 20 times during an ingest of 150,000 records: 0 lost
     }
     killerDone = true;
   })();
-  const writers: Promise<void>[] = [];
-  for (let start = 0; start < N; start += CHUNK) {
-    const chunk = Array.from({ length: Math.min(CHUNK, N - start) }, (_, j) =>
-      eventRecord('kill', start + j, createdAt),
-    );
-    writers.push(writeUntilAcked(ingest, chunk, acked));
-    if (writers.length >= 4) await writers.shift();
-    // Pace the ingest so it outlasts the kill schedule (otherwise most kills land after it).
-    if (!killerDone) await sleep(60);
+  try {
+    const writers: Promise<void>[] = [];
+    for (let start = 0; start < N; start += CHUNK) {
+      const chunk = Array.from({ length: Math.min(CHUNK, N - start) }, (_, j) =>
+        eventRecord('kill', start + j, createdAt),
+      );
+      writers.push(writeUntilAcked(ingest, chunk, acked));
+      if (writers.length >= 4) await writers.shift();
+      // Pace the ingest so it outlasts the kill schedule (otherwise most kills land after it).
+      if (!killerDone) await sleep(60);
+    }
+    const t0 = Date.now();
+    await Promise.all(writers);
+    const tWrites = Date.now();
+    await killer;
+    const tKiller = Date.now();
+    await waitForDrain(ingest, 120_000);
+    if (process.env['INGEST_FAULT_DEBUG'] === '1')
+      console.log({
+        writes: tWrites - t0,
+        killer: tKiller - t0,
+        drained: Date.now() - t0,
+        stats: ingest.stats(),
+      });
+  } finally {
+    // Also when something above failed: nothing may keep running after the test.
+    await killer.catch(() => undefined);
+    await ingest.close();
+    await db.close();
+    await rm(dataDir, { recursive: true, force: true });
   }
-  const t0 = Date.now();
-  await Promise.all(writers);
-  const tWrites = Date.now();
-  await killer;
-  const tKiller = Date.now();
-  await waitForDrain(ingest, 120_000);
-  if (process.env['INGEST_FAULT_DEBUG'] === '1')
-    console.log({
-      writes: tWrites - t0,
-      killer: tKiller - t0,
-      drained: Date.now() - t0,
-      stats: ingest.stats(),
-    });
-  await ingest.close();
-  await db.close();
-  await rm(dataDir, { recursive: true, force: true });
   const result = await verify('kill', acked);
   assert.equal(kills, 20);
   assert.equal(acked.size, N);
@@ -187,20 +192,28 @@ test('PostgreSQL unreachable for 30 s during steady writes: acknowledged from th
       await sleep(100);
     }
   })();
-  await sleep(2_000);
-  await cluster.stop();
-  outage = true;
-  await sleep(30_000);
-  const spooled = ingest.stats().spool.records;
-  outage = false;
-  await cluster.start();
-  await sleep(2_000);
-  stop = true;
-  await writer;
-  await waitForDrain(ingest, 60_000);
-  await ingest.close();
-  await db.close();
-  await rm(dataDir, { recursive: true, force: true });
+  let spooled: number;
+  try {
+    await sleep(2_000);
+    await cluster.stop();
+    outage = true;
+    await sleep(30_000);
+    spooled = ingest.stats().spool.records;
+    outage = false;
+    await cluster.start();
+    await sleep(2_000);
+  } finally {
+    // Also when the cluster failed to stop or start: the writer loop must end with the test.
+    stop = true;
+    await writer;
+  }
+  try {
+    await waitForDrain(ingest, 60_000);
+  } finally {
+    await ingest.close();
+    await db.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
   assert.ok(ackedDuringOutage >= 10_000, `only ${ackedDuringOutage} records acknowledged during the outage`);
   assert.ok(spooled > 0);
   const result = await verify('outage', acked);

@@ -98,18 +98,27 @@ export class PgCluster {
     const opts = Object.entries({ port: this.port, ...this.settings })
       .map(([k, v]) => `-c ${k}=${v}`)
       .join(' ');
-    await asPostgres(join(PG_BIN, 'pg_ctl'), [
-      '-D',
-      this.dataDir,
-      '-l',
-      join(this.root, 'server.log'),
-      '-o',
-      opts,
-      '-w',
-      '-t',
-      '60',
-      'start',
-    ]);
+    try {
+      await asPostgres(join(PG_BIN, 'pg_ctl'), [
+        '-D',
+        this.dataDir,
+        '-l',
+        join(this.root, 'server.log'),
+        '-o',
+        opts,
+        '-w',
+        '-t',
+        '60',
+        'start',
+      ]);
+    } catch (error) {
+      // pg_ctl only says "examine the log output"; the log is deleted with the cluster, so say it here.
+      const log = await readFile(join(this.root, 'server.log'), 'utf8').catch(() => '');
+      const tail = log.trim().split('\n').slice(-8).join('\n');
+      throw new Error(`the test cluster on port ${this.port} did not start; server.log ends:\n${tail}`, {
+        cause: error,
+      });
+    }
   }
 
   /** Clean stop (`-m fast`). */
@@ -157,6 +166,16 @@ export class PgCluster {
 
   /** kill -9 of the postmaster and its children; resolves once all of them are dead. */
   async kill9(): Promise<void> {
+    // Stopped first, the postmaster cannot fork a backend between listing its children and being
+    // killed; such a backend would outlive it, keep the shared memory, and the restart would fail.
+    const postmaster = await this.postmasterPid();
+    if (postmaster !== undefined) {
+      try {
+        process.kill(postmaster, 'SIGSTOP');
+      } catch {
+        // Already gone.
+      }
+    }
     const pids = await this.processes();
     for (const pid of pids) {
       try {
