@@ -7,6 +7,7 @@
  * COMMIT or its spool fsync; a failure is always reported to the caller, never dropped.
  */
 import { join } from 'node:path';
+import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
 import { ShannonError, toShannonError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
@@ -16,7 +17,7 @@ import { failureClass, writeIsolatingFailures } from './isolate-failures.js';
 import { type IngestRecord, laneOf, type RecordKind } from './record-kinds.js';
 import { PostgresRecordWriter, type RecordWriter } from './record-writer.js';
 import { Replayer } from './replayer.js';
-import { DEFAULT_SPOOL_MAX_BYTES, Spool } from './spool.js';
+import { Spool } from './spool.js';
 import { DEFAULT_STAMP_MEMORY_RECORDS, StampMemory } from './stamp-memory.js';
 import { DEFAULT_MAX_RECORD_BYTES, validateRecordSized } from './validate-record.js';
 import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';

@@ -81,12 +81,6 @@ export function taskRounds(records: readonly IngestRecord[]): IngestRecord[][] {
   return rounds;
 }
 
-/** Rows as one array per column (the parameters of an unnest statement). */
-function transpose(rows: readonly unknown[][]): unknown[][] {
-  const width = rows[0]?.length ?? 0;
-  return Array.from({ length: width }, (_, c) => rows.map((row) => row[c]));
-}
-
 /**
  * After a COPY of a kind fails for its data (a key already stored, or a bad record), that kind is
  * written with upserts for this long: a replay or a burst of retries would fail COPY after COPY,
@@ -141,8 +135,7 @@ export class PostgresRecordWriter implements RecordWriter {
         this.metrics?.ingestCopyFallbacks.inc({ kind, reason });
       }
     }
-    const rows = records.map((r) => [r.tenantId, r.key, ...statement.values(r)]);
-    const result = await this.db.query(statement.upsertText, transpose(rows), {
+    const result = await this.db.query(statement.upsertText, statement.upsertParams(records), {
       operation: `ingest.${kind}`,
     });
     return result.rowCount;

@@ -6,13 +6,14 @@
  * oldest first and deleted once their records are committed. Total size is bounded; a full spool
  * answers with BackpressureError.
  */
+
 import { type FileHandle, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
 import { BackpressureError, ShannonError } from '../errors/errors.js';
 import type { IngestRecord } from './record-kinds.js';
 import { decodeFrames, encodeFrame } from './spool-frame.js';
 
-export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SPOOL_SEGMENT_MAX_BYTES = 16 * 1024 * 1024;
 const SEGMENT_PATTERN = /^segment-(\d{16})\.log$/;
 

@@ -78,7 +78,7 @@ export class TaskStore {
   async upsert(tenantId: string, input: TaskUpsert, options: CallOptions = {}): Promise<UpsertResult> {
     requireUuid('tenantId', tenantId);
     const values = upsertValues(tenantId, input);
-    const requested = values[8] as TaskStatus;
+    const requested = values[8] as TaskStatus; // $9 of UPSERT_TASK, normalised to upper case
     const run = inTenant(
       this.scope,
       tenantId,

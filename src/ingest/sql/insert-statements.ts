@@ -27,9 +27,9 @@ export interface InsertStatement {
   readonly types: readonly string[];
   readonly upsertText: string;
   readonly copyText: string;
-  /** The record's column values in `columns` order: absent ones filled in, jsonb serialised. */
-  values(record: IngestRecord): unknown[];
-  /** The record as one line of `copyText`'s input (tenant_id, idempotency_key, then `values`). */
+  /** `upsertText`'s parameters: tenant ids, keys, then one array per column (absent values filled in). */
+  upsertParams(records: readonly IngestRecord[]): unknown[][];
+  /** The record as one line of `copyText`'s input (tenant_id, idempotency_key, then `columns`). */
   copyLine(record: IngestRecord): string;
 }
 
@@ -64,8 +64,12 @@ function insertStatement(table: string, specs: readonly ColumnSpec[]): InsertSta
     types,
     upsertText: `INSERT INTO ${table} (${targets})\nSELECT * FROM unnest(${arrays})\nON CONFLICT DO NOTHING`,
     copyText: `COPY ${table} (${targets}) FROM STDIN`,
-    values(record) {
-      return columns.map((_, i) => columnValue(record.row, i));
+    upsertParams(records) {
+      return [
+        records.map((r) => r.tenantId),
+        records.map((r) => r.key),
+        ...columns.map((_, i) => records.map((r) => columnValue(r.row, i))),
+      ];
     },
     copyLine(record) {
       let line = `${record.tenantId}\t${copyField(record.key)}`;

@@ -20,54 +20,58 @@ const SUMMARY_COLUMNS = `t.id, t.tenant_id, t.workflow_id, t.user_id, t.session_
   t.model_used, t.provider, t.trigger_type, t.created_at, t.updated_at, t.cache_aware_total_tokens,
   ${cursorTimeSql('t.started_at')} AS cursor_at`;
 
+/** Columns a write replaces while the task runs and only fills (when still NULL) once it finished. */
+const TASK_FILLED_WHEN_FINISHED = [
+  'user_id',
+  'session_id',
+  'mode',
+  'completed_at',
+  'result',
+  'error_message',
+  'duration_ms',
+  'complexity_score',
+  'model_used',
+  'provider',
+  'schedule_id',
+];
+/** JSON columns merged with `||`: the new keys win while the task runs, the stored ones after. */
+const TASK_MERGED = ['metadata', 'response'];
+/** Counters: they only grow. */
+const TASK_COUNTERS = [
+  'total_tokens',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_cost_usd',
+  'agents_used',
+  'tools_invoked',
+  'cache_hits',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cache_aware_total_tokens',
+];
+const FINISHED = `t.status IN ${TERMINAL_STATUSES_SQL}`;
+
 /**
  * What a write to an existing task changes (SPEC P3, W6, W11) — one rule set for the store's single
- * upsert (UPSERT_TASK) and the write path's batched one (src/ingest/sql/upsert-task-executions.ts),
- * mirrored by src/ingest/coalesce.ts for updates of one workflow meeting in one batch:
+ * upsert (UPSERT_TASK) and the write path's batched one (src/ingest/sql/upsert-task-executions.ts):
  * - a terminal status is never replaced; once terminal, a write only fills columns still NULL;
  * - otherwise a supplied column replaces the stored one, an absent one (NULL) keeps it;
  * - counters only grow (GREATEST); metadata and response are merged (`||`), never wiped by `{}`;
  * - query and trigger_type are fixed by the first write (a query it left empty can be filled later).
  */
 export const TASK_CONFLICT_UPDATE = `ON CONFLICT (tenant_id, workflow_id, started_at) DO UPDATE SET
-  status = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN t.status ELSE EXCLUDED.status END,
-  user_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.user_id, EXCLUDED.user_id)
-    ELSE COALESCE(EXCLUDED.user_id, t.user_id) END,
-  session_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.session_id, EXCLUDED.session_id)
-    ELSE COALESCE(EXCLUDED.session_id, t.session_id) END,
-  mode = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.mode, EXCLUDED.mode)
-    ELSE COALESCE(EXCLUDED.mode, t.mode) END,
-  completed_at = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.completed_at, EXCLUDED.completed_at)
-    ELSE COALESCE(EXCLUDED.completed_at, t.completed_at) END,
-  result = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.result, EXCLUDED.result)
-    ELSE COALESCE(EXCLUDED.result, t.result) END,
-  error_message = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.error_message, EXCLUDED.error_message)
-    ELSE COALESCE(EXCLUDED.error_message, t.error_message) END,
-  duration_ms = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.duration_ms, EXCLUDED.duration_ms)
-    ELSE COALESCE(EXCLUDED.duration_ms, t.duration_ms) END,
-  complexity_score = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.complexity_score, EXCLUDED.complexity_score)
-    ELSE COALESCE(EXCLUDED.complexity_score, t.complexity_score) END,
-  model_used = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.model_used, EXCLUDED.model_used)
-    ELSE COALESCE(EXCLUDED.model_used, t.model_used) END,
-  provider = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.provider, EXCLUDED.provider)
-    ELSE COALESCE(EXCLUDED.provider, t.provider) END,
-  schedule_id = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN COALESCE(t.schedule_id, EXCLUDED.schedule_id)
-    ELSE COALESCE(EXCLUDED.schedule_id, t.schedule_id) END,
-  query = CASE WHEN t.query = '' THEN EXCLUDED.query ELSE t.query END,
-  metadata = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN EXCLUDED.metadata || t.metadata
-    ELSE t.metadata || EXCLUDED.metadata END,
-  response = CASE WHEN t.status IN ${TERMINAL_STATUSES_SQL} THEN EXCLUDED.response || t.response
-    ELSE t.response || EXCLUDED.response END,
-  total_tokens = GREATEST(t.total_tokens, EXCLUDED.total_tokens),
-  prompt_tokens = GREATEST(t.prompt_tokens, EXCLUDED.prompt_tokens),
-  completion_tokens = GREATEST(t.completion_tokens, EXCLUDED.completion_tokens),
-  total_cost_usd = GREATEST(t.total_cost_usd, EXCLUDED.total_cost_usd),
-  agents_used = GREATEST(t.agents_used, EXCLUDED.agents_used),
-  tools_invoked = GREATEST(t.tools_invoked, EXCLUDED.tools_invoked),
-  cache_hits = GREATEST(t.cache_hits, EXCLUDED.cache_hits),
-  cache_read_tokens = GREATEST(t.cache_read_tokens, EXCLUDED.cache_read_tokens),
-  cache_creation_tokens = GREATEST(t.cache_creation_tokens, EXCLUDED.cache_creation_tokens),
-  cache_aware_total_tokens = GREATEST(t.cache_aware_total_tokens, EXCLUDED.cache_aware_total_tokens)`;
+  ${[
+    `status = CASE WHEN ${FINISHED} THEN t.status ELSE EXCLUDED.status END`,
+    ...TASK_FILLED_WHEN_FINISHED.map(
+      (c) =>
+        `${c} = CASE WHEN ${FINISHED} THEN COALESCE(t.${c}, EXCLUDED.${c}) ELSE COALESCE(EXCLUDED.${c}, t.${c}) END`,
+    ),
+    `query = CASE WHEN t.query = '' THEN EXCLUDED.query ELSE t.query END`,
+    ...TASK_MERGED.map(
+      (c) => `${c} = CASE WHEN ${FINISHED} THEN EXCLUDED.${c} || t.${c} ELSE t.${c} || EXCLUDED.${c} END`,
+    ),
+    ...TASK_COUNTERS.map((c) => `${c} = GREATEST(t.${c}, EXCLUDED.${c})`),
+  ].join(',\n  ')}`;
 
 // T1/T3/T4 upsert by workflow id. The key row is claimed (or, on conflict, locked and returned) first,
 // so every write of one workflow lands on the same (id, started_at) — also across months. What a write
