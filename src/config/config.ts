@@ -28,6 +28,13 @@ export const EMBEDDING_APIS = ['openai', 'shannon'] as const;
 export type EmbeddingApi = (typeof EMBEDDING_APIS)[number];
 export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_APPLICATION_NAME = 'shannon-data';
+/** Deadline of every Redis command; past it the command fails and counts against Redis's breaker. */
+export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500;
+/**
+ * How long a verified API key is trusted without asking PostgreSQL again; also the longest a
+ * revoked key keeps working in a process that verified it before.
+ */
+export const DEFAULT_AUTH_CACHE_TTL_MS = 60_000;
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -72,6 +79,10 @@ export interface Config {
   /** PostgreSQL URL; undefined means "start the embedded PostgreSQL in dataDir". */
   readonly databaseUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  /** Deadline of every Redis command (ms). */
+  readonly redisCommandTimeoutMs: number;
+  /** How long a verified API key is trusted without a database lookup (ms; 0 disables the cache). */
+  readonly authCacheTtlMs: number;
   readonly qdrantUrl: string | undefined;
   readonly qdrantApiKey: string | undefined;
   readonly port: number;
@@ -153,6 +164,12 @@ function oneOf<T extends string>(values: readonly T[]) {
 const SETTINGS = {
   databaseUrl: { env: 'DATABASE_URL', flag: 'database-url', parse: url(['postgres', 'postgresql']) },
   redisUrl: { env: 'REDIS_URL', flag: 'redis-url', parse: url(['redis', 'rediss']) },
+  redisCommandTimeoutMs: {
+    env: 'REDIS_COMMAND_TIMEOUT_MS',
+    flag: 'redis-command-timeout-ms',
+    parse: integer(10, 60_000),
+  },
+  authCacheTtlMs: { env: 'SHANNON_AUTH_CACHE_TTL_MS', flag: 'auth-cache-ttl-ms', parse: integer(0, 3_600_000) },
   qdrantUrl: { env: 'QDRANT_URL', flag: 'qdrant-url', parse: url(['http', 'https']) },
   qdrantApiKey: { env: 'QDRANT_API_KEY', flag: 'qdrant-api-key', parse: text },
   port: { env: 'PORT', flag: 'port', parse: integer(0, 65535) },
@@ -328,6 +345,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const config: Config = {
     databaseUrl: get('databaseUrl'),
     redisUrl: get('redisUrl'),
+    redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
+    authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),
     port: get('port') ?? DEFAULT_PORT,
