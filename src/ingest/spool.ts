@@ -7,7 +7,7 @@
  * answers with BackpressureError.
  */
 
-import { type FileHandle, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
 import { BackpressureError, ShannonError } from '../errors/errors.js';
@@ -17,6 +17,13 @@ import { decodeFrames, encodeFrame } from './spool-frame.js';
 export const DEFAULT_SPOOL_SEGMENT_MAX_BYTES = 16 * 1024 * 1024;
 const SEGMENT_PATTERN = /^segment-(\d{16})\.log$/;
 
+/** The part of a file handle the spool writes segments through (tests give one that fails). */
+export interface SegmentFile {
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface SpoolOptions {
   /** Directory of the segment files (created if absent). */
   dir: string;
@@ -24,6 +31,8 @@ export interface SpoolOptions {
   segmentMaxBytes?: number;
   /** Called when a segment is sealed after a failed write or fsync. */
   onSealedByFailure?: (segment: string, error: unknown) => void;
+  /** Creates a new segment file (default: `open(path, 'ax')`). */
+  createSegmentFile?: (path: string) => Promise<SegmentFile>;
 }
 
 interface SegmentInfo {
@@ -53,7 +62,8 @@ export class Spool {
   private readonly onSealedByFailure: SpoolOptions['onSealedByFailure'];
   /** Every segment on disk, oldest first; the last one may be the active one. */
   private readonly segments: SegmentInfo[] = [];
-  private active: { info: SegmentInfo; handle: FileHandle } | undefined;
+  private active: { info: SegmentInfo; handle: SegmentFile } | undefined;
+  private readonly createSegmentFile: (path: string) => Promise<SegmentFile>;
   private nextSequence = 1;
   private pending: PendingAppend[] = [];
   private writing: Promise<void> | undefined;
@@ -67,6 +77,7 @@ export class Spool {
     this.maxBytes = options.maxBytes ?? DEFAULT_SPOOL_MAX_BYTES;
     this.segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SPOOL_SEGMENT_MAX_BYTES;
     this.onSealedByFailure = options.onSealedByFailure;
+    this.createSegmentFile = options.createSegmentFile ?? ((path) => open(path, 'ax'));
     this.lockPath = join(this.dir, 'LOCK');
   }
 
@@ -190,7 +201,7 @@ export class Spool {
   }
 
   private async writeGroup(group: PendingAppend[]): Promise<void> {
-    let segment: { info: SegmentInfo; handle: FileHandle };
+    let segment: { info: SegmentInfo; handle: SegmentFile };
     try {
       await this.ensureLocked();
       segment = await this.activeSegment();
@@ -200,8 +211,9 @@ export class Spool {
     }
     const data = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame));
     try {
-      await segment.handle.write(data, 0, data.length);
-      segment.info.bytes += data.length;
+      await writeFully(segment.handle, data, (n) => {
+        segment.info.bytes += n;
+      });
       await segment.handle.sync();
     } catch (error) {
       // The file's state is unknown: seal it; frames before this group were fsynced and stay valid.
@@ -215,11 +227,11 @@ export class Spool {
     if (segment.info.bytes >= this.segmentMaxBytes) await this.sealActive().catch(() => undefined);
   }
 
-  private async activeSegment(): Promise<{ info: SegmentInfo; handle: FileHandle }> {
+  private async activeSegment(): Promise<{ info: SegmentInfo; handle: SegmentFile }> {
     if (this.active !== undefined) return this.active;
     const name = `segment-${String(this.nextSequence).padStart(16, '0')}.log`;
     this.nextSequence += 1;
-    const handle = await open(join(this.dir, name), 'ax');
+    const handle = await this.createSegmentFile(join(this.dir, name));
     const info: SegmentInfo = { name, bytes: 0, records: 0 };
     this.segments.push(info);
     this.active = { info, handle };
@@ -277,6 +289,30 @@ export class Spool {
     this.closed = true;
     await this.sealActive();
     if (this.locked) await unlink(this.lockPath).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes every byte of `data`, or throws. On a nearly full filesystem write(2) may store part of
+ * the buffer and report success with a smaller count; stopping there would acknowledge a frame
+ * whose tail is missing (replay drops a torn frame). So the rest is written again until all of it
+ * is down; a write that makes no progress is a full disk, reported as ENOSPC.
+ */
+async function writeFully(
+  file: SegmentFile,
+  data: Buffer,
+  onWritten: (bytes: number) => void,
+): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await file.write(data, offset, data.length - offset);
+    if (bytesWritten <= 0) {
+      throw Object.assign(new Error(`no space left: ${offset} of ${data.length} bytes written`), {
+        code: 'ENOSPC',
+      });
+    }
+    offset += bytesWritten;
+    onWritten(bytesWritten);
   }
 }
 
