@@ -61,6 +61,14 @@ export function classifySqlState(sqlstate: string): SqlStateClass {
   return EXACT[sqlstate] ?? BY_CLASS[sqlstate.slice(0, 2)] ?? 'fatal';
 }
 
+/**
+ * The SQLSTATE a driver error carries. Node's errno codes (EPIPE, EPERM) are five capitals too;
+ * no SQLSTATE class starts with E, so those are never read as one.
+ */
+function sqlStateOf(code: string | undefined): string | undefined {
+  return code !== undefined && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code) ? code : undefined;
+}
+
 function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = (error as { code: unknown }).code;
@@ -82,7 +90,8 @@ export function classifyError(error: unknown): SqlStateClass {
   }
   if (error instanceof ShannonError) return error.code === 'BREAKER_OPEN' ? 'transient' : 'client';
   const code = errorCode(error);
-  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code)) return classifySqlState(code);
+  const sqlstate = sqlStateOf(code);
+  if (sqlstate !== undefined) return classifySqlState(sqlstate);
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) return 'transient';
   const message = error instanceof Error ? error.message : '';
   // node-postgres reports a dropped socket without a code; these are its fixed texts, not server text.
@@ -105,16 +114,41 @@ export function isTransient(error: unknown): boolean {
   return classifyError(error) === 'transient';
 }
 
-/** Wraps a driver error into a DatabaseError with a stable code, keeping SQLSTATE and cause. */
+/**
+ * SQLSTATE classes that are not transient but still mean "the database cannot serve you now"
+ * rather than "this statement is wrong": refused credentials, a missing database, an I/O error on
+ * the server. The service answers them 503 like an outage; only a bug is a 500.
+ */
+const UNAVAILABLE_FATAL_CLASSES = new Set(['28', '3D', '58']);
+
+/**
+ * Wraps a driver error into a DatabaseError with a stable code, keeping SQLSTATE and cause. The
+ * code follows the classification above, so every transient failure — a dropped socket or a
+ * server-side one such as 57P01 (connection terminated by an administrator) — is DB_UNAVAILABLE
+ * (503, retry), a statement timeout is DB_TIMEOUT, and DB_QUERY_FAILED is left for statements
+ * PostgreSQL refused on their own merits.
+ */
 export function toDatabaseError(error: unknown, operation: string): DatabaseError | ShannonError {
   if (error instanceof ShannonError) return error;
-  const code = errorCode(error);
-  const sqlstate = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  const sqlstate = sqlStateOf(errorCode(error));
   const message = `${operation}: ${error instanceof Error ? error.message : String(error)}`;
   const cls = classifyError(error);
   const options = { cause: error, ...(sqlstate === undefined ? {} : { sqlstate }) };
   if (cls === 'conflict') return new DatabaseError('CONFLICT', message, options);
-  if (cls === 'transient' && sqlstate === undefined)
+  if (cls === 'transient') {
+    return new DatabaseError(sqlstate === '57014' ? 'DB_TIMEOUT' : 'DB_UNAVAILABLE', message, options);
+  }
+  if (cls === 'fatal' && sqlstate !== undefined && UNAVAILABLE_FATAL_CLASSES.has(sqlstate.slice(0, 2)))
     return new DatabaseError('DB_UNAVAILABLE', message, options);
   return new DatabaseError('DB_QUERY_FAILED', message, options);
+}
+
+/**
+ * True for a value a PostgreSQL call threw that was never wrapped (a driver error with a SQLSTATE,
+ * or a socket error): it still gets the database's classification instead of a bare 500.
+ */
+export function isUnwrappedDatabaseFailure(error: unknown): boolean {
+  if (error instanceof ShannonError) return false;
+  const code = errorCode(error);
+  return sqlStateOf(code) !== undefined || (code !== undefined && NETWORK_ERROR_CODES.has(code));
 }

@@ -5,7 +5,7 @@
  * that slipped past validation, are 4xx with a stable code.
  */
 import { ERROR_CODES, type ErrorCode, isShannonError, type ShannonError } from '../errors/errors.js';
-import { classifyError } from '../postgres/sqlstate.js';
+import { classifyError, isUnwrappedDatabaseFailure, toDatabaseError } from '../postgres/sqlstate.js';
 
 export interface HttpErrorBody {
   error: { code: ErrorCode; message: string; field?: string; details?: Record<string, unknown> };
@@ -86,6 +86,7 @@ const FASTIFY_CODES: Record<string, () => HttpError> = {
 
 /** Converts a thrown value into the HTTP answer. */
 export function toHttpError(error: unknown): HttpError {
+  if (isUnwrappedDatabaseFailure(error)) return toHttpError(toDatabaseError(error, 'request'));
   if (isShannonError(error)) {
     let answer: HttpError;
     if (error.code === 'DB_QUERY_FAILED' && classifyError(error) === 'client') {

@@ -126,4 +126,26 @@ describe('Database', () => {
       await db.close();
     }
   });
+
+  it('a connection terminated by the server mid-query is DB_UNAVAILABLE (503), not DB_QUERY_FAILED', async () => {
+    const running = t.db.query('SELECT pg_sleep(10)', [], { operation: 'probe.sleep' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    let terminated = 0;
+    for (let i = 0; i < 100 && terminated === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+      const { rows } = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query = 'SELECT pg_sleep(10)' AND pid <> pg_backend_pid()) x`,
+      );
+      terminated = rows[0]!.n;
+    }
+    assert.equal(terminated, 1);
+    const error = await running;
+    assert.ok(isDatabaseError(error), String(error));
+    assert.equal(error.code, 'DB_UNAVAILABLE');
+    assert.equal(error.sqlstate, '57P01');
+    assert.equal(error.status, 503);
+  });
 });

@@ -8,6 +8,7 @@ import {
   isTransient,
   toDatabaseError,
 } from '../../src/postgres/sqlstate.js';
+import { toHttpError } from '../../src/server/http-errors.js';
 
 describe('SQLSTATE classification', () => {
   it('classifies by exact code before class prefix', () => {
@@ -45,5 +46,37 @@ describe('SQLSTATE classification', () => {
     assert.equal((dup as DatabaseError).sqlstate, '23505');
     const down = toDatabaseError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), 'x');
     assert.equal(down.code, 'DB_UNAVAILABLE');
+  });
+
+  it('gives every transient failure a 503 code, whether or not it carries a SQLSTATE', () => {
+    const cases: Array<[string, string, number]> = [
+      ['57P01', 'DB_UNAVAILABLE', 503], // connection terminated by an administrator
+      ['57P03', 'DB_UNAVAILABLE', 503], // the server is starting up
+      ['40P01', 'DB_UNAVAILABLE', 503], // deadlock: the retry may succeed
+      ['53300', 'DB_UNAVAILABLE', 503], // too many connections
+      ['57014', 'DB_TIMEOUT', 503], // statement_timeout
+      ['28P01', 'DB_UNAVAILABLE', 503], // refused credentials: not the client's fault, not a bug
+      ['3D000', 'DB_UNAVAILABLE', 503],
+      ['XX000', 'DB_QUERY_FAILED', 500], // the server's own bug
+      ['EPIPE', 'DB_UNAVAILABLE', 503], // an errno code, not a SQLSTATE
+    ];
+    for (const [code, expected, status] of cases) {
+      const wrapped = toDatabaseError(Object.assign(new Error(code), { code }), 'auth.authenticate');
+      assert.equal(wrapped.code, expected, code);
+      const answer = toHttpError(wrapped);
+      assert.equal(answer.status, status, code);
+      if (status === 503) assert.equal(answer.retryAfterSeconds, 1, code);
+    }
+  });
+
+  it('answers an unwrapped driver error by its classification, not 500', () => {
+    const raw = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+    });
+    const answer = toHttpError(raw);
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.error.code, 'DB_UNAVAILABLE');
+    assert.equal(toHttpError(Object.assign(new Error('bad'), { code: '22P02' })).status, 400);
+    assert.equal(toHttpError(new Error('a bug')).status, 500);
   });
 });
