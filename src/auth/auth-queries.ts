@@ -27,7 +27,7 @@ export const INSERT_API_KEY = `
 
 /** Authentication: one row by the unique prefix, with the tenant's state and plan limit. */
 export const SELECT_KEY_FOR_AUTH = `
-  SELECT k.id, k.key_hash, k.tenant_id, k.scopes, k.is_active, k.expires_at <= now() AS expired,
+  SELECT k.id, k.key_hash, k.tenant_id, k.scopes, k.is_active, k.expires_at <= now() AS expired, k.expires_at,
          t.is_active AS tenant_active, t.rate_limit_per_hour, t.slug
   FROM auth.api_keys k JOIN auth.tenants t ON t.id = k.tenant_id
   WHERE k.key_prefix = $1`;

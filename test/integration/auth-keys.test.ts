@@ -11,7 +11,12 @@ import { type ServerHarness, startServerHarness } from './server-harness.js';
 describe('API keys over HTTP', () => {
   let h: ServerHarness;
   before(async () => {
-    h = await startServerHarness({ limits: { authFailuresPerMinute: 5 } });
+    // The key cache off: these tests are about every request reading the key row
+    // (test/integration/auth-cache.test.ts covers the cache and its revocation bound).
+    h = await startServerHarness({
+      limits: { authFailuresPerMinute: 5 },
+      env: { SHANNON_AUTH_CACHE_TTL_MS: '0' },
+    });
   });
   after(() => h.close());
 
@@ -39,7 +44,7 @@ describe('API keys over HTTP', () => {
     }
   });
 
-  it('a revoked key gets 401 on its next request', async () => {
+  it('with the key cache off, a revoked key gets 401 on its next request', async () => {
     const { key, keyId, tenantId } = await h.tenantWithKey();
     const ok = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${key}` } });
     assert.equal(ok.statusCode, 200);
@@ -52,7 +57,7 @@ describe('API keys over HTTP', () => {
     assert.ok(keys[0]?.revokedAt);
   });
 
-  it('an expired key gets 401 on its next request', async () => {
+  it('with the key cache off, an expired key gets 401 on its next request', async () => {
     const { key, keyId } = await h.tenantWithKey();
     assert.equal((await h.app.inject({ url: '/v1/whoami', headers: { 'x-api-key': key } })).statusCode, 200);
     const client = new pg.Client({ connectionString: h.t.url });
