@@ -12,7 +12,7 @@
  * and refusing the key would turn every spooled write into a 503. A key's own `expires_at` is
  * always honoured from the cache.
  */
-import { ShannonError } from '../errors/errors.js';
+import { ShannonError, ValidationError } from '../errors/errors.js';
 import { isInfrastructureFailure } from '../postgres/sqlstate.js';
 import { digestApiKey, digestsEqual, parseApiKey } from './api-key.js';
 import type { AuthDatabase } from './api-keys.js';
@@ -74,14 +74,26 @@ export function unauthenticated(): ShannonError {
   });
 }
 
-/** Extracts the key from `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
+/**
+ * Extracts the key from `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+ * @throws ValidationError when both headers carry different keys: picking one silently would let
+ * a proxy or client library that adds its own header decide which tenant a request writes to.
+ */
 export function keyFromHeaders(authorization: unknown, apiKeyHeader: unknown): string | undefined {
+  let bearer: string | undefined;
   if (typeof authorization === 'string' && authorization.length <= 200) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (match !== null) return match[1];
+    if (match !== null) bearer = match[1];
   }
-  if (typeof apiKeyHeader === 'string' && apiKeyHeader.length <= 200) return apiKeyHeader.trim();
-  return undefined;
+  const header =
+    typeof apiKeyHeader === 'string' && apiKeyHeader.length <= 200 ? apiKeyHeader.trim() : undefined;
+  if (bearer !== undefined && header !== undefined && header !== '' && header !== bearer) {
+    throw new ValidationError(
+      'authorization',
+      'the request carries two different API keys (Authorization and X-API-Key); send one',
+    );
+  }
+  return bearer ?? header;
 }
 
 export interface Authenticator {

@@ -21,7 +21,10 @@ export function validateVector(raw: unknown, dimension: number, field = 'vector'
     });
   }
   const out = new Float32Array(dimension);
-  let nonZero = false;
+  // The zero check is made on the stored float32 values, squared and summed in float32 as the
+  // index does: 1e-46 is a non-zero double but 0 as float32, and components of 1e-30 are non-zero
+  // floats whose squares underflow, so either vector would be stored with no direction at all.
+  let normSquared = 0;
   for (let i = 0; i < dimension; i += 1) {
     const value: unknown = raw[i];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -31,9 +34,14 @@ export function validateVector(raw: unknown, dimension: number, field = 'vector'
       throw new ValidationError(`${field}[${i}]`, `is outside the float32 range (|x| ≤ ${FLOAT32_MAX})`);
     }
     out[i] = value;
-    if (value !== 0) nonZero = true;
+    normSquared = Math.fround(normSquared + Math.fround(out[i]! * out[i]!));
   }
-  if (!nonZero) throw new ValidationError(field, 'must not be all zeros (cosine similarity is undefined)');
+  if (!(normSquared > 0)) {
+    throw new ValidationError(
+      field,
+      'must not be all zeros, nor so small that its float32 norm is zero (cosine similarity is undefined)',
+    );
+  }
   return out;
 }
 

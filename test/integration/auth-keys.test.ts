@@ -70,6 +70,22 @@ describe('API keys over HTTP', () => {
     assert.equal(res.statusCode, 401);
   });
 
+  it('two different keys in Authorization and X-API-Key are refused, naming the field', async () => {
+    const a = await h.tenantWithKey();
+    const b = await h.tenantWithKey();
+    const both = await h.app.inject({
+      url: '/v1/whoami',
+      headers: { authorization: `Bearer ${a.key}`, 'x-api-key': b.key },
+    });
+    assert.equal(both.statusCode, 400, both.body);
+    assert.equal(both.json().error.field, 'authorization');
+    const same = await h.app.inject({
+      url: '/v1/whoami',
+      headers: { authorization: `Bearer ${a.key}`, 'x-api-key': a.key },
+    });
+    assert.equal(same.statusCode, 200, same.body);
+  });
+
   it('a key with a valid checksum and a real prefix but another secret is refused', async () => {
     const { key } = await h.tenantWithKey();
     const prefix = parseApiKey(key)!.prefix;

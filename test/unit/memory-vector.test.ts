@@ -16,6 +16,9 @@ describe('vector validation', () => {
     }
     assert.throws(() => validateVector([1, 2, 3], 4, 'vector'), { field: 'vector' });
     assert.throws(() => validateVector([0, 0, 0, 0], 4), { field: 'vector' });
+    // Non-zero doubles that are zero as float32, and floats whose squares underflow: no direction.
+    assert.throws(() => validateVector([1e-46, 1e-46, -1e-46, 1e-46], 4), { field: 'vector' });
+    assert.throws(() => validateVector([1e-30, 1e-30, 1e-30, 1e-30], 4), { field: 'vector' });
     assert.throws(() => validateVector('x', 4), { field: 'vector' });
     assert.throws(() => validateVector([1, '2', 3, 4], 4), { field: 'vector[1]' });
   });
