@@ -31,6 +31,8 @@ export interface CheckerOptions {
   requestTimeoutMs?: number;
   /** Longest Retry-After honoured (ms, default 5 000), so a test stays bounded in time. */
   maxRetryAfterMs?: number;
+  /** Characters of filler appended to each record's message (default 0), to make records big. */
+  padChars?: number;
 }
 
 export interface SendOptions {
@@ -47,16 +49,17 @@ export class Checker {
   private readonly options: Required<CheckerOptions>;
 
   constructor(options: CheckerOptions) {
-    this.options = { requestTimeoutMs: 30_000, maxRetryAfterMs: 5_000, ...options };
+    this.options = { requestTimeoutMs: 30_000, maxRetryAfterMs: 5_000, padChars: 0, ...options };
   }
 
   /** The records of one batch: fixed keys and a fixed time, so every retry sends the same body. */
-  static body(keys: readonly string[], createdAt: string): string {
+  body(keys: readonly string[], createdAt: string): string {
+    const pad = this.options.padChars > 0 ? ` ${'x'.repeat(this.options.padChars)}` : '';
     return JSON.stringify({
       records: keys.map((key) => ({
         workflow_id: `wf-${key.split('-')[0] ?? 'x'}`,
         type: 'RELIABILITY',
-        message: key,
+        message: `${key}${pad}`,
         idempotency_key: key,
         created_at: createdAt,
       })),
@@ -118,7 +121,7 @@ export class Checker {
    * network errors, timeouts, 429 and 5xx with the same body; other 4xx answers are final (false).
    */
   async send(keys: readonly string[], createdAt: string, options: SendOptions = {}): Promise<boolean> {
-    const body = Checker.body(keys, createdAt);
+    const body = this.body(keys, createdAt);
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.post(body);
       if (result.status >= 200 && result.status < 300) {
