@@ -244,3 +244,14 @@ export function isEmptyFilter(filter: Filter): boolean {
 export function isTenantId(tenantId: unknown): tenantId is string {
   return typeof tenantId === 'string' && UUID_PATTERN.test(tenantId);
 }
+
+/** Number of leaf conditions (field, is_empty, has_id) anywhere in a filter. */
+export function leafConditions(filter: Filter): number {
+  let n = 0;
+  for (const clause of CLAUSES) {
+    for (const condition of filter[clause] ?? []) {
+      n += CLAUSES.some((c) => c in condition) ? leafConditions(condition as Filter) : 1;
+    }
+  }
+  return n;
+}

@@ -15,6 +15,37 @@ describe('memory routes', () => {
   });
   after(() => h.close());
 
+  it('refuses a delete filter without a condition (it would delete the whole collection)', async () => {
+    const up = await h.app.inject({
+      method: 'POST',
+      url: '/v1/memory/summaries/points',
+      headers: auth,
+      payload: { points: [{ key: ['keep-me', 0], vector: vec(3), payload: { session_id: 'k' } }] },
+    });
+    assert.equal(up.statusCode, 200, up.body);
+    await h.memory.flush({ timeoutMs: 10_000 });
+    // Empty trees of every shape, as generated: none names a condition.
+    const empties = [
+      { must: [] },
+      { should: [] },
+      { must_not: [] },
+      { must: [{ must: [] }] },
+      { should: [{ must_not: [] }, { must: [{ should: [] }] }] },
+    ];
+    for (const filter of empties) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/memory/summaries/points/delete',
+        headers: auth,
+        payload: { filter },
+      });
+      assert.equal(res.statusCode, 400, `${JSON.stringify(filter)}: ${res.body}`);
+      assert.equal(res.json().error.field, 'filter');
+    }
+    const recent = await h.app.inject({ url: '/v1/memory/summaries/sessions/k/recent', headers: auth });
+    assert.equal(recent.json().hits.length, 1, 'the point is still there');
+  });
+
   it('upserts, searches, lists recent by session and deletes', async () => {
     const up = await h.app.inject({
       method: 'POST',
