@@ -245,8 +245,14 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
       },
     },
     async (req, reply) => {
-      const result = await stores.sessions.create(principalOf(req).tenantId, req.body);
-      return reply.code(result.created ? 201 : 200).send(result);
+      const principal = principalOf(req);
+      const result = await stores.sessions.create(principal.tenantId, req.body);
+      if (result.created || principal.scopes.includes('data:read'))
+        return reply.code(result.created ? 201 : 200).send(result);
+      // A replay names a session that already exists. A key that may only write learns which
+      // session that is, not what it holds (context and usage are for keys that may read).
+      const { id, userId, externalId, createdAt } = result.session;
+      return reply.code(200).send({ session: { id, userId, externalId, createdAt }, created: false });
     },
   );
 
