@@ -145,6 +145,28 @@ function isCanonicalIso(s: string): boolean {
   return day <= days && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
 }
 
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
+
+/**
+ * True for an ISO-8601 date-time with a zone whose written fields are a real calendar time.
+ * `new Date()` rolls impossible dates over (2026-02-30 becomes March 2), so the fields are checked
+ * as written before it parses them.
+ */
+function isValidIsoWithZone(s: string): boolean {
+  const m = ISO_WITH_ZONE.exec(s);
+  if (m === null) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return false;
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  return m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+}
+
 /** A timestamp as an ISO-8601 string with a zone, or a Date; normalised to `toISOString()`. */
 export function timestamp(): FieldParser {
   return {
@@ -154,8 +176,7 @@ export function timestamp(): FieldParser {
       if (typeof value === 'string' && isCanonicalIso(value)) return value;
       let date: Date | undefined;
       if (value instanceof Date) date = value;
-      else if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(value))
-        date = new Date(value);
+      else if (typeof value === 'string' && isValidIsoWithZone(value)) date = new Date(value);
       if (date === undefined || Number.isNaN(date.getTime()))
         throw new ValidationError(field, `${field} must be an ISO-8601 timestamp with a time zone`);
       const year = date.getUTCFullYear();

@@ -125,9 +125,14 @@ test('timestamps: toISOString() output is kept as is, anything else is normalise
   assert.equal(stored('2026-11-26T12:00:00+02:00'), '2026-11-26T10:00:00.000Z');
   assert.equal(stored('2026-11-26T12:00:00Z'), '2026-11-26T12:00:00.000Z');
   assert.equal(stored('2024-02-29T00:00:00.000Z'), '2024-02-29T00:00:00.000Z');
-  // Not canonical (no such day): takes the general path, which normalises as it always did.
-  assert.equal(stored('2026-02-30T00:00:00.000Z'), new Date('2026-02-30T00:00:00.000Z').toISOString());
+  assert.equal(stored('2026-11-26T12:00+01:00'), '2026-11-26T11:00:00.000Z');
+  // Days that do not exist are refused, not rolled over into the next month as new Date() does.
   for (const bad of [
+    '2026-02-30T00:00:00.000Z',
+    '2026-02-30T00:00:00Z',
+    '2025-02-29T12:00:00+02:00',
+    '2026-04-31T10:00:00.5+02:00',
+    '2026-11-26T12:00:00+25:00',
     '2026-13-01T00:00:00.000Z',
     '1969-12-31T23:59:59.999Z',
     '2026-11-26T24:61:00.000Z',
