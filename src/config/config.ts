@@ -35,6 +35,8 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500;
  * revoked key keeps working in a process that verified it before.
  */
 export const DEFAULT_AUTH_CACHE_TTL_MS = 60_000;
+/** Shortest accepted archive signing key (characters): short keys make the HMAC guessable. */
+export const MIN_ARCHIVE_KEY_LENGTH = 32;
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -83,6 +85,8 @@ export interface Config {
   readonly redisCommandTimeoutMs: number;
   /** How long a verified API key is trusted without a database lookup (ms; 0 disables the cache). */
   readonly authCacheTtlMs: number;
+  /** HMAC-SHA256 key that signs archive manifests; restore refuses unsigned archives (a secret). */
+  readonly archiveKey: string | undefined;
   readonly qdrantUrl: string | undefined;
   readonly qdrantApiKey: string | undefined;
   readonly port: number;
@@ -152,6 +156,15 @@ function integer(min: number, max: number) {
   };
 }
 
+function secretKey(minLength: number) {
+  return (raw: unknown, name: string): string => {
+    const value = text(raw, name);
+    // The message never repeats the value: it is a secret.
+    if (value.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters`);
+    return value;
+  };
+}
+
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: unknown, name: string): T => {
     const value = text(raw, name) as T;
@@ -170,6 +183,7 @@ const SETTINGS = {
     parse: integer(10, 60_000),
   },
   authCacheTtlMs: { env: 'SHANNON_AUTH_CACHE_TTL_MS', flag: 'auth-cache-ttl-ms', parse: integer(0, 3_600_000) },
+  archiveKey: { env: 'SHANNON_ARCHIVE_KEY', flag: 'archive-key', parse: secretKey(MIN_ARCHIVE_KEY_LENGTH) },
   qdrantUrl: { env: 'QDRANT_URL', flag: 'qdrant-url', parse: url(['http', 'https']) },
   qdrantApiKey: { env: 'QDRANT_API_KEY', flag: 'qdrant-api-key', parse: text },
   port: { env: 'PORT', flag: 'port', parse: integer(0, 65535) },
@@ -347,6 +361,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     redisUrl: get('redisUrl'),
     redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
+    archiveKey: get('archiveKey'),
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),
     port: get('port') ?? DEFAULT_PORT,
@@ -386,6 +401,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     redisUrl: redactUrl(config.redisUrl),
     qdrantUrl: redactUrl(config.qdrantUrl),
     qdrantApiKey: config.qdrantApiKey === undefined ? undefined : '***',
+    archiveKey: config.archiveKey === undefined ? undefined : '***',
     embeddingUrl: redactUrl(config.embeddingUrl),
     embeddingApiKey: config.embeddingApiKey === undefined ? undefined : '***',
   };
