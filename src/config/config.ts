@@ -182,7 +182,11 @@ const SETTINGS = {
     flag: 'redis-command-timeout-ms',
     parse: integer(10, 60_000),
   },
-  authCacheTtlMs: { env: 'SHANNON_AUTH_CACHE_TTL_MS', flag: 'auth-cache-ttl-ms', parse: integer(0, 3_600_000) },
+  authCacheTtlMs: {
+    env: 'SHANNON_AUTH_CACHE_TTL_MS',
+    flag: 'auth-cache-ttl-ms',
+    parse: integer(0, 3_600_000),
+  },
   archiveKey: { env: 'SHANNON_ARCHIVE_KEY', flag: 'archive-key', parse: secretKey(MIN_ARCHIVE_KEY_LENGTH) },
   qdrantUrl: { env: 'QDRANT_URL', flag: 'qdrant-url', parse: url(['http', 'https']) },
   qdrantApiKey: { env: 'QDRANT_API_KEY', flag: 'qdrant-api-key', parse: text },
