@@ -49,6 +49,11 @@ export const ERROR_CODES = {
   VECTOR_BACKEND_FAILED: { status: 502, description: 'The vector index backend answered with an error.' },
   // operations toolkit
   UNSAFE_STATEMENT: { status: 400, description: 'The statement is not allowed in this operation.' },
+  ARCHIVE_UNTRUSTED: {
+    status: 400,
+    description:
+      'The archive is unsigned or wrongly signed, or its manifest names a table, file, range or row restore refuses.',
+  },
   EXTENSION_MISSING: { status: 503, description: 'A PostgreSQL extension this operation needs is absent.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; description: string }>;
