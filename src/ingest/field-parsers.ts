@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { ValidationError } from '../errors/errors.js';
+import { daysInMonth, isCalendarTimestamp } from '../stores/validate.js';
 
 export interface FieldParser {
   readonly pgType: string;
@@ -124,8 +125,6 @@ function digitsAt(s: string, from: number, length: number): number {
   return n;
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * True when `s` is exactly what `toISOString()` gives for a valid instant of 1970–9999
  * (`YYYY-MM-DDTHH:MM:SS.mmmZ`). Parsed by hand: it runs for every timestamp the write path accepts.
@@ -137,34 +136,11 @@ function isCanonicalIso(s: string): boolean {
   const month = digitsAt(s, 5, 2);
   const day = digitsAt(s, 8, 2);
   if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+  const days = daysInMonth(year, month);
   const hour = digitsAt(s, 11, 2);
   const minute = digitsAt(s, 14, 2);
   const second = digitsAt(s, 17, 2);
   return day <= days && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
-}
-
-const ISO_WITH_ZONE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
-
-/**
- * True for an ISO-8601 date-time with a zone whose written fields are a real calendar time.
- * `new Date()` rolls impossible dates over (2026-02-30 becomes March 2), so the fields are checked
- * as written before it parses them.
- */
-function isValidIsoWithZone(s: string): boolean {
-  const m = ISO_WITH_ZONE.exec(s);
-  if (m === null) return false;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return false;
-  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
-  if (hour > 23 || minute > 59 || second > 59) return false;
-  return m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
 }
 
 /** A timestamp as an ISO-8601 string with a zone, or a Date; normalised to `toISOString()`. */
@@ -176,7 +152,7 @@ export function timestamp(): FieldParser {
       if (typeof value === 'string' && isCanonicalIso(value)) return value;
       let date: Date | undefined;
       if (value instanceof Date) date = value;
-      else if (typeof value === 'string' && isValidIsoWithZone(value)) date = new Date(value);
+      else if (typeof value === 'string' && isCalendarTimestamp(value)) date = new Date(value);
       if (date === undefined || Number.isNaN(date.getTime()))
         throw new ValidationError(field, `${field} must be an ISO-8601 timestamp with a time zone`);
       const year = date.getUTCFullYear();

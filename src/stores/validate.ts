@@ -41,11 +41,48 @@ export function requireCount(field: string, value: unknown, fallback = 0): numbe
   return value;
 }
 
-/** Returns a Date for a Date or ISO string, or null when absent. @throws ValidationError. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in a month (1–12) of the proleptic Gregorian calendar. */
+export function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!;
+}
+
+const ISO_WITH_ZONE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/;
+
+/**
+ * True for an ISO-8601 date-time with a zone whose written fields are a real calendar time.
+ * `new Date()` rolls impossible dates over (2026-02-30 becomes March 2), so the fields are checked
+ * as written before it parses them.
+ */
+export function isCalendarTimestamp(s: string): boolean {
+  const m = ISO_WITH_ZONE.exec(s);
+  if (m === null) return false;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > daysInMonth(year, month)) return false;
+  const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (hour > 23 || minute > 59 || second > 59) return false;
+  return m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Returns a Date for a Date, an ISO date-time with a zone or a bare ISO date (UTC midnight), or
+ * null when absent. Days that do not exist are refused rather than rolled over.
+ * @throws ValidationError.
+ */
 export function optionalDate(field: string, value: unknown): Date | null {
   if (value === undefined || value === null) return null;
-  const date =
-    value instanceof Date ? value : typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  const valid =
+    typeof value === 'string' &&
+    (isCalendarTimestamp(value) || (ISO_DATE.test(value) && isCalendarTimestamp(`${value}T00:00:00Z`)));
+  const date = value instanceof Date ? value : valid ? new Date(value as string) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) throw new ValidationError(field, `${field} must be a valid timestamp`);
   return date;
 }
