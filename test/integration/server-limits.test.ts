@@ -138,4 +138,23 @@ describe('request limits', () => {
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error.field, 'records[0].message');
   });
+
+  it('text fields: a lone surrogate is refused like in jsonb, and a UTF-16 charset is refused with 415', async () => {
+    const surrogate = await h.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/event_log',
+      headers: auth,
+      payload: '{"records":[{"workflow_id":"w","type":"t","message":"a\\ud800b"}]}',
+    });
+    assert.equal(surrogate.statusCode, 400, surrogate.body);
+    assert.equal(surrogate.json().error.field, 'records[0].message');
+    const utf16 = await h.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/event_log',
+      headers: { ...auth, 'content-type': 'application/json; charset=utf-16' },
+      payload: JSON.stringify({ records: events(1) }),
+    });
+    assert.equal(utf16.statusCode, 415, utf16.body);
+    assert.equal(utf16.json().error.field, 'content-type');
+  });
 });
