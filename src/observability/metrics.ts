@@ -247,6 +247,20 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       registers,
     }),
 
+    // Redis (operation names come from code; outcome ok | error | timeout | rejected)
+    redisCommandDuration: new Histogram({
+      name: 'shannon_redis_command_duration_seconds',
+      help: 'Redis call latency by operation and outcome (rejected = not attempted, breaker open).',
+      labelNames: ['operation', 'outcome'] as const,
+      buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
+      registers,
+    }),
+    httpRateLimitFallbacks: new Counter({
+      name: 'shannon_http_rate_limit_fallbacks_total',
+      help: 'Rate-limit checks counted in-process because Redis failed or its breaker was open.',
+      registers,
+    }),
+
     // sessions cache (backend: redis | memory)
     sessionCacheLookups: new Counter({
       name: 'shannon_sessions_cache_lookups_total',
