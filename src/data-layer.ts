@@ -5,11 +5,13 @@
 import pg from 'pg';
 import type { Config } from './config/config.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
+import { createEmbedder } from './memory/embedder/create-embedder.js';
 import { createMemory, type Memory } from './memory/memory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createOps, type Ops } from './ops/ops.js';
 import { Database } from './postgres/database.js';
 import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
+import { createRedisGuard, type RedisGuard } from './resilience/redis-guard.js';
 import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
 import { createStores, type Stores } from './stores/create-stores.js';
 
@@ -35,6 +37,8 @@ export interface DataLayer {
   readonly stores: Stores;
   /** Operations toolkit: doctor, explain, advise, partitions, retention, archive, aggregates. */
   readonly ops: Ops;
+  /** The guarded Redis client on `config.redisUrl` (connects on first use); unset without Redis. */
+  readonly redis: RedisGuard | undefined;
   /** Vector memory (Qdrant when QDRANT_URL is set, else the embedded index); `memory.init()` starts its relay. */
   readonly memory: Memory;
   /** Durable batched write path: `ingest.write(kind, record)` resolves once committed or spooled. */
@@ -83,7 +87,15 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
     const stores = createStores(db);
-    const memory = createMemory({ db, config, metrics });
+    const redis =
+      config.redisUrl === undefined
+        ? undefined
+        : createRedisGuard({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, metrics });
+    if (redis !== undefined) closers.push(() => redis.close());
+    // Built here rather than by the memory layer so its cache shares this process's Redis client.
+    const embedder = createEmbedder(config, metrics, redis);
+    closers.push(() => embedder.close());
+    const memory = createMemory({ db, config, metrics, embedder });
     closers.push(() => memory.close());
     // The doctor checks the vector collections through the memory layer's backend.
     const ops = createOps({ db, config, metrics, vectorBackend: memory.backend });
@@ -116,6 +128,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       embedded,
       stores,
       ops,
+      redis,
       memory,
       ingest,
       migrations,

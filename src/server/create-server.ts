@@ -5,17 +5,19 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
 import type { LogLevel } from '../config/config.js';
 import type { DataLayer } from '../data-layer.js';
 import { ShannonError } from '../errors/errors.js';
+import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
 import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
 import { createAuthHook } from './auth-hook.js';
 import { toHttpError } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { redisFallbackStore } from './rate-limit-store.js';
 import {
   endRequestSpan,
   type RequestTrace,
@@ -41,8 +43,12 @@ export interface ServerOptions {
   limits?: Partial<HttpLimits>;
   /** Log requests as JSON lines (pino); default: on unless LOG_LEVEL is silent. */
   logger?: boolean;
-  /** Redis for shared rate-limit counters; default: a client on `config.redisUrl` when set. */
-  redis?: Redis;
+  /**
+   * Redis for rate-limit counters and the session cache; default: the data layer's (on
+   * `config.redisUrl`, closed with the data layer). A bare client is guarded here and stays the
+   * caller's to close.
+   */
+  redis?: Redis | RedisGuard;
   /** Session cache; default: one over Redis when configured, else in-process (closed with the app). */
   sessions?: SessionCache;
   /** Overrides LOG_LEVEL for this app. */
@@ -63,13 +69,10 @@ export async function createServer(
 ): Promise<FastifyInstance> {
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
   const { config, metrics } = dataLayer;
-  const ownRedis = options.redis === undefined && config.redisUrl !== undefined;
   const redis =
-    options.redis ??
-    (config.redisUrl === undefined
-      ? undefined
-      : new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2_000 }));
-  redis?.on('error', () => undefined);
+    options.redis === undefined
+      ? dataLayer.redis
+      : guardRedis(options.redis, { commandTimeoutMs: config.redisCommandTimeoutMs, metrics });
 
   const app = Fastify({
     logger:
@@ -154,7 +157,8 @@ export async function createServer(
 
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(redis === undefined ? {} : { redis }),
+    // Redis counters shared by every process, counted in-process while Redis fails.
+    ...(redis === undefined ? {} : { store: redisFallbackStore(redis, metrics) }),
     skipOnError: true,
   });
   await app.register(fastifySwagger, {
@@ -195,7 +199,6 @@ export async function createServer(
   // The cache snapshots what is unsaved on close, before the data layer closes the pool.
   app.addHook('onClose', async () => {
     if (options.sessions === undefined) await sessions.close();
-    if (ownRedis) await redis?.quit().catch(() => undefined);
   });
   await registerRoutes(app, { dataLayer, limits, sessions });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
+import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
 import { MemorySessionBackend } from './memory-session-backend.js';
 import { RedisSessionBackend } from './redis-session-backend.js';
 import {
@@ -38,8 +39,11 @@ export interface SessionDatabase {
 export interface SessionCacheOptions {
   db: SessionDatabase;
   metrics?: Metrics;
-  /** Redis client; without one the cache is in-process. */
-  redis?: Redis;
+  /**
+   * Redis; without it the cache is in-process. A bare client is guarded with the default deadline
+   * and stays the caller's to close.
+   */
+  redis?: Redis | RedisGuard;
   redisNamespace?: string;
   ttlMs?: number;
   capacity?: number;
@@ -81,7 +85,10 @@ function checkState(state: unknown): SessionState {
   return s;
 }
 
-/** Wraps backend failures (Redis down, timeouts) into CACHE_UNAVAILABLE, a 503 for callers. */
+/**
+ * Wraps backend failures (Redis down, missed deadline, breaker open) into CACHE_UNAVAILABLE, a 503
+ * with Retry-After for callers.
+ */
 function guarded(backend: SessionBackend): SessionBackend {
   const wrap =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -114,7 +121,12 @@ export function createSessionCache(options: SessionCacheOptions) {
   const store: SessionBackend =
     options.redis === undefined
       ? new MemorySessionBackend(options.capacity ?? DEFAULT_SESSION_CAPACITY)
-      : new RedisSessionBackend(options.redis, 2 * intervalMs + 60_000, options.redisNamespace, now);
+      : new RedisSessionBackend(
+          guardRedis(options.redis, metrics === undefined ? {} : { metrics }),
+          2 * intervalMs + 60_000,
+          options.redisNamespace,
+          now,
+        );
   const backend = guarded(store);
   /** Sessions written by this process since their last snapshot. */
   const dirty = new Map<string, { tenantId: string; sessionId: string }>();

@@ -1,31 +1,39 @@
 /**
  * Builds the configured embedder: the HTTP embedder (with an LRU cache, plus Redis when REDIS_URL
- * is set) when EMBEDDING_URL is set, else the local lexical-hash embedder (NOT semantic). The Redis
- * client connects lazily on the first lookup and is closed with the embedder.
+ * is set) when EMBEDDING_URL is set, else the local lexical-hash embedder (NOT semantic). Redis is
+ * the caller's guarded client when given (the data layer's); otherwise one is built from
+ * REDIS_URL, connects on the first lookup and is closed with the embedder.
  */
-import { Redis } from 'ioredis';
 import type { Config } from '../../config/config.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { createRedisGuard, type RedisGuard } from '../../resilience/redis-guard.js';
 import type { Embedder } from './embedder.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { HttpEmbedder } from './http-embedder.js';
 import { LexicalHashEmbedder } from './lexical-hash-embedder.js';
 
 export type EmbedderConfig = Pick<Config, 'vectorDimension' | 'redisUrl'> &
-  Partial<Pick<Config, 'embeddingUrl' | 'embeddingApi' | 'embeddingModel' | 'embeddingApiKey'>>;
+  Partial<
+    Pick<
+      Config,
+      'embeddingUrl' | 'embeddingApi' | 'embeddingModel' | 'embeddingApiKey' | 'redisCommandTimeoutMs'
+    >
+  >;
 
-/** The embedder for a configuration; `close()` also closes its Redis client. */
-export function createEmbedder(config: EmbedderConfig, metrics?: Metrics): Embedder {
+/** The embedder for a configuration; `close()` also closes a Redis client it built itself. */
+export function createEmbedder(config: EmbedderConfig, metrics?: Metrics, shared?: RedisGuard): Embedder {
   if (config.embeddingUrl === undefined) return new LexicalHashEmbedder(config.vectorDimension);
   const redis =
-    config.redisUrl === undefined
+    shared ??
+    (config.redisUrl === undefined
       ? undefined
-      : new Redis(config.redisUrl, {
-          lazyConnect: true,
-          maxRetriesPerRequest: 1,
-          enableOfflineQueue: true,
-          commandTimeout: 500,
-        });
+      : createRedisGuard({
+          url: config.redisUrl,
+          ...(config.redisCommandTimeoutMs === undefined
+            ? {}
+            : { commandTimeoutMs: config.redisCommandTimeoutMs }),
+          metrics,
+        }));
   const http = new HttpEmbedder({
     url: config.embeddingUrl,
     api: config.embeddingApi ?? 'openai',
@@ -39,7 +47,8 @@ export function createEmbedder(config: EmbedderConfig, metrics?: Metrics): Embed
     model: http.model,
     embed: (texts) => http.embed(texts),
     async close() {
-      redis?.disconnect();
+      // A shared client is closed by its owner.
+      if (shared === undefined) await redis?.close();
     },
   };
 }

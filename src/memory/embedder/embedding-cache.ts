@@ -1,11 +1,13 @@
 /**
  * Embedding cache: an in-process LRU with per-entry TTL in front of an optional Redis cache
- * (ioredis). Keys hash model + text; values are float32 bytes. Redis errors count as misses —
- * the cache must never make embedding fail.
+ * (ioredis, through the Redis guard). Keys hash model + text; values are float32 bytes. Redis
+ * errors, missed deadlines and an open breaker count as misses — the cache must never make
+ * embedding fail, nor wait for Redis longer than the guard's deadline.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Metrics } from '../../observability/metrics.js';
+import { guardRedis, type RedisGuard } from '../../resilience/redis-guard.js';
 
 export const DEFAULT_LRU_ENTRIES = 10_000;
 export const DEFAULT_LRU_TTL_MS = 30 * 60_000;
@@ -14,7 +16,8 @@ export const DEFAULT_REDIS_TTL_SECONDS = 7 * 24 * 3600;
 export interface EmbeddingCacheOptions {
   maxEntries?: number;
   ttlMs?: number;
-  redis?: Redis | undefined;
+  /** Redis; a bare client is guarded with the default deadline and stays the caller's to close. */
+  redis?: Redis | RedisGuard | undefined;
   redisTtlSeconds?: number;
   /** Prefix of Redis keys. */
   prefix?: string;
@@ -31,11 +34,16 @@ export function embeddingKey(model: string, text: string): string {
 export class EmbeddingCache {
   private readonly lru = new Map<string, { vector: Float32Array; expires: number }>();
   private readonly options: EmbeddingCacheOptions;
+  private readonly redis: RedisGuard | undefined;
   private hits = 0;
   private lookups = 0;
 
   constructor(options: EmbeddingCacheOptions = {}) {
     this.options = options;
+    this.redis =
+      options.redis === undefined
+        ? undefined
+        : guardRedis(options.redis, options.metrics === undefined ? {} : { metrics: options.metrics });
   }
 
   private now(): number {
@@ -73,11 +81,13 @@ export class EmbeddingCache {
       return entry.vector;
     });
     const missing = keys.map((k, i) => [k, i] as const).filter(([, i]) => out[i] === undefined);
-    const redis = this.options.redis;
+    const redis = this.redis;
     if (redis !== undefined && missing.length > 0) {
       try {
         const prefix = this.options.prefix ?? 'shannon:emb:';
-        const values = await redis.mgetBuffer(...missing.map(([k]) => prefix + k));
+        const values = await redis.run('embedding_cache.get', (client) =>
+          client.mgetBuffer(...missing.map(([k]) => prefix + k)),
+        );
         values.forEach((value, j) => {
           const [key, i] = missing[j] as readonly [string, number];
           this.count('redis', value !== null);
@@ -101,21 +111,23 @@ export class EmbeddingCache {
   /** Stores vectors in both levels. */
   async setMany(entries: ReadonlyArray<readonly [string, Float32Array]>): Promise<void> {
     for (const [key, vector] of entries) this.remember(key, vector);
-    const redis = this.options.redis;
+    const redis = this.redis;
     if (redis === undefined || entries.length === 0) return;
     try {
       const prefix = this.options.prefix ?? 'shannon:emb:';
       const ttl = this.options.redisTtlSeconds ?? DEFAULT_REDIS_TTL_SECONDS;
-      const pipeline = redis.pipeline();
-      for (const [key, vector] of entries) {
-        pipeline.set(
-          prefix + key,
-          Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
-          'EX',
-          ttl,
-        );
-      }
-      await pipeline.exec();
+      await redis.run('embedding_cache.set', (client) => {
+        const pipeline = client.pipeline();
+        for (const [key, vector] of entries) {
+          pipeline.set(
+            prefix + key,
+            Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
+            'EX',
+            ttl,
+          );
+        }
+        return pipeline.exec();
+      });
     } catch {
       // A failed cache write only costs a future miss.
     }
