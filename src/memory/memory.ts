@@ -19,7 +19,7 @@ import {
 import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import { createEmbedder, type EmbedderConfig } from './embedder/create-embedder.js';
 import type { Embedder } from './embedder/embedder.js';
-import { composeFilter, type Filter, isTenantId, parseFilter } from './filter.js';
+import { composeFilter, type Filter, isTenantId, leafConditions, parseFilter } from './filter.js';
 import { matchesFilter } from './filter-evaluator.js';
 import { COLLECTION_POINTS_PAGE, COUNT_POINTS } from './memory-queries.js';
 import { mmrRerank } from './mmr.js';
@@ -309,7 +309,12 @@ export function createMemory(options: CreateMemoryOptions) {
     async deleteByFilter(tenantId: string, collection: CollectionName, filter: unknown): Promise<number> {
       requireTenant(tenantId);
       definition(collection);
-      const composed = composeFilter(tenantId, parseFilter(filter));
+      const parsed = parseFilter(filter);
+      // An empty filter (`{"must": []}`, or clauses holding only empty filters) matches every
+      // point; a delete by filter must say what it deletes.
+      if (leafConditions(parsed) === 0)
+        throw new ValidationError('filter', 'a delete filter needs at least one condition');
+      const composed = composeFilter(tenantId, parsed);
       const physical = await physicalOf(collection, false);
       const n = await db.withTransaction(
         async (tx) => {

@@ -15,7 +15,7 @@ import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
 import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
 import { createAuthHook } from './auth-hook.js';
 import { toHttpError } from './http-errors.js';
-import { parseJsonBody } from './json-body.js';
+import { checkJsonCharset, parseJsonBody } from './json-body.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
 import { redisFallbackStore } from './rate-limit-store.js';
 import {
@@ -113,8 +113,9 @@ export async function createServer(
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
     try {
+      checkJsonCharset(req.headers['content-type']);
       done(null, parseJsonBody(text as string, limits.jsonDepth));
     } catch (error) {
       done(error as Error, undefined);
@@ -185,7 +186,7 @@ export async function createServer(
   });
 
   const authenticate = createAuthHook(app, {
-    authenticator: createAuthenticator(dataLayer.db),
+    authenticator: createAuthenticator(dataLayer.db, { ttlMs: config.authCacheTtlMs }),
     metrics,
     authFailuresPerMinute: limits.authFailuresPerMinute,
   });
