@@ -6,7 +6,7 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { generateApiKey } from './api-key.js';
 import { INSERT_API_KEY, REVOKE_KEY, SELECT_KEY_TENANT, SELECT_KEYS_OF_TENANT } from './auth-queries.js';
-import { DEFAULT_SCOPES, parseScopes, type Scope } from './scopes.js';
+import { DEFAULT_SCOPES, OPERATOR_SCOPE, parseScopes, type Scope } from './scopes.js';
 
 /** What the auth module needs from the database: plain queries and tenant transactions. */
 export interface AuthDatabase extends Queryable {
@@ -45,6 +45,8 @@ export interface CreateApiKeyInput {
   name: string;
   scopes?: readonly string[];
   expiresAt?: Date;
+  /** Make a platform operator key: adds the `operator` scope (whole-database admin endpoints). */
+  operator?: boolean;
 }
 
 const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
@@ -54,7 +56,9 @@ export async function createApiKey(db: AuthDatabase, input: CreateApiKeyInput): 
   if (input.name.length === 0 || input.name.length > 255) {
     throw new ValidationError('name', 'name must be 1-255 characters');
   }
-  const scopes: Scope[] = parseScopes(input.scopes ?? DEFAULT_SCOPES);
+  const operator = input.operator === true;
+  const requested = input.scopes ?? DEFAULT_SCOPES;
+  const scopes: Scope[] = parseScopes(operator ? [...requested, OPERATOR_SCOPE] : requested, { operator });
   if (input.expiresAt !== undefined && !(input.expiresAt.getTime() > Date.now())) {
     throw new ValidationError('expiresAt', 'expiresAt must be a time in the future');
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createApiKey } from '../../src/auth/api-keys.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
 describe('admin endpoints and dashboard', () => {
@@ -9,25 +10,88 @@ describe('admin endpoints and dashboard', () => {
   });
   after(() => h.close());
 
-  it('need the admin scope', async () => {
-    const { key } = await h.tenantWithKey({
+  const WHOLE_DATABASE = [
+    '/v1/admin/overview',
+    '/v1/admin/tables',
+    '/v1/admin/partitions',
+    '/v1/admin/doctor',
+    '/v1/admin/indexes/advice',
+  ];
+
+  it('whole-database endpoints need the operator scope; a tenant admin key gets 403', async () => {
+    const plain = await h.tenantWithKey({
       scopes: ['data:read', 'data:write', 'memory:read', 'memory:write'],
     });
-    for (const url of [
-      '/v1/admin/overview',
-      '/v1/admin/tables',
-      '/v1/admin/partitions',
-      '/v1/admin/doctor',
-      '/v1/admin/indexes/advice',
-    ]) {
-      const res = await h.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
-      assert.equal(res.statusCode, 403, url);
-      assert.equal(res.json().error.code, 'FORBIDDEN');
+    const tenantAdmin = await h.tenantWithKey(); // data scopes + admin, no operator
+    for (const key of [plain.key, tenantAdmin.key]) {
+      for (const url of WHOLE_DATABASE) {
+        const res = await h.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+        assert.equal(res.statusCode, 403, url);
+        assert.equal(res.json().error.code, 'FORBIDDEN');
+      }
     }
   });
 
-  it('report pool, breakers, write path, partitions and table sizes to an admin key', async () => {
-    const { key } = await h.tenantWithKey();
+  it('the operator scope is only given by the explicit operator flag', async () => {
+    const tenant = await h.tenantWithKey();
+    await assert.rejects(
+      createApiKey(h.dataLayer.db, {
+        tenantId: tenant.tenantId,
+        name: 'sneaky',
+        scopes: ['admin', 'operator'],
+      }),
+      { code: 'VALIDATION_FAILED', field: 'scopes' },
+    );
+    const operator = await createApiKey(h.dataLayer.db, {
+      tenantId: tenant.tenantId,
+      name: 'ops',
+      scopes: ['admin'],
+      operator: true,
+    });
+    assert.deepEqual(operator.scopes, ['admin', 'operator']);
+  });
+
+  it("a tenant admin sees its own tenant's figures only", async () => {
+    const a = await h.tenantWithKey();
+    const b = await h.tenantWithKey();
+    const write = (key: string, workflow: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/ingest/task_execution',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { records: [{ workflow_id: workflow, query: 'q', status: 'COMPLETED', total_tokens: 7 }] },
+      });
+    assert.equal((await write(a.key, 'wf-a-1')).statusCode, 200);
+    assert.equal((await write(a.key, 'wf-a-2')).statusCode, 200);
+    assert.equal((await write(b.key, 'wf-b-1')).statusCode, 200);
+    const figures = async (key: string) => {
+      const res = await h.app.inject({
+        url: '/v1/admin/tenant',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      return res.json();
+    };
+    const fa = await figures(a.key);
+    const fb = await figures(b.key);
+    assert.equal(fa.tenant.id, a.tenantId);
+    assert.deepEqual(
+      fa.tasks.map((t: { status: string; tasks: number; tokens: number }) => [t.status, t.tasks, t.tokens]),
+      [['COMPLETED', 2, 14]],
+    );
+    assert.deepEqual(
+      fb.tasks.map((t: { tasks: number }) => t.tasks),
+      [1],
+    );
+    assert.deepEqual(
+      fa.keys.map((k: { prefix: string }) => k.prefix),
+      [a.key.slice(4, 16)],
+    );
+    assert.ok(!JSON.stringify(fa).includes(b.tenantId) && !JSON.stringify(fa).includes('wf-b-1'));
+  });
+
+  it('report pool, breakers, write path, partitions and table sizes to an operator key', async () => {
+    const { key } = await h.tenantWithKey({ operator: true });
     const auth = { authorization: `Bearer ${key}` };
     const overview = await h.app.inject({ url: '/v1/admin/overview', headers: auth });
     assert.equal(overview.statusCode, 200, overview.body);

@@ -30,6 +30,8 @@ export interface ServerHarness {
     scopes?: Scope[];
     rateLimitPerHour?: number;
     slug?: string;
+    /** Also the platform operator scope (whole-database admin endpoints). */
+    operator?: boolean;
   }): Promise<{ tenantId: string; key: string; keyId: string; slug: string }>;
   close(): Promise<void>;
 }
@@ -79,6 +81,7 @@ export async function startServerHarness(
         ...(o.scopes === undefined
           ? { scopes: ['data:read', 'data:write', 'memory:read', 'memory:write', 'admin'] }
           : { scopes: o.scopes }),
+        ...(o.operator === true ? { operator: true } : {}),
       });
       return { tenantId: tenant.id, key: created.key, keyId: created.id, slug };
     },

@@ -22,12 +22,27 @@ export function keysCommand(ctx: CliContext): Command {
     .description('Create an API key for a tenant; the key is shown once and only its digest is stored')
     .requiredOption('--tenant <slug-or-id>', 'the tenant the key acts for')
     .option('--name <name>', 'what the key is for', 'default')
-    .option('--scopes <list>', `comma-separated: ${SCOPES.join(', ')}`, DEFAULT_SCOPES.join(','))
+    .option(
+      '--scopes <list>',
+      `comma-separated: ${SCOPES.filter((s) => s !== 'operator').join(', ')}`,
+      DEFAULT_SCOPES.join(','),
+    )
+    .option(
+      '--operator',
+      "a platform operator key: adds the operator scope, which sees every tenant's query texts, sessions and table sizes",
+    )
     .option('--expires <when>', 'ISO time or days from now (30d); default: never')
     .option('--json', 'print as JSON')
     .action(
       async (
-        options: { tenant: string; name: string; scopes: string; expires?: string; json?: boolean },
+        options: {
+          tenant: string;
+          name: string;
+          scopes: string;
+          operator?: boolean;
+          expires?: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const expiresAt = parseExpiry(options.expires);
@@ -41,6 +56,7 @@ export function keysCommand(ctx: CliContext): Command {
               .split(',')
               .map((s) => s.trim())
               .filter((s) => s !== ''),
+            operator: options.operator === true,
             ...(expiresAt === undefined ? {} : { expiresAt }),
           });
           ctx.output(options.json === true, created, () =>

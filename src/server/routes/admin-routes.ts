@@ -1,21 +1,26 @@
 /**
- * Admin endpoints behind the `admin` scope, read by the dashboard: live state (pool, breakers,
- * write queue and spool, sessions cache), the doctor's findings (slow queries, indexes, bloat…),
- * verified index advice, partition coverage and table sizes. They show operational data of the
- * whole database, never tenant rows.
+ * Admin endpoints. Two kinds of administrator (docs/api.md, "Who sees what"):
+ * - the platform operator (`operator` scope, only on keys created with the operator flag), read by
+ *   the dashboard: live state (pool, breakers, write queue and spool, sessions cache), the
+ *   doctor's findings (slow queries with their texts, blocked sessions, indexes, bloat…), verified
+ *   index advice, partition coverage and table sizes — the whole database, every tenant;
+ * - a tenant administrator (`admin` scope): its own tenant's figures only, read in its tenant
+ *   transaction so row-level security applies.
  */
 import type { FastifyInstance } from 'fastify';
+import { listApiKeys } from '../../auth/api-keys.js';
 import type { DataLayer } from '../../data-layer.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
-import { TABLE_SIZES } from '../admin-queries.js';
+import { TABLE_SIZES, TENANT_STORE_FIGURES, TENANT_TASK_FIGURES } from '../admin-queries.js';
 import type { ServedSubsystems } from './register-routes.js';
+import { principalOf } from './route-helpers.js';
 
 export function adminRoutes(
   app: FastifyInstance,
   dataLayer: DataLayer & ServedSubsystems,
   sessions: SessionCache,
 ): void {
-  const config = { scope: 'admin' as const };
+  const config = { scope: 'operator' as const };
   const tags = ['admin'];
   const security = [{ apiKey: [] }];
   const { db, ops } = dataLayer;
@@ -105,6 +110,63 @@ export function adminRoutes(
           estimatedRows: Number(r.estimated_rows),
         })),
       };
+    },
+  );
+
+  app.get<{ Querystring: { days?: number } }>(
+    '/v1/admin/tenant',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        security,
+        summary:
+          "The caller's tenant only: tasks by status, tokens and cost, live sessions, memory points, keys.",
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { days: { type: 'integer', minimum: 1, maximum: 366, default: 30 } },
+        },
+      },
+    },
+    async (req) => {
+      const { tenantId, tenantSlug } = principalOf(req);
+      const days = req.query.days ?? 30;
+      const keys = await listApiKeys(db, tenantId);
+      return db.withTenant(
+        tenantId,
+        async (tx) => {
+          const tasks = await tx.query<{ status: string; tasks: string; tokens: string; cost_usd: number }>(
+            TENANT_TASK_FIGURES,
+            [days],
+          );
+          const stores = await tx.query<{ kind: string; name: string | null; n: string }>(
+            TENANT_STORE_FIGURES,
+          );
+          return {
+            tenant: { id: tenantId, slug: tenantSlug },
+            days,
+            tasks: tasks.rows.map((r) => ({
+              status: r.status,
+              tasks: Number(r.tasks),
+              tokens: Number(r.tokens),
+              costUsd: r.cost_usd,
+            })),
+            liveSessions: Number(stores.rows.find((r) => r.kind === 'sessions')?.n ?? 0),
+            memoryPoints: Object.fromEntries(
+              stores.rows.filter((r) => r.kind === 'memory_points').map((r) => [r.name, Number(r.n)]),
+            ),
+            keys: keys.map((k) => ({
+              prefix: k.prefix,
+              name: k.name,
+              scopes: k.scopes,
+              isActive: k.isActive,
+              lastUsed: k.lastUsed,
+            })),
+          };
+        },
+        { operation: 'admin.tenant_figures', readOnly: true },
+      );
     },
   );
 }
