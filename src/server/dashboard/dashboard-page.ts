@@ -1,6 +1,6 @@
 /**
  * The operator dashboard: one static HTML page with inline script, served at `/dashboard`. It holds
- * no data itself; it asks for an API key with the `admin` scope (kept in sessionStorage) and polls
+ * no data itself; it asks for an API key with the `operator` scope (kept in sessionStorage) and polls
  * the `/v1/admin/*` endpoints and `/readyz`. Rendering uses textContent only (no HTML injection from
  * query texts or table names).
  */
@@ -26,7 +26,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 </head>
 <body>
 <header><h1>Shannon Data</h1><span id="ready" class="muted">…</span>
-  <input id="key" type="password" placeholder="API key with the admin scope" autocomplete="off">
+  <input id="key" type="password" placeholder="API key with the operator scope" autocomplete="off">
   <button id="save">Use key</button></header>
 <main>
   <section><h2>Pool and breakers</h2><table id="pool"></table></section>
@@ -63,6 +63,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   function fail(id) { return function (e) { rows(id, ['error'], [[{ text: String(e.message), cls: 'bad' }]]); }; }
   function refresh(slow) {
     fetch('/readyz').then(function (r) { var el = document.getElementById('ready'); el.textContent = r.ok ? 'ready' : 'not ready'; el.className = r.ok ? 'ok' : 'bad'; });
+    // Without a key every call would be a failed authentication, counted against this address.
+    if (!sessionStorage.getItem('shannonKey')) { rows('pool', ['', ''], [['enter an API key with the operator scope above', '']]); return; }
     get('/v1/admin/overview').then(function (o) {
       var p = o.pool;
       rows('pool', ['', ''], [['connections in use', p.inUse + ' / ' + p.max], ['idle', p.idle], ['callers waiting', p.waiting]].concat(
