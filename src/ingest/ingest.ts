@@ -1,10 +1,11 @@
 /**
  * The durable write path (SPEC §3 "Write flow", P2, P3): validate → bounded queue (lanes, priorities)
  * → batcher → bulk writer → COMMIT → acknowledge. When PostgreSQL is unreachable or its breaker is
- * open, a batch goes to the spool instead and is acknowledged once fsynced; while the spool holds
- * anything, new batches are appended behind it so replay keeps per-key order, and the replayer
- * drains it in order once the database answers again. A record is never acknowledged before its
- * COMMIT or its spool fsync; a failure is always reported to the caller, never dropped.
+ * open, a batch goes to the spool instead and is acknowledged once fsynced; the replayer drains the
+ * spool in order once the database answers again. Meanwhile new batches go directly to PostgreSQL,
+ * except task updates of a workflow that still has updates in the spool: those are appended behind
+ * them, so replay keeps per-workflow order. A record is never acknowledged before its COMMIT or its
+ * spool fsync; a failure is always reported to the caller, never dropped.
  */
 import { join } from 'node:path';
 import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
@@ -21,6 +22,7 @@ import { Spool } from './spool.js';
 import { DEFAULT_STAMP_MEMORY_RECORDS, StampMemory } from './stamp-memory.js';
 import { DEFAULT_MAX_RECORD_BYTES, validateRecordSized } from './validate-record.js';
 import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';
+import { WriteSlots } from './write-slots.js';
 
 export const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
 export const DEFAULT_REPLAY_INTERVAL_MS = 250;
@@ -36,8 +38,8 @@ export interface IngestOptions {
   queue?: WriteQueueOptions;
   flushIntervalMs?: number;
   /**
-   * Batches written at once, and spool frames replayed at once (default 3: with 2, a writer
-   * connection idles while Node prepares its next batch).
+   * Database writes at once, shared by new batches and spool replay (default 3: with 2, a writer
+   * connection idles while Node prepares its next batch; write-slots.ts).
    */
   concurrency?: number;
   spoolMaxBytes?: number;
@@ -178,11 +180,23 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
   });
   const queue = new WriteQueue({ ...options.queue, ...(options.now ? { now: options.now } : {}) });
   const concurrency = options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY;
+  const slots = new WriteSlots(concurrency);
+  /**
+   * False from a failed write until the database answers again (a replayed frame, a ping of the
+   * replayer): meanwhile every batch goes to the spool at once, as a write would only wait for
+   * the failure.
+   */
+  let databaseAnswers = true;
   const replayer = new Replayer({
     spool,
     writer,
     intervalMs: options.replayIntervalMs ?? DEFAULT_REPLAY_INTERVAL_MS,
     concurrency,
+    slots,
+    onDatabaseAnswer: (answers) => {
+      databaseAnswers = answers;
+    },
+    wantsPing: () => !databaseAnswers,
     ...(metrics === undefined ? {} : { metrics }),
   });
   let state: IngestStats['state'] = 'open';
@@ -208,26 +222,65 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     }
   }
 
+  /** Writes items to PostgreSQL in one of the shared slots; what the database failed goes to the spool. */
+  async function writeDirect(
+    kind: RecordKind,
+    items: readonly BatchItem[],
+    startedAt: number,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const release = await slots.acquire('direct');
+    let result: Awaited<ReturnType<typeof writeIsolatingFailures>>;
+    try {
+      result = await writeIsolatingFailures(writer, kind, items);
+    } finally {
+      release();
+    }
+    databaseAnswers = result.unwritten.length === 0;
+    settle(result.committed, 'committed');
+    metrics?.ingestRecords.inc({ kind, outcome: 'committed' }, result.committed.length);
+    for (const { item, error } of result.rejected) {
+      metrics?.ingestFailures.inc({ class: 'client' });
+      metrics?.ingestRecords.inc({ kind, outcome: 'rejected' });
+      fail([item], toShannonError(error));
+    }
+    if (result.unwritten.length > 0) {
+      metrics?.ingestFailures.inc({ class: failureClass(result.error) });
+      return await toSpool(kind, result.unwritten, startedAt);
+    }
+    metrics?.ingestFlushDuration.observe({ kind, outcome: 'committed' }, (Date.now() - startedAt) / 1000);
+  }
+
+  /**
+   * Writes a batch directly, or spools it while the database fails. Insert-only records go direct
+   * even while the spool holds records: each has its own idempotency key and ON CONFLICT absorbs a
+   * repeat, so which of two copies lands first does not matter. A task update goes behind the
+   * spooled updates of its workflow when there are any (Spool.holdsTaskUpdate), else direct.
+   *
+   * Why no update can overtake an older one of its workflow: task batches are one at a time (their
+   * lanes share a serial group), and only a task batch appends task updates to the spool while the
+   * write path is open. So between this batch's decision and the end of its flush nothing else can
+   * spool an update of a workflow it decided to write directly; if its own direct write fails, its
+   * updates are spooled before the next task batch is taken, and that one then finds them counted
+   * (an append is counted when called, before its write). Replay releases a workflow only after the
+   * frame's commit is recorded durably, so a restart never replays an update older than one written
+   * directly. close() past its deadline spools what is queued only after the batches in flight
+   * finished, so they cannot fail into the spool behind it.
+   */
   async function flush(batch: Batch): Promise<void> {
     const kind = batch.items[0]!.record.kind;
     const startedAt = Date.now();
     metrics?.ingestBatchSize.observe({ kind }, batch.items.length);
     try {
-      // Behind a non-empty spool a batch must queue up in it, or it could overtake older updates.
-      if (spoolOnly || !spool.isEmpty()) return await toSpool(kind, batch.items, startedAt);
-      const result = await writeIsolatingFailures(writer, kind, batch.items);
-      settle(result.committed, 'committed');
-      metrics?.ingestRecords.inc({ kind, outcome: 'committed' }, result.committed.length);
-      for (const { item, error } of result.rejected) {
-        metrics?.ingestFailures.inc({ class: 'client' });
-        metrics?.ingestRecords.inc({ kind, outcome: 'rejected' });
-        fail([item], toShannonError(error));
-      }
-      if (result.unwritten.length > 0) {
-        metrics?.ingestFailures.inc({ class: failureClass(result.error) });
-        return await toSpool(kind, result.unwritten, startedAt);
-      }
-      metrics?.ingestFlushDuration.observe({ kind, outcome: 'committed' }, (Date.now() - startedAt) / 1000);
+      if (spoolOnly || !databaseAnswers) return await toSpool(kind, batch.items, startedAt);
+      if (kind !== 'task_execution') return await writeDirect(kind, batch.items, startedAt);
+      const behind: BatchItem[] = [];
+      const direct: BatchItem[] = [];
+      for (const item of batch.items) (spool.holdsTaskUpdate(item.record) ? behind : direct).push(item);
+      // toSpool appends (and counts) synchronously, before the direct write starts.
+      const spooling = toSpool(kind, behind, startedAt);
+      await writeDirect(kind, direct, startedAt);
+      await spooling;
     } catch (error) {
       // Only a bug gets here; the callers still hear about it.
       fail(batch.items, toShannonError(error));
@@ -324,9 +377,12 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
       const drained = await Promise.race([batcher.drain().then(() => 'drained' as const), deadline]);
       clearTimeout(timer);
       if (drained === 'timeout') {
-        // Past the deadline: what is still queued goes to the spool (durable, replayed next start).
+        // Past the deadline: what is still queued goes to the spool (durable, replayed next start),
+        // once the batches in flight are done: a task update among them that failed would
+        // otherwise be spooled behind a newer update of its workflow taken from the queue.
         spoolOnly = true;
         batcher.stop();
+        await batcher.settled();
         const now = Date.now();
         for (const batch of queue.drainAll()) {
           await toSpool(batch.items[0]!.record.kind, batch.items, now);

@@ -1,11 +1,11 @@
 /**
  * Replays the spool into PostgreSQL, oldest segment first, frame by frame, once the database
  * answers a ping (at start-up and on a timer while the spool holds records). A segment is deleted
- * only after every record in it is committed; a pass that meets an infrastructure failure stops and
- * the next pass resumes at the first frame not yet committed (after a restart, at the segment's
- * start: idempotency keys make the repeat harmless). A record
- * PostgreSQL rejects on its own merits was acknowledged already, so it cannot be returned to its
- * caller: it is written to `spool/rejected/` with its error and counted as a dead letter.
+ * only after every record in it is committed. How many leading frames of a segment are committed
+ * is recorded beside it (spool-progress.ts), so a pass stopped by an outage, or a restarted
+ * process, resumes at the first frame not yet committed. A record PostgreSQL rejects on its own
+ * merits was acknowledged already, so it cannot be returned to its caller: it is written to
+ * `spool/rejected/` with its error and counted as a dead letter.
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +15,13 @@ import { writeIsolatingFailures } from './isolate-failures.js';
 import type { IngestRecord } from './record-kinds.js';
 import type { RecordWriter } from './record-writer.js';
 import type { Spool } from './spool.js';
+import type { WriteSlots } from './write-slots.js';
+
+/**
+ * Progress of insert-only frames is written at most this often: a lost entry only repeats frames
+ * the idempotency keys absorb, so a crash costs at most this much replay again.
+ */
+export const PROGRESS_WRITE_INTERVAL_MS = 100;
 
 export interface ReplayerOptions {
   spool: Spool;
@@ -26,6 +33,12 @@ export interface ReplayerOptions {
    * 65–68 k rows/s in the write-path benchmark on the 2-core VM.
    */
   concurrency: number;
+  /** Database slots shared with the direct writes of new batches (write-slots.ts). */
+  slots?: WriteSlots;
+  /** Told whether the database answered (a ping, a replayed frame) or failed. */
+  onDatabaseAnswer?: (answers: boolean) => void;
+  /** When it returns true, a pass pings the database even with an empty spool (to notice it is back). */
+  wantsPing?: () => boolean;
   metrics?: Metrics;
 }
 
@@ -45,8 +58,6 @@ export class Replayer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  /** Frames of a segment already committed by an earlier pass of this process (skipped on retry). */
-  private readonly framesDone = new Map<string, number>();
 
   constructor(options: ReplayerOptions) {
     this.options = options;
@@ -62,7 +73,7 @@ export class Replayer {
   /** Starts a pass unless one is running or the spool is empty. */
   kick(): void {
     if (this.stopped || this.running !== undefined) return;
-    if (this.options.spool.stats().segments === 0) return;
+    if (this.options.spool.stats().segments === 0 && this.options.wantsPing?.() !== true) return;
     void this.runOnce();
   }
 
@@ -77,20 +88,29 @@ export class Replayer {
 
   private async pass(): Promise<void> {
     const { spool, writer } = this.options;
+    if (spool.stats().segments === 0 && this.options.wantsPing?.() !== true) return;
+    try {
+      await writer.ping();
+    } catch {
+      this.options.onDatabaseAnswer?.(false);
+      return; // the database is still away
+    }
+    this.options.onDatabaseAnswer?.(true);
     if (spool.stats().segments === 0) return;
     try {
       await spool.ensureLocked();
-      await writer.ping();
     } catch {
-      return; // another process owns the spool, or the database is still away
+      return; // another process owns the spool
     }
-    await spool.sealForReplay();
+    // The active segment is sealed only once every sealed one is replayed: sealing it on every
+    // pass would cut what is spooled meanwhile into many small segments, each replayed with a
+    // pause at its end and costing a file creation and removal with their directory fsyncs.
+    if (spool.sealedSegments().length === 0) await spool.sealForReplay();
     for (const name of spool.sealedSegments()) {
       if (this.stopped) return;
       const content = await spool.read(name);
       if (!(await this.replaySegment(name, content.batches))) return;
       await spool.remove(name);
-      this.framesDone.delete(name);
     }
   }
 
@@ -98,11 +118,16 @@ export class Replayer {
    * Replays a segment's frames not yet done, up to `concurrency` at once. Frames of
    * insert-only kinds may commit in any order (each record has its own key); a frame of task
    * updates waits for every earlier frame and holds back the later ones, so a workflow's updates
-   * land in the order they were spooled. Remembers how many leading frames are committed.
+   * land in the order they were spooled. Starts after the leading frames recorded as committed
+   * and records the committed prefix as it grows: at most every PROGRESS_WRITE_INTERVAL_MS, at the
+   * end, and durably after each task frame before its workflows are released for direct writes.
    * @returns true when every frame is committed.
    */
   private async replaySegment(name: string, frames: readonly (readonly IngestRecord[])[]): Promise<boolean> {
-    let done = this.framesDone.get(name) ?? 0;
+    const { spool } = this.options;
+    let done = spool.committedFrames(name);
+    let recorded = done;
+    let recordedAt = Date.now();
     const committed = new Set<number>();
     let failed = false;
     const inFlight = new Set<Promise<void>>();
@@ -110,6 +135,11 @@ export class Replayer {
       if (!ok) failed = true;
       else committed.add(index);
       while (committed.delete(done)) done += 1;
+      if (done > recorded && Date.now() - recordedAt >= PROGRESS_WRITE_INTERVAL_MS) {
+        recorded = done;
+        recordedAt = Date.now();
+        void spool.recordProgress(name, done, { durable: false });
+      }
     };
     for (let index = done; index < frames.length && !failed && !this.stopped; index += 1) {
       const frame = frames[index]!;
@@ -123,26 +153,43 @@ export class Replayer {
       );
       inFlight.add(replayed);
       void replayed.finally(() => inFlight.delete(replayed));
-      if (ordered) await replayed;
+      if (!ordered) continue;
+      await replayed;
+      if (failed) break;
+      // Nothing else of the segment is in flight, so the prefix now ends after this frame. Its
+      // workflows may take direct writes only once a restart can no longer replay it: a newer
+      // update written directly and then this older one replayed over it would change the row.
+      recorded = done;
+      recordedAt = Date.now();
+      if (await spool.recordProgress(name, done, { durable: true })) spool.releaseTaskUpdates(name, frame);
     }
     await Promise.all(inFlight);
-    this.framesDone.set(name, done);
-    return !failed && !this.stopped && done === frames.length;
+    const complete = !failed && !this.stopped && done === frames.length;
+    if (!complete && done > recorded) await spool.recordProgress(name, done, { durable: false });
+    return complete;
   }
 
   /** Writes one frame run by run. @returns false when the database failed (the rest waits). */
   private async replayFrame(frame: readonly IngestRecord[]): Promise<boolean> {
-    const { writer, metrics } = this.options;
+    const { writer, metrics, slots } = this.options;
     for (const run of runsByKind(frame)) {
       const items: BatchItem[] = run.map((record) => ({ record, bytes: 0, waiters: [] }));
-      const result = await writeIsolatingFailures(writer, run[0]!.kind, items);
+      const release = await slots?.acquire('replay');
+      let result: Awaited<ReturnType<typeof writeIsolatingFailures>>;
+      try {
+        result = await writeIsolatingFailures(writer, run[0]!.kind, items);
+      } finally {
+        release?.();
+      }
       metrics?.ingestReplayedRecords.inc(result.committed.length);
       if (result.rejected.length > 0) await this.deadLetter(result.rejected);
       if (result.unwritten.length > 0) {
         metrics?.retries.inc({ dependency: 'postgres_ingest_replay', class: 'transient' });
+        this.options.onDatabaseAnswer?.(false);
         return false;
       }
     }
+    this.options.onDatabaseAnswer?.(true);
     return true;
   }
 

@@ -4,7 +4,10 @@
  * fsync (group commit). An fsync or write failure seals the segment for good (the fsyncgate lesson:
  * never retry fsync on the same file) and fails every append in that group. Segments are replayed
  * oldest first and deleted once their records are committed. Total size is bounded; a full spool
- * answers with BackpressureError.
+ * answers with BackpressureError. Beside each segment the replayer records how many of its leading
+ * frames are committed (spool-progress.ts), and the spool keeps, in memory, which workflows still
+ * have task updates in it (spooled-task-keys.ts), so that new updates of other workflows may be
+ * written directly while replay proceeds.
  */
 
 import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
@@ -13,6 +16,8 @@ import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
 import { BackpressureError, ShannonError } from '../errors/errors.js';
 import type { IngestRecord } from './record-kinds.js';
 import { decodeFrames, encodeFrame } from './spool-frame.js';
+import { appendProgress, progressFileName, readProgress, segmentOfProgressFile } from './spool-progress.js';
+import { countTaskUpdates, SpooledTaskKeys, taskUpdates } from './spooled-task-keys.js';
 
 export const DEFAULT_SPOOL_SEGMENT_MAX_BYTES = 16 * 1024 * 1024;
 const SEGMENT_PATTERN = /^segment-(\d{16})\.log$/;
@@ -44,6 +49,8 @@ interface SegmentInfo {
 interface PendingAppend {
   frame: Buffer;
   records: number;
+  /** The append's task updates, counted in `taskKeys` from the moment append() was called. */
+  tasks: IngestRecord[];
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -71,6 +78,13 @@ export class Spool {
   private locked = false;
   private locking: Promise<void> | undefined;
   private readonly lockPath: string;
+  /** Committed leading frames per segment, as recorded in its progress file. */
+  private readonly progress = new Map<string, number>();
+  /** Progress files whose directory entry this process has fsynced. */
+  private readonly progressDirSynced = new Set<string>();
+  /** Progress appends, one after another (a removal waits for them before deleting the file). */
+  private progressWrites: Promise<void> = Promise.resolve();
+  private readonly taskKeys = new SpooledTaskKeys();
 
   private constructor(options: SpoolOptions) {
     this.dir = options.dir;
@@ -100,12 +114,28 @@ export class Spool {
    */
   private async index(): Promise<void> {
     const segments: SegmentInfo[] = [];
-    for (const name of (await readdir(this.dir)).sort()) {
+    const progress = new Map<string, number>();
+    const taskKeys = new Map<string, Map<string, number>>();
+    const names = (await readdir(this.dir)).sort();
+    const segmentNames = new Set(names.filter((n) => SEGMENT_PATTERN.test(n)));
+    for (const name of names) {
+      const progressFile = segmentOfProgressFile(name);
+      if (progressFile !== undefined) {
+        // A segment's number is never given out again while its progress file exists, and a
+        // progress file whose segment is gone (a crash between the two deletions) is removed by
+        // the lock holder: a new segment must never inherit another's progress.
+        this.nextSequence = Math.max(this.nextSequence, progressFile.sequence + 1);
+        if (this.locked && !segmentNames.has(progressFile.segment))
+          await unlink(join(this.dir, name)).catch(() => undefined);
+        continue;
+      }
       const match = SEGMENT_PATTERN.exec(name);
       if (match === null) continue;
       let content: SegmentContent;
       let bytes: number;
+      let committed: number;
       try {
+        committed = await readProgress(join(this.dir, progressFileName(name)));
         content = await this.read(name);
         bytes = (await stat(join(this.dir, name))).size;
       } catch (error) {
@@ -113,10 +143,16 @@ export class Spool {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw error;
       }
+      const frames = Math.min(committed, content.batches.length);
       segments.push({ name, bytes, records: content.batches.reduce((n, b) => n + b.length, 0) });
+      progress.set(name, frames);
+      taskKeys.set(name, countTaskUpdates(content.batches.slice(frames)));
       this.nextSequence = Math.max(this.nextSequence, Number(match[1]) + 1);
     }
     this.segments.splice(0, this.segments.length, ...segments);
+    this.progress.clear();
+    for (const [name, frames] of progress) this.progress.set(name, frames);
+    this.taskKeys.replaceSegments(taskKeys);
   }
 
   /**
@@ -166,6 +202,50 @@ export class Spool {
   }
 
   /**
+   * True when the spool holds a task update of this record's workflow (tenant and workflow_id)
+   * that replay has not committed yet, counting appends still being written.
+   */
+  holdsTaskUpdate(record: IngestRecord): boolean {
+    return this.taskKeys.holds(record);
+  }
+
+  /** Leading frames of a segment known to be committed (from its progress file or this process). */
+  committedFrames(name: string): number {
+    return this.progress.get(name) ?? 0;
+  }
+
+  /**
+   * Records that the first `frames` frames of a segment are committed (an entry in its progress
+   * file); with `durable`, the entry and the file's directory entry are fsynced first.
+   * @returns false when the entry could not be written (the caller must then assume it was not).
+   */
+  recordProgress(name: string, frames: number, options: { durable: boolean }): Promise<boolean> {
+    if (!this.segments.some((s) => s.name === name)) return Promise.resolve(false);
+    if (frames > this.committedFrames(name)) this.progress.set(name, frames);
+    const write = this.progressWrites.then(async () => {
+      await appendProgress(join(this.dir, progressFileName(name)), frames, options.durable);
+      if (options.durable && !this.progressDirSynced.has(name)) {
+        await syncDirectory(this.dir);
+        this.progressDirSynced.add(name);
+      }
+    });
+    this.progressWrites = write.catch(() => undefined);
+    return write.then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * A committed frame's task updates stop holding back new updates of their workflows. Call only
+   * once the frame's commit is recorded durably (recordProgress with `durable`): a restart must not
+   * replay it after a newer update went directly to PostgreSQL.
+   */
+  releaseTaskUpdates(name: string, frame: readonly IngestRecord[]): void {
+    this.taskKeys.release(name, taskUpdates(frame));
+  }
+
+  /**
    * Appends one batch as one frame and resolves after it is fsynced.
    * @throws BackpressureError when the spool is full; ShannonError SPOOL_FAILED when the write or
    * fsync failed (nothing in that group is acknowledged).
@@ -183,8 +263,12 @@ export class Spool {
         ),
       );
     }
+    const tasks = taskUpdates(records);
+    // Counted now, not when written: a task update decided for a direct write after this call
+    // returns must already see this one (spooled-task-keys.ts).
+    this.taskKeys.addPending(tasks);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ frame, records: records.length, resolve, reject });
+      this.pending.push({ frame, records: records.length, tasks, resolve, reject });
       if (this.writing === undefined) this.writing = this.writeLoop();
     });
   }
@@ -206,9 +290,14 @@ export class Spool {
       await this.ensureLocked();
       segment = await this.activeSegment();
     } catch (error) {
-      for (const p of group) p.reject(spoolFailure('could not create a spool segment', error));
+      for (const p of group) {
+        this.taskKeys.settlePending(p.tasks, undefined);
+        p.reject(spoolFailure('could not create a spool segment', error));
+      }
       return;
     }
+    // From here on the frames may be on disk even when the write fails, and replay would find them.
+    for (const p of group) this.taskKeys.settlePending(p.tasks, segment.info.name);
     const data = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame));
     try {
       await writeFully(segment.handle, data, (n) => {
@@ -273,7 +362,12 @@ export class Spool {
     return { name, batches, torn: decoded.torn };
   }
 
-  /** Deletes a replayed segment and makes the deletion durable. */
+  /**
+   * Deletes a replayed segment and makes the deletion durable, then its progress file. In that
+   * order: a crash between the two leaves a progress file without a segment (removed at the next
+   * lock, its number never reused), never a committed segment without its progress, which would
+   * replay task updates after newer ones went directly to PostgreSQL.
+   */
   async remove(name: string): Promise<void> {
     const index = this.segments.findIndex((s) => s.name === name);
     if (index === -1) return;
@@ -281,11 +375,17 @@ export class Spool {
     await unlink(join(this.dir, name));
     this.segments.splice(index, 1);
     await syncDirectory(this.dir);
+    this.taskKeys.dropSegment(name);
+    this.progress.delete(name);
+    this.progressDirSynced.delete(name);
+    await this.progressWrites;
+    await unlink(join(this.dir, progressFileName(name))).catch(() => undefined);
   }
 
   /** Finishes pending appends and closes the active segment; later appends are refused. */
   async close(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
+    await this.progressWrites;
     this.closed = true;
     await this.sealActive();
     if (this.locked) await unlink(this.lockPath).catch(() => undefined);

@@ -1,10 +1,13 @@
 /**
- * Model-based test of the write path (fast-check commands): write, flush, fail next flush, database
- * down/up, crash and restart, close — against the real queue, batcher, spool (temporary directory)
- * and replayer, with a faithful in-memory writer that keeps PostgreSQL's unique key semantics
- * (tenant, idempotency key, time column) and fails the way PostgreSQL does (transient errors).
- * Invariants after every command: every acknowledged record is stored exactly once or spooled;
- * no key is stored twice; the queue never holds more than its bound.
+ * Model-based test of the write path (fast-check commands): write events, write task updates,
+ * flush, fail next flush, database down/up, crash and restart, close — against the real queue,
+ * batcher, spool (temporary directory) and replayer, with a faithful in-memory writer that keeps
+ * PostgreSQL's unique key semantics (tenant, idempotency key, time column) for events, applies task
+ * updates in order (upserts by workflow), and fails the way PostgreSQL does (transient errors).
+ * Invariants after every command: every acknowledged event is stored exactly once or spooled; no
+ * key is stored twice; each workflow's updates are applied in the order they were written (a
+ * repeat of the latest one after a failure is allowed, an older one after a newer one is not); the
+ * queue never holds more than its bound. At the end every acknowledged task update was applied.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,9 +24,14 @@ import { Spool } from '../../src/ingest/spool.js';
 const TENANT = '00000000-0000-4000-8000-000000000001';
 const QUEUE_MAX = 40;
 
-/** In-memory table with UNIQUE (tenant_id, idempotency_key, created_at) and ON CONFLICT DO NOTHING. */
+/**
+ * In-memory event table with UNIQUE (tenant_id, idempotency_key, created_at) and ON CONFLICT DO
+ * NOTHING; task updates are logged per workflow, in the order they were applied.
+ */
 class MemoryWriter implements RecordWriter {
   readonly rows = new Map<string, number>();
+  /** Sequence numbers of the applied updates, per workflow. */
+  readonly taskUpdates = new Map<string, number[]>();
   down = false;
   failNext = false;
   async write(_kind: RecordKind, records: readonly IngestRecord[]): Promise<number> {
@@ -33,6 +41,15 @@ class MemoryWriter implements RecordWriter {
       throw new DatabaseError('DB_UNAVAILABLE', 'connect ECONNREFUSED (model)');
     }
     let inserted = 0;
+    if (_kind === 'task_execution') {
+      for (const r of records) {
+        const workflow = String(r.row['workflow_id']);
+        const applied = this.taskUpdates.get(workflow) ?? [];
+        applied.push(Number((r.row['metadata'] as { n: number }).n));
+        this.taskUpdates.set(workflow, applied);
+      }
+      return records.length;
+    }
     for (const r of records) {
       const unique = `${r.tenantId}|${r.key}|${String(r.row['created_at'])}`;
       if (!this.rows.has(unique)) {
@@ -61,6 +78,9 @@ interface Real {
   writer: MemoryWriter;
   ingest: Ingest;
   acked: Set<string>;
+  /** Acknowledged task updates as `workflow n`; and the last number written per workflow. */
+  ackedTasks: Set<string>;
+  taskSeq: Map<string, number>;
   pending: Set<Promise<unknown>>;
   nextId: number;
   maxPending: number;
@@ -101,6 +121,13 @@ async function checkInvariants(real: Real): Promise<void> {
   const counts = real.writer.countsByKey();
   for (const [key, n] of counts) assert.equal(n, 1, `key ${key} stored ${n} times`);
   for (const key of acked) assert.ok(counts.has(key) || spooled.has(key), `acknowledged ${key} is lost`);
+  for (const [workflow, applied] of real.writer.taskUpdates) {
+    for (let i = 1; i < applied.length; i += 1)
+      assert.ok(
+        applied[i]! >= applied[i - 1]!,
+        `workflow ${workflow}: update ${applied[i]} applied after ${applied[i - 1]} (${applied.join(', ')})`,
+      );
+  }
 }
 
 type Cmd = fc.AsyncCommand<object, Real>;
@@ -129,6 +156,32 @@ const write = (n: number, duplicate: boolean): Cmd => ({
     await checkInvariants(real);
   },
   toString: () => `write(${n}${duplicate ? ', dup' : ''})`,
+});
+
+const writeTask = (workflow: string): Cmd => ({
+  check: () => true,
+  async run(_m, real) {
+    const n = (real.taskSeq.get(workflow) ?? 0) + 1;
+    real.taskSeq.set(workflow, n);
+    const p = real.ingest
+      .write('task_execution', {
+        tenant_id: TENANT,
+        workflow_id: workflow,
+        query: 'q',
+        status: 'RUNNING',
+        started_at: '2026-11-26T00:00:00.000Z',
+        metadata: { n },
+      })
+      .then(
+        () => void real.ackedTasks.add(`${workflow} ${n}`),
+        () => undefined, // refused: never acknowledged
+      );
+    real.pending.add(p);
+    void p.finally(() => real.pending.delete(p));
+    await new Promise((r) => setImmediate(r));
+    await checkInvariants(real);
+  },
+  toString: () => `writeTask(${workflow})`,
 });
 
 const flush: Cmd = {
@@ -185,6 +238,9 @@ const closeReopen: Cmd = {
 test('model: acknowledged ⊆ stored exactly once ∪ spooled; the queue never exceeds its bound', async () => {
   const commands = [
     fc.tuple(fc.integer({ min: 1, max: 30 }), fc.boolean()).map(([n, d]) => write(n, d)),
+    // Twice: task updates meet the spool often enough to test their order across it.
+    fc.constantFrom('wa', 'wb').map(writeTask),
+    fc.constantFrom('wa', 'wb').map(writeTask),
     fc.constant(flush),
     fc.constant(failNextFlush),
     fc.boolean().map(setDown),
@@ -202,6 +258,8 @@ test('model: acknowledged ⊆ stored exactly once ∪ spooled; the queue never e
         writer,
         ingest: await open({ dir, writer }),
         acked: new Set(),
+        ackedTasks: new Set(),
+        taskSeq: new Map(),
         pending: new Set(),
         nextId: 0,
         maxPending: 0,
@@ -220,6 +278,14 @@ test('model: acknowledged ⊆ stored exactly once ∪ spooled; the queue never e
         assert.equal(real.ingest.stats().spool.records, 0);
         const counts = writer.countsByKey();
         for (const key of real.acked) assert.equal(counts.get(key), 1, `acknowledged ${key} not stored once`);
+        await checkInvariants(real);
+        for (const update of real.ackedTasks) {
+          const [workflow, n] = update.split(' ');
+          assert.ok(
+            writer.taskUpdates.get(workflow!)?.includes(Number(n)),
+            `acknowledged update ${update} not applied`,
+          );
+        }
       } finally {
         await real.ingest.close({ timeoutMs: 100 });
         await rm(dir, { recursive: true, force: true });
