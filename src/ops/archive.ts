@@ -1,9 +1,11 @@
 /**
  * Archive export and restore. A time range of a table (a whole partition or any range, optionally
  * one tenant's rows) is streamed with COPY in primary-key order through gzip into a file; the
- * manifest records rows, the SHA-256 of the uncompressed COPY text (content) and of the file. Restore
- * checks the file hash, recreates the month's partition if it was dropped, loads the rows, and
- * re-reads the range to prove the same content hash.
+ * manifest records rows, the SHA-256 of the uncompressed COPY text (content) and of the file, and
+ * is signed with HMAC-SHA256 when a key is configured. Restore checks the signature and the
+ * manifest (archive-manifest.ts), the file hash, recreates the month's partition if it was
+ * dropped, loads the rows through a temporary table that proves they lie in the manifest's range
+ * and tenant, and re-reads the range to prove the same content hash.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -15,12 +17,23 @@ import { createGunzip, createGzip } from 'node:zlib';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
+import {
+  type ArchiveFile,
+  type ArchiveManifest,
+  archiveFilePath,
+  checkManifestSignature,
+  MANIFEST_FILE,
+  type ManifestTrust,
+  parseManifest,
+  RESTORABLE_TABLES,
+  signManifest,
+} from './archive-manifest.js';
 import { qualifiedName } from './finding.js';
 import { withLockRetry } from './lock-retry.js';
 import type { ConnectionSource } from './pinned-session.js';
 import { REQUEUE_RESTORED_POINTS_SQL } from './retention-sql.js';
 
-export const MANIFEST_FILE = 'manifest.json';
+export { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE } from './archive-manifest.js';
 
 export const TABLE_KEY_SQL = `
 SELECT n.nspname AS schema_name, c.relname AS table_name, c.relkind::text AS relkind,
@@ -45,28 +58,6 @@ export interface ArchiveRange {
   from: Date;
   to: Date;
   tenantId?: string;
-}
-
-export interface ArchiveFile {
-  table: string;
-  column: string;
-  from: string;
-  to: string;
-  tenantId: string | null;
-  columns: string[];
-  file: string;
-  rows: number;
-  /** SHA-256 of the uncompressed COPY text, rows in primary-key order. */
-  sha256: string;
-  /** SHA-256 of the gzip file as written. */
-  fileSha256: string;
-}
-
-export interface ArchiveManifest {
-  version: 1;
-  createdAt: string;
-  database: string;
-  files: ArchiveFile[];
 }
 
 interface TableShape {
@@ -208,18 +199,21 @@ export async function rangeChecksum(
   );
 }
 
-/** Writes the manifest file and records the archive in shannon_ops.archives. */
+/**
+ * Writes the manifest file, signed with `key` (HMAC-SHA256) when given, and records the archive in
+ * shannon_ops.archives.
+ */
 export async function writeManifest(
   db: Queryable,
   directory: string,
   files: ArchiveFile[],
+  key?: string,
 ): Promise<ArchiveManifest> {
   const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
+  const body = { version: 1 as const, createdAt: new Date().toISOString(), database: rows[0]!.db, files };
   const manifest: ArchiveManifest = {
-    version: 1,
-    createdAt: new Date().toISOString(),
-    database: rows[0]!.db,
-    files,
+    ...body,
+    signature: key === undefined ? null : signManifest(body, key),
   };
   await mkdir(directory, { recursive: true });
   await writeFile(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -233,11 +227,16 @@ export async function writeManifest(
   return manifest;
 }
 
-/** Exports ranges and writes their manifest. */
+/** Exports ranges and writes their manifest, signed with `key` when given. */
 export async function exportArchive(
   db: Queryable,
   source: ConnectionSource,
-  options: { directory: string; ranges: ArchiveRange[]; onProgress?: (done: number, total: number) => void },
+  options: {
+    directory: string;
+    ranges: ArchiveRange[];
+    key?: string;
+    onProgress?: (done: number, total: number) => void;
+  },
 ): Promise<ArchiveManifest> {
   const files: ArchiveFile[] = [];
   for (const [i, range] of options.ranges.entries()) {
@@ -245,7 +244,7 @@ export async function exportArchive(
     files.push(await exportRange(db, source, options.directory, range));
   }
   options.onProgress?.(options.ranges.length, options.ranges.length);
-  return writeManifest(db, options.directory, files);
+  return writeManifest(db, options.directory, files, options.key);
 }
 
 async function sha256OfFile(path: string): Promise<string> {
@@ -254,20 +253,27 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Recreates the month partition a restored range needs when it was dropped (no-op otherwise). */
+/**
+ * Recreates the month partition a restored range needs when it was dropped (no-op otherwise). The
+ * bounds in the DDL are written from parsed dates by `toISOString`, never copied from the manifest.
+ */
 async function ensurePartition(
   source: ConnectionSource,
   shape: TableShape,
-  file: ArchiveFile,
+  from: Date,
+  to: Date,
 ): Promise<void> {
   if (shape.relkind !== 'p') return;
-  const from = new Date(file.from);
-  const to = new Date(file.to);
   const monthly =
     from.getUTCDate() === 1 &&
     from.getUTCHours() === 0 &&
+    from.getUTCMinutes() === 0 &&
+    from.getUTCSeconds() === 0 &&
+    from.getUTCMilliseconds() === 0 &&
     to.getTime() === Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1);
   if (!monthly) return;
+  const lower = from.toISOString();
+  const upper = to.toISOString();
   const label = `${from.getUTCFullYear()}${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
   await withLockRetry(source, 'ops.archive.ensure_partition', async (tx) => {
     const covered = await tx.query(
@@ -275,12 +281,12 @@ async function ensurePartition(
         WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
           AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$FROM \\('([^']*)'\\)$re$))[1]::timestamptz <= $2::timestamptz
           AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$TO \\('([^']*)'\\)$re$))[1]::timestamptz > $2::timestamptz`,
-      [shape.qualified, file.from],
+      [shape.qualified, lower],
     );
     if (covered.rowCount > 0) return;
     const partition = qualifiedName(shape.schema, `${shape.name}_p${label}`);
     await tx.query(
-      `CREATE TABLE ${partition} PARTITION OF ${shape.qualified} FOR VALUES FROM ('${file.from}') TO ('${file.to}')`,
+      `CREATE TABLE ${partition} PARTITION OF ${shape.qualified} FOR VALUES FROM ('${lower}') TO ('${upper}')`,
     );
     await tx.query(
       `SELECT public.shannon_prepare_partition($1::regclass, c.relrowsecurity, $3)
@@ -289,74 +295,187 @@ async function ensurePartition(
       [
         partition,
         shape.qualified,
-        `Monthly partition of ${shape.qualified} for ${file.from.slice(0, 7)} (UTC), restored.`,
+        `Monthly partition of ${shape.qualified} for ${lower.slice(0, 7)} (UTC), restored.`,
       ],
     );
   });
 }
 
-export interface RestoreResult {
-  directory: string;
-  files: { file: string; table: string; rows: number; verified: boolean }[];
+/** Session-local table the rows of one file are loaded into and checked in, before the target. */
+const STAGE_TABLE = 'shannon_restore_rows';
+
+/** Creates the staging table shaped like `target`; it disappears at COMMIT or ROLLBACK. */
+function createStageSql(target: string): string {
+  return `CREATE TEMP TABLE ${STAGE_TABLE} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`;
+}
+
+/** Counts staged rows, those outside [$1, $2) of `column`, and those of another tenant than $3. */
+function checkStageSql(column: string, tenantScoped: boolean): string {
+  const c = quote(column);
+  const foreign = tenantScoped ? 'count(*) FILTER (WHERE tenant_id IS DISTINCT FROM $3::uuid)' : '0';
+  return `SELECT count(*) AS rows,
+                 count(*) FILTER (WHERE ${c} IS NULL OR ${c} < $1::timestamptz OR ${c} >= $2::timestamptz) AS outside,
+                 ${foreign} AS foreign
+            FROM pg_temp.${STAGE_TABLE}`;
+}
+
+/** Archived identity values are kept, as COPY into the table would keep them (hence OVERRIDING). */
+function insertFromStageSql(target: string, columns: string[]): string {
+  const list = columns.map(quote).join(', ');
+  return `INSERT INTO ${target} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM pg_temp.${STAGE_TABLE}`;
+}
+
+function refused(file: ArchiveFile, reason: string, message: string): ShannonError {
+  return new ShannonError('ARCHIVE_UNTRUSTED', `${file.file}: ${message}; nothing of it was restored`, {
+    details: { reason, file: file.file, table: file.table },
+  });
+}
+
+/** Checks a manifest entry against the table it names, as the catalog has it now. */
+function checkAgainstTable(file: ArchiveFile, shape: TableShape): void {
+  // The manifest text was checked too; this catches a search_path or a name that resolves elsewhere.
+  if (!RESTORABLE_TABLES.has(shape.qualified))
+    throw refused(file, 'table_not_restorable', `${shape.qualified} is not a table restore writes into`);
+  const unknown = file.columns.filter((c) => !shape.columns.includes(c));
+  if (unknown.length > 0)
+    throw refused(file, 'unknown_columns', `${shape.qualified} has no column(s) ${unknown.join(', ')}`);
+  if (!shape.columns.includes(file.column))
+    throw refused(file, 'unknown_columns', `${shape.qualified} has no column ${file.column}`);
+  if (file.tenantId !== null && !shape.columns.includes('tenant_id'))
+    throw refused(file, 'unknown_columns', `${shape.qualified} has no tenant_id column`);
 }
 
 /**
- * Restores every file of an archive directory: verifies the file hash, loads the rows with COPY in
- * one transaction per file, then proves the range's content hash equals the manifest's.
- * @throws ShannonError CONFLICT when a file's hash or the restored content differs.
+ * Loads one file in one transaction: COPY into the staging table, refuse the file unless every row
+ * lies in the manifest's range (and tenant) and the count matches, then insert into the table.
+ */
+async function loadFile(source: ConnectionSource, shape: TableShape, file: ArchiveFile, path: string) {
+  const client = await source.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    await client.query(createStageSql(shape.qualified));
+    const stream = client.query(
+      copyFrom(`COPY pg_temp.${STAGE_TABLE} (${file.columns.map(quote).join(', ')}) FROM STDIN`),
+    );
+    await pipeline(createReadStream(path), createGunzip(), stream);
+    const tenantScoped = file.tenantId !== null;
+    const { rows } = await client.query<{ rows: string; outside: string; foreign: string }>(
+      checkStageSql(file.column, tenantScoped),
+      tenantScoped ? [file.from, file.to, file.tenantId] : [file.from, file.to],
+    );
+    const check = rows[0]!;
+    if (Number(check.outside) > 0)
+      throw refused(
+        file,
+        'row_outside_range',
+        `${check.outside} row(s) have ${file.column} outside [${file.from}, ${file.to})`,
+      );
+    if (Number(check.foreign) > 0)
+      throw refused(
+        file,
+        'row_of_other_tenant',
+        `${check.foreign} row(s) belong to a tenant other than ${file.tenantId}`,
+      );
+    if (Number(check.rows) !== file.rows)
+      throw refused(file, 'row_count', `holds ${check.rows} rows, the manifest says ${file.rows}`);
+    await client.query(insertFromStageSql(shape.qualified, file.columns));
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    if (error instanceof ShannonError) throw error;
+    throw new ShannonError(
+      'DB_QUERY_FAILED',
+      `${file.file}: restore failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+export interface RestoreOptions {
+  directory: string;
+  /** The key manifests are signed with (SHANNON_ARCHIVE_KEY). */
+  key?: string;
+  /**
+   * Restore an archive that is unsigned, or signed when no key is set. A wrong signature and the
+   * manifest checks (tables, file names, dates, rows) still refuse. Default false.
+   */
+  trustUnsigned?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RestoreResult {
+  directory: string;
+  /** `verified` when the signature matched the key; otherwise trusted on the operator's word. */
+  trust: ManifestTrust;
+  files: { file: string; table: string; rows: number; verified: boolean }[];
+}
+
+async function readManifest(directory: string): Promise<Record<string, unknown>> {
+  const text = await readFile(join(directory, MANIFEST_FILE), 'utf8');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ShannonError('ARCHIVE_UNTRUSTED', `${MANIFEST_FILE} is not valid JSON`, {
+      cause: error,
+      details: { reason: 'malformed' },
+    });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ShannonError('ARCHIVE_UNTRUSTED', `${MANIFEST_FILE} does not hold a JSON object`, {
+      details: { reason: 'malformed' },
+    });
+  return raw as Record<string, unknown>;
+}
+
+/**
+ * Restores every file of an archive directory: checks the signature and every manifest entry
+ * before loading anything, verifies each file hash, loads the rows (checked against the manifest)
+ * in one transaction per file, then proves the range's content hash equals the manifest's.
+ * @throws ShannonError ARCHIVE_UNTRUSTED for an unsigned or wrongly signed archive (unless
+ * `trustUnsigned`) and for entries restore refuses; CONFLICT when a file's hash differs.
  */
 export async function restoreArchive(
   db: Queryable,
   source: ConnectionSource,
-  options: { directory: string; onProgress?: (done: number, total: number) => void },
+  options: RestoreOptions,
 ): Promise<RestoreResult> {
-  const manifest = JSON.parse(
-    await readFile(join(options.directory, MANIFEST_FILE), 'utf8'),
-  ) as ArchiveManifest;
-  const result: RestoreResult = { directory: options.directory, files: [] };
+  const raw = await readManifest(options.directory);
+  const trust = checkManifestSignature(raw, options.key, options.trustUnsigned === true);
+  const manifest = parseManifest(raw, options.directory);
+  const shapes = new Map<string, TableShape>();
+  for (const f of manifest.files) {
+    const shape = shapes.get(f.table) ?? (await tableShape(db, f.table));
+    shapes.set(f.table, shape);
+    checkAgainstTable(f, shape);
+  }
+  const result: RestoreResult = { directory: options.directory, trust, files: [] };
   for (const [i, f] of manifest.files.entries()) {
     options.onProgress?.(i, manifest.files.length);
-    const path = join(options.directory, f.file);
+    const path = archiveFilePath(options.directory, f.file);
     const actual = await sha256OfFile(path);
     if (actual !== f.fileSha256) {
       throw new ShannonError(
         'CONFLICT',
         `${f.file}: file checksum ${actual} does not match the manifest (${f.fileSha256})`,
-        {
-          details: { file: f.file },
-        },
+        { details: { file: f.file } },
       );
     }
-    const shape = await tableShape(db, f.table);
-    await ensurePartition(source, shape, f);
-    const client = await source.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const stream = client.query(
-        copyFrom(`COPY ${shape.qualified} (${f.columns.map(quote).join(', ')}) FROM STDIN`),
-      );
-      await pipeline(createReadStream(path), createGunzip(), stream);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true;
-      });
-      throw new ShannonError(
-        'DB_QUERY_FAILED',
-        `${f.file}: restore failed: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          cause: error,
-        },
-      );
-    } finally {
-      client.release(broken ? true : undefined);
-    }
+    const shape = shapes.get(f.table)!;
+    const from = new Date(f.from);
+    const to = new Date(f.to);
+    await ensurePartition(source, shape, from, to);
+    await loadFile(source, shape, f, path);
     const range: ArchiveRange = {
       table: f.table,
       column: f.column,
-      from: new Date(f.from),
-      to: new Date(f.to),
+      from,
+      to,
       ...(f.tenantId === null ? {} : { tenantId: f.tenantId }),
     };
     const check = await rangeChecksum(db, source, range);
@@ -376,9 +495,7 @@ export async function restoreArchive(
   await db.query(
     `UPDATE shannon_ops.archives SET restored_at = now() WHERE directory = $1`,
     [options.directory],
-    {
-      operation: 'ops.archive.mark_restored',
-    },
+    { operation: 'ops.archive.mark_restored' },
   );
   options.onProgress?.(manifest.files.length, manifest.files.length);
   return result;

@@ -9,7 +9,7 @@ import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
 import { type AggregateRange, rebuildDailyAggregates, verifyDailyAggregates } from './aggregates.js';
-import { type ArchiveRange, exportArchive, restoreArchive } from './archive.js';
+import { type ArchiveRange, exportArchive, type RestoreOptions, restoreArchive } from './archive.js';
 import { type DoctorOptions, runDoctor } from './doctor.js';
 import { checkVectorCollections, type VectorInspector } from './doctor-vector.js';
 import { type ExplainOptions, explainStatement } from './explain.js';
@@ -21,7 +21,7 @@ import { captureStatementStats } from './statement-stats.js';
 
 export interface CreateOpsOptions {
   db: Database;
-  config: Pick<Config, 'dataDir' | 'vectorDimension'>;
+  config: Pick<Config, 'dataDir' | 'vectorDimension' | 'archiveKey'>;
   metrics?: Metrics;
   /** The vector backend, for the doctor's collection checks (absent: those checks are skipped). */
   vectorBackend?: VectorInspector;
@@ -90,22 +90,36 @@ export function createOps(options: CreateOpsOptions) {
       timed('retention_plan', () => planRetention(db, opts)),
     runRetention: (opts: Partial<RetentionOptions> = {}) =>
       timed('retention_run', async () => {
-        const report = await runRetention(db, source, { archiveDirectory: archiveRoot, ...opts });
+        const report = await runRetention(db, source, {
+          archiveDirectory: archiveRoot,
+          ...(config.archiveKey === undefined ? {} : { archiveKey: config.archiveKey }),
+          ...opts,
+        });
         metrics?.opsArchivedRows.inc(report.manifest?.files.reduce((n, f) => n + f.rows, 0) ?? 0);
         return report;
       }),
+    /** Exports ranges; the manifest is signed with SHANNON_ARCHIVE_KEY when it is set. */
     exportArchive: (opts: {
       directory: string;
       ranges: ArchiveRange[];
       onProgress?: (done: number, total: number) => void;
     }) =>
       timed('archive_export', async () => {
-        const manifest = await exportArchive(db, source, opts);
+        const manifest = await exportArchive(db, source, {
+          ...opts,
+          ...(config.archiveKey === undefined ? {} : { key: config.archiveKey }),
+        });
         metrics?.opsArchivedRows.inc(manifest.files.reduce((n, f) => n + f.rows, 0));
         return manifest;
       }),
-    restoreArchive: (opts: { directory: string; onProgress?: (done: number, total: number) => void }) =>
-      timed('archive_restore', () => restoreArchive(db, source, opts)),
+    /** Restores an archive whose signature matches SHANNON_ARCHIVE_KEY (or, with `trustUnsigned`, an unsigned one). */
+    restoreArchive: (opts: Omit<RestoreOptions, 'key'>) =>
+      timed('archive_restore', () =>
+        restoreArchive(db, source, {
+          ...opts,
+          ...(config.archiveKey === undefined ? {} : { key: config.archiveKey }),
+        }),
+      ),
     verifyAggregates: (range: AggregateRange) =>
       timed('aggregates_verify', () => verifyDailyAggregates(db, range)),
     rebuildAggregates: (range: AggregateRange) =>

@@ -14,6 +14,7 @@ import { quoteIdent } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { countRowsCapped, listPartitionedTables } from './partition-catalog.js';
 import type { ConnectionSource } from './pinned-session.js';
+import { DEFAULT_RETENTION_POLICIES, type RetentionPolicy, type TenantPlan } from './retention-policies.js';
 import {
   ANONYMISE_APP_AUDIT_SQL,
   ANONYMISE_AUTH_AUDIT_SQL,
@@ -27,35 +28,7 @@ import {
   TENANT_RETENTION_SQL,
 } from './retention-sql.js';
 
-export type TenantPlan = 'free' | 'pro' | 'enterprise';
-
-/** How long a table's rows are kept. */
-export interface RetentionPolicy {
-  table: string;
-  /** Days kept by default. */
-  days: number;
-  /** Per-plan days; a tenant on that plan keeps its rows this long instead. */
-  byPlan?: Partial<Record<TenantPlan, number>>;
-  /** Use the tenant's `workspace_retention_days` (overrides the plan). */
-  useWorkspaceRetention?: boolean;
-  /** Remove the memory points created in the dropped months too. */
-  memoryPoints?: boolean;
-}
-
-/** Defaults (issue 6, W21): logs 90 days (plans 30/180/365), billing ledger 400 days, audit 365 days. */
-export const DEFAULT_RETENTION_POLICIES: readonly RetentionPolicy[] = Object.freeze([
-  {
-    table: 'public.event_logs',
-    days: 90,
-    byPlan: { free: 30, pro: 180, enterprise: 365 },
-    memoryPoints: true,
-  },
-  { table: 'public.token_usage', days: 400 },
-  { table: 'public.agent_executions', days: 180 },
-  { table: 'public.tool_executions', days: 180 },
-  { table: 'public.audit_logs', days: 365 },
-  { table: 'auth.audit_logs', days: 365 },
-]);
+export { DEFAULT_RETENTION_POLICIES, type RetentionPolicy, type TenantPlan } from './retention-policies.js';
 
 /** Audit rows older than this lose IP address and user agent. */
 export const DEFAULT_ANONYMISE_AFTER_DAYS = 90;
@@ -78,6 +51,8 @@ export interface RetentionOptions {
   now?: Date;
   anonymiseAfterDays?: number;
   lock?: LockRetryOptions;
+  /** Signs the run's archive manifest (HMAC-SHA256); unset writes it unsigned. */
+  archiveKey?: string;
   onProgress?: (done: number, total: number, action: RetentionAction) => void;
 }
 
@@ -236,7 +211,7 @@ export async function runRetention(
   const archive = async (range: Parameters<typeof exportRange>[3]) => {
     files.push(await exportRange(db, source, directory, range));
     // The manifest on disk always lists every file before the rows go.
-    manifest = await writeManifest(db, directory, files);
+    manifest = await writeManifest(db, directory, files, options.archiveKey);
   };
   for (const [i, action] of planned.entries()) {
     options.onProgress?.(i, planned.length, action);

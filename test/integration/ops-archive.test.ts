@@ -1,10 +1,10 @@
 /**
- * Archive round trip (issue 6 acceptance): a month of event logs and token usage is exported by
- * retention before its partitions are dropped, and the memory points of that month go with it;
- * restore brings back identical row counts and checksums, and the points come back only then.
+ * Archive round trip: a month of event logs and token usage is exported by retention before its
+ * partitions are dropped, and the memory points of that month go with it; restore of the signed
+ * archive brings back identical row counts and checksums, and the points come back only then.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,8 @@ import { type ArchiveManifest, rangeChecksum, restoreArchive } from '../../src/o
 import { monthStart } from '../../src/ops/partition-catalog.js';
 import { planRetention, runRetention } from '../../src/ops/retention.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const KEY = 'archive-round-trip-test-key-0123456789abcdef';
 
 describe('retention and archive round trip', () => {
   let t: TestDatabase;
@@ -79,7 +81,12 @@ describe('retention and archive round trip', () => {
     assert.equal(dry.archive, null);
     assert.equal((await rangeChecksum(t.db, t.db.pool, eventsRange)).rows, 3000, 'dry run changes nothing');
 
-    const report = await runRetention(t.db, t.db.pool, { policies, now, archiveDirectory: dir });
+    const report = await runRetention(t.db, t.db.pool, {
+      policies,
+      now,
+      archiveDirectory: dir,
+      archiveKey: KEY,
+    });
     assert.ok(
       report.actions.every((a) => a.done),
       JSON.stringify(report.actions.filter((a) => !a.done)),
@@ -93,6 +100,7 @@ describe('retention and archive round trip', () => {
     )!;
     assert.equal(eventsFile.rows, 3000);
     assert.equal(eventsFile.sha256, eventsBefore.sha256);
+    assert.match(manifest.signature ?? '', /^hmac-sha256:[0-9a-f]{64}$/);
 
     // Gone: the month's partitions and its memory points; the recent rows and points stay.
     const { rows: left } = await t.db.query<{
@@ -119,7 +127,8 @@ describe('retention and archive round trip', () => {
       0,
     );
 
-    const restored = await restoreArchive(t.db, t.db.pool, { directory: report.archive });
+    const restored = await restoreArchive(t.db, t.db.pool, { directory: report.archive, key: KEY });
+    assert.equal(restored.trust, 'verified');
     assert.ok(
       restored.files.every((f) => f.verified),
       JSON.stringify(restored.files),
@@ -141,13 +150,17 @@ describe('retention and archive round trip', () => {
       policies: [{ table: 'public.event_logs', days: 31 }],
       now,
       archiveDirectory: join(dir, 'second'),
+      archiveKey: KEY,
     });
     assert.ok(report.archive !== null);
-    const manifestPath = join(report.archive, 'manifest.json');
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as ArchiveManifest;
-    manifest.files[0]!.fileSha256 = '0'.repeat(64);
-    await (await import('node:fs/promises')).writeFile(manifestPath, JSON.stringify(manifest));
-    await assert.rejects(restoreArchive(t.db, t.db.pool, { directory: report.archive }), {
+    const manifest = JSON.parse(
+      await readFile(join(report.archive, 'manifest.json'), 'utf8'),
+    ) as ArchiveManifest;
+    const filePath = join(report.archive, manifest.files[0]!.file);
+    const bytes = await readFile(filePath);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    await writeFile(filePath, bytes);
+    await assert.rejects(restoreArchive(t.db, t.db.pool, { directory: report.archive, key: KEY }), {
       code: 'CONFLICT',
     });
   });
