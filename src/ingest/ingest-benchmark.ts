@@ -5,8 +5,9 @@
  * a staging table + INSERT … SELECT ON CONFLICT and INSERT … SELECT FROM unnest … ON CONFLICT (the
  * two bulk-upsert shapes; these three with 1,000-row batches on two connections), this write path
  * with durable acknowledgements, and one INSERT per row (the original's pattern); then the p99
- * acknowledgement latency at half the write path's rate, and how fast the replayer drains a spool
- * left by an earlier run. Each phase writes under a tenant of its own; its rows are deleted and the
+ * acknowledgement latency at half the write path's rate, how fast the replayer drains a spool
+ * left by an earlier run, and how fast it drains one while new writes arrive at half the write
+ * path's rate (which then go directly to PostgreSQL). Each phase writes under a tenant of its own; its rows are deleted and the
  * table vacuumed before the next phase, so every phase starts from the same table.
  */
 import { randomUUID } from 'node:crypto';
@@ -52,6 +53,14 @@ export interface IngestBenchmarkResult {
   halfRateRowsPerSecond: number;
   /** Rows/s of draining a spool of `rows` records left by an earlier run (the replayer, at the write path's concurrency). */
   replayRowsPerSecond: number;
+  /** The same spool drained by a new instance while a load generator writes at `halfRateRowsPerSecond`. */
+  replayUnderLoadRowsPerSecond: number;
+  /** Rows/s of the load's records committed directly, of those sent while the spool drained. */
+  directRowsPerSecondDuringReplay: number;
+  /** From the new instance's start until its spool was empty. */
+  replayUnderLoadDrainMs: number;
+  /** Records of the load that went to the spool instead (0 while the database answers). */
+  replayUnderLoadSpooledRecords: number;
   /**
    * Batches the write path wrote by upsert after a failed COPY, by reason. `not_permitted` means the
    * connecting role is subject to row-level security, so the write path could not use COPY at all.
@@ -203,6 +212,71 @@ function eventRecord(r: Row): Record<string, unknown> {
   };
 }
 
+/** Leaves a spool of `rows` in `dataDir`, as an earlier write-path instance that could not write would. */
+async function leaveSpool(dataDir: string, rows: readonly Row[]): Promise<void> {
+  const spool = await Spool.open({ dir: join(dataDir, 'spool') });
+  for (let i = 0; i < rows.length; i += BATCH_ROWS)
+    await spool.append(rows.slice(i, i + BATCH_ROWS).map((r) => validateRecord('event_log', eventRecord(r))));
+  await spool.close();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A drain that takes longer than this is a fault, not a figure. */
+const DRAIN_LIMIT_MS = 600_000;
+
+/**
+ * Starts a write-path instance on a spool of `spooled` rows while a load generator writes new rows
+ * at `rate` rows/s (one writeBatch per 10 ms tick), until the spool is empty.
+ */
+async function replayUnderLoad(
+  db: Database,
+  dataDir: string,
+  tenant: string,
+  spooled: number,
+  rate: number,
+): Promise<{ replayS: number; direct: number; spooled: number }> {
+  await leaveSpool(dataDir, makeRows(tenant, spooled));
+  const started = performance.now();
+  const ingest = await createIngest({ db, dataDir });
+  let direct = 0;
+  let toSpool = 0;
+  let sent = 0;
+  let replayS = 0;
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (;;) {
+      if (ingest.stats().spool.segments === 0) {
+        replayS = (performance.now() - started) / 1000;
+        break;
+      }
+      if (performance.now() - started > DRAIN_LIMIT_MS)
+        throw new ShannonError('INTERNAL', `bench: the spool did not drain within ${DRAIN_LIMIT_MS} ms`);
+      // Rounded up, so the first tick sends a record at once.
+      const due = Math.ceil(((performance.now() - started) / 1000) * rate) - sent;
+      if (due > 0) {
+        const rows = makeRows(tenant, due);
+        sent += due;
+        const p = ingest.writeBatch('event_log', rows.map(eventRecord)).then((results) => {
+          for (const r of results) {
+            if (r.outcome === 'committed') direct += 1;
+            else if (r.outcome === 'spooled') toSpool += 1;
+          }
+        });
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+      }
+      if (inFlight.size >= 64) await Promise.race(inFlight);
+      else await sleep(10);
+    }
+    // Only records sent while the spool drained are counted; they are all settled here.
+    await Promise.all(inFlight);
+    return { replayS, direct, spooled: toSpool };
+  } finally {
+    await Promise.allSettled(inFlight);
+    await ingest.close();
+  }
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -351,14 +425,8 @@ export async function runIngestBenchmark(
     }
 
     progress('replay of a spool');
-    const replayRows = makeRows(await tenant(), n);
     const replayDir = join(dataDir, 'replay');
-    const spool = await Spool.open({ dir: join(replayDir, 'spool') });
-    for (let i = 0; i < n; i += BATCH_ROWS)
-      await spool.append(
-        replayRows.slice(i, i + BATCH_ROWS).map((r) => validateRecord('event_log', eventRecord(r))),
-      );
-    await spool.close();
+    await leaveSpool(replayDir, makeRows(await tenant(), n));
     let replayIngest: Ingest | undefined;
     const replayS = await timed(async () => {
       // Opening the write path starts the replay of what the spool holds; replay() joins that pass.
@@ -368,6 +436,15 @@ export async function runIngestBenchmark(
     const left = replayIngest!.stats().spool.records;
     await replayIngest!.close();
     if (left > 0) throw new ShannonError('INTERNAL', `bench: the replay left ${left} records in the spool`);
+
+    progress('replay of a spool under load');
+    const underLoad = await replayUnderLoad(
+      db,
+      join(dataDir, 'replay-under-load'),
+      await tenant(),
+      n,
+      Math.max(1, halfRate),
+    );
 
     progress('one INSERT per row');
     const sample = Math.min(n, 5_000);
@@ -415,6 +492,10 @@ export async function runIngestBenchmark(
       p99AckMsAtHalfRate: Math.round(p99 * 10) / 10,
       halfRateRowsPerSecond: Math.round(halfRate),
       replayRowsPerSecond: rate(n, replayS),
+      replayUnderLoadRowsPerSecond: rate(n, underLoad.replayS),
+      directRowsPerSecondDuringReplay: rate(underLoad.direct, underLoad.replayS),
+      replayUnderLoadDrainMs: Math.round(underLoad.replayS * 1000),
+      replayUnderLoadSpooledRecords: underLoad.spooled,
       writePathCopyFallbacks,
       ...(copyRefused === undefined ? {} : { copyRefused }),
     };
@@ -450,5 +531,6 @@ export function formatIngestBenchmark(r: IngestBenchmarkResult): string {
     `ratio vs COPY ${r.ratio_vs_copy ?? 'n/a'}  (target >= 0.6)   ratio vs row-by-row ${r.ratio_vs_row_by_row}  (target >= 10)`,
     `p99 acknowledgement latency at ${r.halfRateRowsPerSecond} rows/s (half the write path's rate): ${r.p99AckMsAtHalfRate} ms`,
     `replay of a spool of ${r.rows} records left by an earlier run: ${r.replayRowsPerSecond} rows/s`,
+    `replay of the same spool while new writes arrive at ${r.halfRateRowsPerSecond} rows/s: ${r.replayUnderLoadRowsPerSecond} rows/s, drained in ${r.replayUnderLoadDrainMs} ms; new writes committed directly at ${r.directRowsPerSecondDuringReplay} rows/s (${r.replayUnderLoadSpooledRecords} spooled)`,
   ].join('\n');
 }

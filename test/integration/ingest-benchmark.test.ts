@@ -42,6 +42,18 @@ test('measures every phase, derives the ratios from them, and leaves the table a
   assert.ok(r.p99AckMsAtHalfRate > 0);
   assert.ok(r.replayRowsPerSecond > 0);
   assert.ok(phases.includes('replay of a spool'));
+  assert.ok(phases.includes('replay of a spool under load'));
+  assert.ok(r.replayUnderLoadRowsPerSecond > 0);
+  assert.ok(
+    r.directRowsPerSecondDuringReplay > 0,
+    'new writes were committed directly while the spool drained',
+  );
+  assert.ok(r.replayUnderLoadDrainMs > 0);
+  assert.equal(
+    r.replayUnderLoadSpooledRecords,
+    0,
+    'no new write went to the spool while the database answered',
+  );
   assert.deepEqual(r.writePathCopyFallbacks, {}, 'a superuser writes by COPY');
   assert.equal(r.copyRefused, undefined);
   assert.ok(phases.includes('write path, durable acknowledgements'));

@@ -1,7 +1,8 @@
 /**
  * `shannon-data bench ingest [--rows N] [--json]`: the write-path benchmark on the configured
  * database — raw COPY (1 and 2 streams), staging-COPY vs unnest upserts, the write path with durable
- * acknowledgements, one INSERT per row, and p99 acknowledgement latency at half rate; with --json
+ * acknowledgements, one INSERT per row, p99 acknowledgement latency at half rate, replay of a spool
+ * alone and while new writes arrive at half rate; with --json
  * the output carries `ratio_vs_copy` and `ratio_vs_row_by_row`. Rows are written under scratch
  * tenants that are deleted afterwards.
  */
@@ -16,7 +17,9 @@ import type { CliContext } from '../cli-context.js';
 
 export function benchIngestCommand(ctx: CliContext): Command {
   return new Command('ingest')
-    .description('rows/s of raw COPY, the write path (durable acks) and one INSERT per row; p99 ack latency')
+    .description(
+      'rows/s of raw COPY, the write path (durable acks), spool replay (alone and under load) and one INSERT per row; p99 ack latency',
+    )
     .option('--rows <n>', 'rows per phase', String(DEFAULT_BENCH_INGEST_ROWS))
     .option('--json', 'print the result as JSON')
     .action(async (options: { rows: string; json?: boolean }, command: Command) => {
@@ -34,6 +37,8 @@ export function benchIngestCommand(ctx: CliContext): Command {
           'unnest',
           'path',
           'latency',
+          'replay',
+          'replay-under-load',
           'row',
           'cleanup',
         ];
