@@ -4,6 +4,7 @@
  * Secrets (passwords in URLs, API keys) are never part of `describeConfig()` output.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ShannonError } from '../errors/errors.js';
 
@@ -37,6 +38,31 @@ export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500;
 export const DEFAULT_AUTH_CACHE_TTL_MS = 60_000;
 /** Shortest accepted archive signing key (characters): short keys make the HMAC guessable. */
 export const MIN_ARCHIVE_KEY_LENGTH = 32;
+
+/** `SHANNON_TRUST_PROXY`: false (none), a number of hops, or proxy addresses / CIDR ranges. */
+export type TrustProxy = false | number | readonly string[];
+
+function trustProxy(raw: unknown, name: string): TrustProxy {
+  if (raw === false || raw === 0) return false;
+  if (typeof raw === 'number') return integer(1, 32)(raw, name);
+  const value = text(raw, name);
+  if (value === 'false' || value === '0') return false;
+  if (/^\d+$/.test(value)) return integer(1, 32)(value, name);
+  const entries = value.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) {
+      throw new ConfigError(
+        name,
+        `must be false, a hop count, or proxy addresses / CIDR ranges separated by commas (e.g. 10.0.0.0/8,127.0.0.1); "${entry}" is none of these`,
+      );
+    }
+  }
+  return Object.freeze(entries);
+}
 
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
@@ -85,6 +111,11 @@ export interface Config {
   readonly redisCommandTimeoutMs: number;
   /** How long a verified API key is trusted without a database lookup (ms; 0 disables the cache). */
   readonly authCacheTtlMs: number;
+  /**
+   * Which proxies' X-Forwarded-For is believed for the client address: false (none), a hop count,
+   * or proxy addresses / CIDR ranges.
+   */
+  readonly trustProxy: TrustProxy;
   /** HMAC-SHA256 key that signs archive manifests; restore refuses unsigned archives (a secret). */
   readonly archiveKey: string | undefined;
   readonly qdrantUrl: string | undefined;
@@ -182,6 +213,7 @@ const SETTINGS = {
     flag: 'redis-command-timeout-ms',
     parse: integer(10, 60_000),
   },
+  trustProxy: { env: 'SHANNON_TRUST_PROXY', flag: 'trust-proxy', parse: trustProxy },
   authCacheTtlMs: {
     env: 'SHANNON_AUTH_CACHE_TTL_MS',
     flag: 'auth-cache-ttl-ms',
@@ -365,6 +397,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     redisUrl: get('redisUrl'),
     redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
+    trustProxy: get('trustProxy') ?? false,
     archiveKey: get('archiveKey'),
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),

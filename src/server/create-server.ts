@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
-import type { LogLevel } from '../config/config.js';
+import type { LogLevel, TrustProxy } from '../config/config.js';
 import type { DataLayer } from '../data-layer.js';
 import { ShannonError } from '../errors/errors.js';
 import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
@@ -55,8 +55,16 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   /** Where log lines go (default stdout); tests capture them here. */
   logStream?: NodeJS.WritableStream;
-  /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
-  trustProxy?: boolean;
+  /** Whose X-Forwarded-For is believed for the client address; default `config.trustProxy`. */
+  trustProxy?: TrustProxy;
+}
+
+/** A hop count trusts the nearest n proxies (what Fastify does for a number, which its types omit). */
+function toFastifyTrustProxy(
+  value: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'object' ? [...value] : value;
 }
 
 /** Paths without spans (probed and scraped constantly); their routes log at warn level only. */
@@ -96,7 +104,7 @@ export async function createServer(
     routerOptions: { maxParamLength: Math.max(1_024, limits.idChars * 3) },
     // A client that trickles its request is cut off instead of holding a socket for minutes.
     requestTimeout: 60_000,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: toFastifyTrustProxy(options.trustProxy ?? config.trustProxy),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // Router-level failures (bad URL encoding, async constraints) bypass the error handler.

@@ -134,31 +134,42 @@ describe('API keys over HTTP', () => {
     assert.equal(res.json().error.code, 'FORBIDDEN');
   });
 
-  it('rate-limits failed attempts per client address, even for a then-valid key', async () => {
+  it('failed attempts from one address turn into 429, but a valid key from it still works', async () => {
     const { key } = await h.tenantWithKey();
     const ip = '10.9.8.7';
-    for (let i = 0; i < 5; i += 1) {
-      const res = await h.app.inject({
-        url: '/v1/whoami',
-        remoteAddress: ip,
-        headers: { authorization: 'Bearer nope' },
-      });
-      assert.equal(res.statusCode, 401);
-    }
-    const blocked = await h.app.inject({
+    const bad = () =>
+      h.app.inject({ url: '/v1/whoami', remoteAddress: ip, headers: { authorization: 'Bearer nope' } });
+    for (let i = 0; i < 5; i += 1) assert.equal((await bad()).statusCode, 401);
+    const blocked = await bad();
+    assert.equal(blocked.statusCode, 429);
+    assert.equal(blocked.json().error.code, 'RATE_LIMITED');
+    assert.ok(Number(blocked.headers['retry-after']) >= 1);
+    const valid = await h.app.inject({
       url: '/v1/whoami',
       remoteAddress: ip,
       headers: { authorization: `Bearer ${key}` },
     });
-    assert.equal(blocked.statusCode, 429);
-    assert.equal(blocked.json().error.code, 'RATE_LIMITED');
-    assert.ok(Number(blocked.headers['retry-after']) >= 1);
-    const other = await h.app.inject({
+    assert.equal(valid.statusCode, 200, 'a valid key is verified before any refusal');
+  });
+
+  it('guessing secrets for a known prefix from many addresses is throttled, the real key is not', async () => {
+    const { key } = await h.tenantWithKey();
+    const prefix = parseApiKey(key)!.prefix;
+    const guess = (i: number) =>
+      h.app.inject({
+        url: '/v1/whoami',
+        remoteAddress: `10.7.0.${i}`,
+        headers: { authorization: `Bearer ${formatApiKey(prefix, randomBytes(32).toString('base64url'))}` },
+      });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 7; i += 1) statuses.push((await guess(i)).statusCode);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429]);
+    const real = await h.app.inject({
       url: '/v1/whoami',
-      remoteAddress: '10.9.8.6',
+      remoteAddress: '10.7.0.1',
       headers: { authorization: `Bearer ${key}` },
     });
-    assert.equal(other.statusCode, 200);
+    assert.equal(real.statusCode, 200);
   });
 
   it('enforces the tenant plan limit per hour: at the limit accepted, one beyond 429', async () => {
