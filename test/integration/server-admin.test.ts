@@ -123,3 +123,21 @@ describe('admin endpoints and dashboard', () => {
     assert.match(res.headers['content-security-policy'] as string, /default-src 'self'/);
   });
 });
+
+describe('admin overview with Redis configured', () => {
+  let h: ServerHarness;
+  before(async () => {
+    h = await startServerHarness({ env: { REDIS_URL: 'redis://127.0.0.1:6379' } });
+  });
+  after(() => h.close());
+
+  it("lists Redis's breaker beside PostgreSQL's", async () => {
+    const { key } = await h.tenantWithKey({ operator: true });
+    const res = await h.app.inject({ url: '/v1/admin/overview', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(
+      res.json().breakers.map((b: { name: string }) => b.name),
+      ['postgres_primary_write', 'postgres_primary_read', 'redis'],
+    );
+  });
+});

@@ -31,7 +31,11 @@ export function adminRoutes(
     async () => ({
       at: new Date().toISOString(),
       pool: db.stats(),
-      breakers: [db.writeBreaker, db.readBreaker].map((b) => ({ name: b.name, state: b.state })),
+      breakers: [
+        db.writeBreaker,
+        db.readBreaker,
+        ...(dataLayer.redis === undefined ? [] : [dataLayer.redis.breaker]),
+      ].map((b) => ({ name: b.name, state: b.state })),
       ingest: dataLayer.ingest?.stats() ?? null,
       memory:
         dataLayer.memory === undefined
