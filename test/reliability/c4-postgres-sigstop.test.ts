@@ -16,6 +16,7 @@ const FREEZE_MS = tier(10_000, 30_000);
 
 test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer than its deadline + 1 s`, async () => {
   let stack: Stack | undefined;
+  const checkers: Checker[] = [];
   let frozen = false;
   try {
     stack = await startStack({
@@ -26,6 +27,7 @@ test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer t
       apiKey: stack.apiKey,
       requestTimeoutMs: 15_000,
     });
+    checkers.push(checker);
     let stop = false;
     const ingest = runLoad({
       checker,
@@ -36,7 +38,7 @@ test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer t
       pauseMs: 20,
     });
     const reads = (async () => {
-      while (!stop) {
+      while (!stop && !checker.isClosed) {
         await checker.request('GET', '/v1/tasks/c4-workflow');
         await sleep(20);
       }
@@ -78,6 +80,7 @@ test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer t
     );
     assert.deepEqual(stack.service.crashes, [], 'the service exited on its own');
   } finally {
+    for (const c of checkers) c.close();
     if (frozen) await stack?.cluster.resume().catch(() => undefined);
     await stack?.close();
   }

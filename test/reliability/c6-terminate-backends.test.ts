@@ -16,6 +16,7 @@ const CHURN_MS = tier(10_000, 60_000);
 
 test(`C6: pg_terminate_backend of the service's connections every 500 ms for ${CHURN_MS / 1000} s: 0 lost, the pool recovers`, async () => {
   let stack: Stack | undefined;
+  const checkers: Checker[] = [];
   try {
     stack = await startStack({ env: { PG_APPLICATION_NAME: APPLICATION_NAME, PG_QUERY_TIMEOUT_MS: '5000' } });
     const checker = new Checker({
@@ -23,6 +24,7 @@ test(`C6: pg_terminate_backend of the service's connections every 500 ms for ${C
       apiKey: stack.apiKey,
       requestTimeoutMs: 30_000,
     });
+    checkers.push(checker);
     let stop = false;
     const load = runLoad({
       checker,
@@ -90,6 +92,7 @@ test(`C6: pg_terminate_backend of the service's connections every 500 ms for ${C
     assert.equal(read.status, 200, 'a read after the churn');
     assert.deepEqual(stack.service.crashes, [], 'the service exited on its own');
   } finally {
+    for (const c of checkers) c.close();
     await stack?.close();
   }
 });

@@ -22,6 +22,7 @@ const DRAIN_BOUND_MS = tier(15_000, 60_000);
 
 describe('D2: kill -9 of the service under HTTP ingest', () => {
   let stack: Stack;
+  const checkers: Checker[] = [];
   before(async () => {
     stack = await startStack({
       pgProxy: true,
@@ -29,6 +30,7 @@ describe('D2: kill -9 of the service under HTTP ingest', () => {
     });
   });
   after(async () => {
+    for (const c of checkers) c.close();
     await stack?.close();
   });
 
@@ -38,6 +40,7 @@ describe('D2: kill -9 of the service under HTTP ingest', () => {
       apiKey: stack.apiKey,
       requestTimeoutMs: 20_000,
     });
+    checkers.push(checker);
     let stop = false;
     const load = runLoad({
       checker,
@@ -83,6 +86,7 @@ describe('D2: kill -9 of the service under HTTP ingest', () => {
       requestTimeoutMs: 20_000,
       maxRetryAfterMs: 1_000,
     });
+    checkers.push(checker);
     let stop = false;
     const load = runLoad({
       checker,

@@ -29,6 +29,7 @@ function answers(list: readonly Attempt[]): Record<string, number> {
 
 test(`D3: PostgreSQL stopped ${OUTAGE_MS / 1000} s under HTTP ingest: 2xx stored once, 503 + Retry-After past the spool bound, RSS bounded`, async () => {
   let stack: Stack | undefined;
+  const checkers: Checker[] = [];
   try {
     stack = await startStack({
       env: {
@@ -46,6 +47,7 @@ test(`D3: PostgreSQL stopped ${OUTAGE_MS / 1000} s under HTTP ingest: 2xx stored
       // Records of about 600 bytes, so the 1 MiB spool fills within the outage.
       padChars: 500,
     });
+    checkers.push(checker);
     let stop = false;
     const load = runLoad({
       checker,
@@ -117,6 +119,7 @@ test(`D3: PostgreSQL stopped ${OUTAGE_MS / 1000} s under HTTP ingest: 2xx stored
     );
     assert.deepEqual(service.crashes, [], 'the service exited on its own');
   } finally {
+    for (const c of checkers) c.close();
     await stack?.close();
   }
 });

@@ -44,6 +44,7 @@ test('D4: spool on a full 1 MiB tmpfs while PostgreSQL is held away: 503 (not 50
 }, async () => {
   const dir = (mount as { dir: string }).dir;
   let stack: Stack | undefined;
+  const checkers: Checker[] = [];
   let locker: pg.PoolClient | undefined;
   try {
     stack = await startStack({
@@ -58,6 +59,7 @@ test('D4: spool on a full 1 MiB tmpfs while PostgreSQL is held away: 503 (not 50
       // Long messages, so the 1 MiB disk fills within a few dozen batches.
       padChars: 900,
     });
+    checkers.push(checker);
     let stop = false;
     const load = runLoad({
       checker,
@@ -147,6 +149,7 @@ test('D4: spool on a full 1 MiB tmpfs while PostgreSQL is held away: 503 (not 50
       `lost ${count.lostExamples.join(',')}; duplicated ${count.duplicatedExamples.join(',')}`,
     );
   } finally {
+    for (const c of checkers) c.close();
     if (locker !== undefined) {
       await locker.query('ROLLBACK').catch(() => undefined);
       locker.release();

@@ -21,6 +21,8 @@ export interface Attempt {
   retryAfterMs: number | undefined;
   /** The error code of a JSON error body, when there was one. */
   code: string | undefined;
+  method: string;
+  path: string;
 }
 
 export interface CheckerOptions {
@@ -47,9 +49,22 @@ export class Checker {
   /** Every attempt, in completion order. */
   readonly attempts: Attempt[] = [];
   private readonly options: Required<CheckerOptions>;
+  private closed = false;
 
   constructor(options: CheckerOptions) {
     this.options = { requestTimeoutMs: 30_000, maxRetryAfterMs: 5_000, padChars: 0, ...options };
+  }
+
+  /**
+   * Stops every retry loop of this client: `send` returns false at its next turn and load loops
+   * end. Tests call it in `finally`, so a failed assertion cannot leave clients hammering a port.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The records of one batch: fixed keys and a fixed time, so every retry sends the same body. */
@@ -101,6 +116,8 @@ export class Checker {
         startedAt,
         retryAfterMs: retryAfter === null ? undefined : Number(retryAfter) * 1000,
         code,
+        method,
+        path,
       };
     } catch (error) {
       const timedOut = (error as { name?: string }).name === 'TimeoutError';
@@ -110,6 +127,8 @@ export class Checker {
         startedAt,
         retryAfterMs: undefined,
         code: undefined,
+        method,
+        path,
       };
     }
     this.attempts.push(attempt);
@@ -129,7 +148,7 @@ export class Checker {
         return true;
       }
       const retryable = result.status <= 0 || result.status === 429 || result.status >= 500;
-      if (!retryable) return false;
+      if (!retryable || this.closed) return false;
       if (options.giveUp?.() === true) return false;
       if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) return false;
       const wait =
@@ -175,7 +194,7 @@ export async function runLoad(options: LoadOptions): Promise<{ batches: number }
     });
   const createdAt = new Date().toISOString();
   const client = async (c: number) => {
-    for (let b = 0; !options.stopped(); b += 1) {
+    for (let b = 0; !options.stopped() && !options.checker.isClosed; b += 1) {
       const keys = Array.from(
         { length: options.batchRecords },
         (_, i) => `${options.prefix}-c${c}-b${b}-${i}`,
