@@ -1,7 +1,8 @@
 /**
  * Statement analysis with the real PostgreSQL parser (libpg-query, WASM): how many statements a
  * text holds, whether it writes (INSERT/UPDATE/DELETE/MERGE, data-modifying CTEs, SELECT … FOR
- * UPDATE/INTO), which `$n` parameters it uses and which tables and columns it mentions.
+ * UPDATE/INTO), which `$n` parameters it uses, which tables and columns it mentions and which
+ * functions it calls.
  */
 import { parse } from 'libpg-query';
 import { ShannonError, ValidationError } from '../errors/errors.js';
@@ -18,6 +19,11 @@ export interface StatementInfo {
   relations: string[];
   /** Column names referenced anywhere (last name part). */
   columns: string[];
+  /**
+   * Functions called anywhere, lower case and schema-qualified when written so (`count`,
+   * `pg_catalog.extract`: the parser spells EXTRACT, SUBSTRING, TRIM … that way).
+   */
+  functions: string[];
 }
 
 const EXPLAINABLE = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
@@ -28,6 +34,7 @@ interface Walk {
   parameters: number;
   relations: Set<string>;
   columns: Set<string>;
+  functions: Set<string>;
 }
 
 function walk(node: unknown, acc: Walk): void {
@@ -51,6 +58,10 @@ function walk(node: unknown, acc: Walk): void {
       const r = value as { schemaname?: string; relname?: string };
       if (r.relname !== undefined)
         acc.relations.add(r.schemaname ? `${r.schemaname}.${r.relname}` : r.relname);
+    }
+    if (key === 'FuncCall' && value !== null && typeof value === 'object') {
+      const parts = (value as { funcname?: { String?: { sval?: string } }[] }).funcname ?? [];
+      acc.functions.add(parts.map((p) => (p.String?.sval ?? '?').toLowerCase()).join('.'));
     }
     if (key === 'ColumnRef' && value !== null && typeof value === 'object') {
       const fields = (value as { fields?: { String?: { sval?: string } }[] }).fields ?? [];
@@ -94,7 +105,13 @@ export async function analyzeStatement(sql: string, field = 'sql'): Promise<Stat
       },
     );
   }
-  const acc: Walk = { writes: WRITING.has(type), parameters: 0, relations: new Set(), columns: new Set() };
+  const acc: Walk = {
+    writes: WRITING.has(type),
+    parameters: 0,
+    relations: new Set(),
+    columns: new Set(),
+    functions: new Set(),
+  };
   walk(stmt, acc);
   return {
     kind: acc.writes ? 'write' : 'read',
@@ -102,5 +119,6 @@ export async function analyzeStatement(sql: string, field = 'sql'): Promise<Stat
     parameters: acc.parameters,
     relations: [...acc.relations],
     columns: [...acc.columns],
+    functions: [...acc.functions],
   };
 }

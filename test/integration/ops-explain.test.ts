@@ -1,8 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isShannonError } from '../../src/errors/errors.js';
+import { ERROR_CODES, isShannonError } from '../../src/errors/errors.js';
 import { explainStatement } from '../../src/ops/explain.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+/** The error a call fails with, or undefined when it succeeds. */
+async function failure(
+  p: Promise<unknown>,
+): Promise<
+  { code: string; message: string; details?: Record<string, unknown>; cause?: unknown } | undefined
+> {
+  try {
+    await p;
+    return undefined;
+  } catch (error) {
+    if (!isShannonError(error)) throw error;
+    return {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+      cause: error.cause,
+    };
+  }
+}
 
 async function errorCode(p: Promise<unknown>): Promise<string> {
   try {
@@ -58,6 +78,86 @@ describe('explain', () => {
       analyze: true,
     });
     assert.ok(mis.summary.misestimates.length >= 1, JSON.stringify(mis.summary));
+  });
+
+  it('refuses functions a rollback cannot undo, naming them, and leaves other sessions alive', async () => {
+    const other = await t.db.pool.connect();
+    try {
+      const pid = (await other.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      for (const sql of [
+        `SELECT pg_terminate_backend(${pid})`,
+        `SELECT pg_catalog.pg_terminate_backend(${pid}) FROM ex_items WHERE id = 1`,
+        `SELECT * FROM ex_items WHERE id IN (SELECT pg_terminate_backend(${pid}))`,
+      ]) {
+        const refused = await failure(explainStatement(t.db.pool, sql, { analyze: true }));
+        assert.equal(refused?.code, 'UNSAFE_STATEMENT', sql);
+        assert.match(refused!.message, /pg_terminate_backend/);
+        assert.ok(ERROR_CODES[refused!.code as 'UNSAFE_STATEMENT'].status < 500);
+      }
+      const lo = await failure(
+        explainStatement(t.db.pool, `SELECT lo_import('/etc/hostname')`, { analyze: true }),
+      );
+      assert.equal(lo?.code, 'UNSAFE_STATEMENT');
+      assert.deepEqual(lo?.details?.['functions'], ['lo_import']);
+      // Schema-qualified user functions are not the built-ins of the same name.
+      await t.db.query(`CREATE FUNCTION public.count(int) RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+      assert.equal(
+        await errorCode(explainStatement(t.db.pool, 'SELECT public.count(id) FROM ex_items')),
+        'UNSAFE_STATEMENT',
+      );
+      // The operator may allow them.
+      const allowed = await explainStatement(t.db.pool, 'SELECT public.count(id) FROM ex_items', {
+        allowFunctions: true,
+      });
+      assert.equal(allowed.kind, 'read');
+      assert.equal((await other.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'still alive');
+    } finally {
+      other.release();
+    }
+  });
+
+  it('still explains ordinary aggregates and date functions, under ANALYZE too', async () => {
+    const r = await explainStatement(
+      t.db.pool,
+      `SELECT date_trunc('day', now() - grp * interval '1 hour') AS day, count(*), sum(grp), max(length(body))
+         FROM ex_items WHERE id > $1 GROUP BY 1 ORDER BY 1`,
+    );
+    assert.equal(r.genericPlan, true);
+    const analyzed = await explainStatement(
+      t.db.pool,
+      `SELECT to_char(date_trunc('month', now()), 'YYYY-MM'), extract(epoch FROM now()), count(*) FROM ex_items`,
+      { analyze: true },
+    );
+    assert.equal(analyzed.analyzed, true);
+    assert.equal(analyzed.role, 'shannon_app');
+  });
+
+  it('runs ANALYZE as the application role: what it may not do, the explained statement may not either', async () => {
+    await createTenant(t.db, 'role-check');
+    // The owner could delete tenants (and the rollback would hide it); shannon_app may only read them.
+    const refused = await failure(explainStatement(t.db.pool, 'DELETE FROM auth.tenants', { analyze: true }));
+    assert.equal(refused?.code, 'DB_QUERY_FAILED');
+    assert.equal(refused?.details?.['sqlstate'], '42501');
+  });
+
+  it('never echoes values from the database in its error', async () => {
+    await createTenant(t.db, 'confidential-tenant-name');
+    const secret = (await t.db.query<{ body: string }>('SELECT body FROM ex_items WHERE id = 7')).rows[0]!
+      .body;
+    for (const [sql, value] of [
+      ['SELECT (SELECT body FROM ex_items WHERE id = 7)::int', secret],
+      [
+        `SELECT (SELECT name FROM auth.tenants WHERE slug = 'confidential-tenant-name')::int`,
+        'confidential-tenant-name',
+      ],
+    ] as const) {
+      const err = await failure(explainStatement(t.db.pool, sql, { analyze: true }));
+      assert.equal(err?.code, 'DB_QUERY_FAILED', sql);
+      assert.equal(err?.details?.['sqlstate'], '22P02');
+      assert.ok(!JSON.stringify(err).includes(value), JSON.stringify(err));
+      assert.ok(!err!.message.includes(value));
+      assert.equal(err?.cause, undefined, 'the server error is not kept as the cause either');
+    }
   });
 
   it('leaves no prepared statement or open transaction behind', async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
+import { unsafeFunctions } from '../../src/ops/explain-functions.js';
 import { analyzeStatement } from '../../src/ops/sql-statement.js';
 
 async function code(sql: string): Promise<string | undefined> {
@@ -56,5 +57,26 @@ describe('analyzeStatement (real parser)', () => {
     assert.ok(info.columns.includes('b') && info.columns.includes('c') && info.columns.includes('uid'));
     const del = await analyzeStatement('DELETE FROM event_logs WHERE tenant_id = $1');
     assert.deepEqual(del.relations, ['event_logs']);
+  });
+
+  it('lists every function called, wherever it hides, and picks out those off the allow-list', async () => {
+    const info = await analyzeStatement(
+      `SELECT count(*), EXTRACT(epoch FROM now()), x AT TIME ZONE 'UTC' FROM t, LATERAL unnest(t.a) u
+        WHERE t.id IN (SELECT pg_terminate_backend(1)) AND t.b = (SELECT Public.Lo_Import('/etc/passwd'))`,
+    );
+    assert.deepEqual(info.functions.sort(), [
+      'count',
+      'now',
+      'pg_catalog.extract',
+      'pg_catalog.timezone',
+      'pg_terminate_backend',
+      'public.lo_import',
+      'unnest',
+    ]);
+    assert.deepEqual(unsafeFunctions(info.functions).sort(), ['pg_terminate_backend', 'public.lo_import']);
+    assert.deepEqual(unsafeFunctions(['pg_catalog.pg_read_file', 'pg_catalog.count', 'date_trunc']), [
+      'pg_catalog.pg_read_file',
+    ]);
+    assert.deepEqual(unsafeFunctions(['set_config', 'dblink', 'lo_export', 'pg_sleep']).length, 4);
   });
 });

@@ -7,7 +7,7 @@ import type { CliContext } from '../cli-context.js';
 export function formatExplain(r: ExplainResult): string {
   const s = r.summary;
   const lines = [
-    `${r.analyzed ? 'EXPLAIN ANALYZE' : 'EXPLAIN'} (${r.kind}${r.genericPlan ? `, generic plan for ${r.parameters} parameter(s)` : ''}; rolled back)`,
+    `${r.analyzed ? `EXPLAIN ANALYZE as ${r.role}` : 'EXPLAIN'} (${r.kind}${r.genericPlan ? `, generic plan for ${r.parameters} parameter(s)` : ''}; rolled back)`,
     `total cost ${s.totalCost}${r.executionTimeMs === null ? '' : `, execution ${r.executionTimeMs} ms`}`,
   ];
   if (s.costliestNode !== null) {
@@ -32,22 +32,38 @@ export function formatExplain(r: ExplainResult): string {
 export function explainCommand(ctx: CliContext): Command {
   return new Command('explain')
     .description(
-      'EXPLAIN one statement safely: always rolled back, statement timeout, ANALYZE only with --analyze',
+      'EXPLAIN one statement safely: always rolled back, statement timeout, ANALYZE only with --analyze (as shannon_app), only allow-listed functions',
     )
     .argument('<sql>', 'one SELECT, INSERT, UPDATE, DELETE or MERGE; $n parameters get a generic plan')
-    .option('--analyze', 'run it (EXPLAIN ANALYZE, BUFFERS); required for statements that write')
+    .option(
+      '--analyze',
+      'run it (EXPLAIN ANALYZE, BUFFERS) as the shannon_app role; required for statements that write',
+    )
+    .option('--tenant <uuid>', 'under --analyze, see the rows of this tenant (row-level security)')
+    .option(
+      '--allow-functions',
+      'explain a statement that calls functions outside the allow-list (pg_terminate_backend, lo_import, user functions …)',
+    )
     .option('--timeout-ms <ms>', 'statement timeout', '10000')
     .option('--json', 'print the result (summary and full plan) as JSON')
     .action(
       async (
         sql: string,
-        options: { analyze?: boolean; timeoutMs: string; json?: boolean },
+        options: {
+          analyze?: boolean;
+          tenant?: string;
+          allowFunctions?: boolean;
+          timeoutMs: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
         try {
           const result = await dataLayer.ops.explain(sql, {
             analyze: options.analyze === true,
+            allowFunctions: options.allowFunctions === true,
+            ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
             timeoutMs: Number(options.timeoutMs),
           });
           ctx.output(options.json === true, result, () => formatExplain(result));
