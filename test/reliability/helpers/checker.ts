@@ -63,6 +63,10 @@ export class Checker {
     this.closed = true;
   }
 
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
