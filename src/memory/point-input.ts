@@ -53,6 +53,12 @@ export function preparePoints(
         if (typeof part !== 'string' && !(typeof part === 'number' && Number.isSafeInteger(part))) {
           throw new ValidationError(`${field}.key[${j}]`, 'must be a string or an integer');
         }
+        // NUL separates the parts in the derived id, so ['a', 'b'] and ['a\u0000b'] would name the
+        // same point and one would silently replace the other (HTTP refuses NUL already; the
+        // library did not).
+        if (typeof part === 'string' && part.includes('\u0000')) {
+          throw new ValidationError(`${field}.key[${j}]`, 'must not contain NUL (\\u0000)');
+        }
       });
       id = pointId(collection, tenantId, ...(point.key as Array<string | number>));
     } else {
