@@ -70,7 +70,7 @@ test(`D7: the outbox relay's process killed ${KILLS} times mid-delivery: every p
           }).catch(() => undefined);
           if (res !== undefined && res.status === 200) {
             const { ids } = (await res.json()) as { ids: string[] };
-            keys.forEach((k, i) => acknowledged.set(k, ids[i] as string));
+            for (const [i, k] of keys.entries()) acknowledged.set(k, ids[i] as string);
             break;
           }
           await res?.arrayBuffer().catch(() => undefined);
