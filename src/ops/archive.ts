@@ -150,7 +150,10 @@ async function copyOut(
 
 function fileName(shape: TableShape, range: ArchiveRange): string {
   const day = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
-  const tenant = range.tenantId === undefined ? '' : `.${range.tenantId.slice(0, 8)}`;
+  // The whole tenant id: with only its first 8 hex digits, two tenants' exports of one range
+  // (retention archives each tenant into the same directory) could share a file and the second
+  // overwrote the first tenant's archive before its rows were deleted.
+  const tenant = range.tenantId === undefined ? '' : `.${range.tenantId.toLowerCase()}`;
   return `${shape.schema}.${shape.name}.${day(range.from)}-${day(range.to)}${tenant}.copy.gz`;
 }
 
