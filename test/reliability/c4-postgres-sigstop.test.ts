@@ -44,7 +44,7 @@ test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer t
       }
     })();
     // The key is verified and the pool warm before the fault.
-    await sleep(2_000);
+    await sleep(1_500);
     const okBefore = checker.attempts.filter((a) => a.status >= 200 && a.status < 500).length;
     assert.ok(
       okBefore > 0,
@@ -57,7 +57,7 @@ test(`C4: PostgreSQL SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer t
     await stack.cluster.resume();
     frozen = false;
     const faultEnd = performance.now();
-    await sleep(5_000);
+    await sleep(3_000);
     stop = true;
     await Promise.all([ingest, reads]);
 

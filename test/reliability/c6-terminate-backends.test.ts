@@ -51,7 +51,7 @@ test(`C6: pg_terminate_backend of the service's connections every 500 ms for ${C
       await sleep(500);
     }
     const ackedDuringChurn = checker.acknowledged.size;
-    await sleep(2_000);
+    await sleep(1_000);
     stop = true;
     await load;
 

@@ -57,7 +57,7 @@ test(`C7: Redis SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer than t
         await sleep(30);
       }
     })();
-    await sleep(2_000);
+    await sleep(1_500);
     const okBefore = checker.attempts.filter((a) => a.status === 200).length;
     assert.ok(
       okBefore > 0,
@@ -70,7 +70,7 @@ test(`C7: Redis SIGSTOPped ${FREEZE_MS / 1000} s: no request takes longer than t
     redis.resume();
     frozen = false;
     const faultEnd = performance.now();
-    await sleep(3_000);
+    await sleep(2_000);
     stop = true;
     await Promise.all([ingest, sessions, reads]);
 

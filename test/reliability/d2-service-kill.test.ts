@@ -52,13 +52,13 @@ describe('D2: kill -9 of the service under HTTP ingest', () => {
     });
     let restartMs = 0;
     for (let kill = 0; kill < KILLS; kill += 1) {
-      await sleep(1_000 + Math.random() * 1_500);
+      await sleep(800 + Math.random() * 1_000);
       await stack.service.kill9();
       const t0 = performance.now();
       await stack.service.restart();
       restartMs += performance.now() - t0;
     }
-    await sleep(2_000);
+    await sleep(1_000);
     stop = true;
     await load;
     const service = stack.service;
@@ -136,7 +136,7 @@ describe('D2: kill -9 of the service under HTTP ingest', () => {
         } catch {
           drains.push(undefined);
         }
-        await sleep(500 + Math.random() * 1_000);
+        await sleep(300 + Math.random() * 700);
       }
     } finally {
       proxy.restore();

@@ -57,7 +57,7 @@ test(`D3: PostgreSQL stopped ${OUTAGE_MS / 1000} s under HTTP ingest: 2xx stored
       stopped: () => stop,
       pauseMs: 50,
     });
-    await sleep(2_000);
+    await sleep(1_500);
     assert.ok(checker.acknowledged.size > 0, 'no batch was acknowledged before the outage');
     const rssBefore = service.rssKiB();
     let rssPeak = rssBefore;
@@ -78,7 +78,7 @@ test(`D3: PostgreSQL stopped ${OUTAGE_MS / 1000} s under HTTP ingest: 2xx stored
     await stack.cluster.start();
     await service.waitReady(60_000);
     const readyAfterMs = performance.now() - outageEnd;
-    await sleep(5_000);
+    await sleep(3_000);
     stop = true;
     await load;
     sampling = false;

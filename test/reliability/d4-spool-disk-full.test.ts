@@ -23,7 +23,7 @@ import { sleep, waitFor } from './helpers/timing.js';
 const execFile = promisify(execFileCb);
 const DEADLINE_MS = 2_000;
 /** How long the load keeps hitting the full disk before PostgreSQL comes back. */
-const FULL_MS = tier(5_000, 20_000);
+const FULL_MS = tier(3_000, 20_000);
 
 /** Mounts a 1 MiB tmpfs on a new directory; undefined (with the reason) when mounting is refused. */
 async function mountTmpfs(): Promise<{ dir: string } | { refused: string }> {
@@ -99,7 +99,7 @@ test('D4: spool on a full 1 MiB tmpfs while PostgreSQL is held away: 503 (not 50
     locker = undefined;
     const releasedAt = performance.now();
     // Recovery: the spool replays, the disk frees, and the clients' retries get through.
-    await sleep(3_000);
+    await sleep(2_000);
     stop = true;
     await load;
     const service = stack.service;

@@ -82,11 +82,11 @@ test(`D7: the outbox relay's process killed ${KILLS} times mid-delivery: every p
     })();
 
     for (let kill = 0; kill < KILLS; kill += 1) {
-      await sleep(700 + Math.random() * 1_300);
+      await sleep(500 + Math.random() * 1_000);
       await stack.service.kill9();
       await stack.service.restart();
     }
-    await sleep(1_500);
+    await sleep(1_000);
     stop = true;
     await writer;
     const pool = stack.pool;

@@ -1,6 +1,6 @@
 /**
  * Q2: overload. First the service's capacity is measured in the same run (closed loop: 48 clients
- * sending 20-record ingest batches for 5 s; capacity = acknowledged requests per second). Then an
+ * sending 20-record ingest batches for 4 s; capacity = acknowledged requests per second). Then an
  * open-loop client offers 3 × that rate for 60 s (full) / 10 s (reduced), each request with new
  * keys and no retries, at most 1,000 requests outstanding. Pass: whatever the service cannot take is
  * refused with 429 or 503 within 100 ms — so no request is left unanswered (client timeout 10 s, or
@@ -18,7 +18,7 @@ import { TIER_NAME, tier } from './helpers/tiers.js';
 import { latencySummary, sleep, waitFor } from './helpers/timing.js';
 
 const OVERLOAD_MS = tier(10_000, 60_000);
-const MEASURE_MS = 5_000;
+const MEASURE_MS = 4_000;
 /** Enough closed-loop clients that throughput, not one client's latency, is measured. */
 const MEASURE_CLIENTS = 48;
 const BATCH = 20;
