@@ -15,7 +15,7 @@ import { cosine } from '../../src/memory/vector.js';
 
 export const QDRANT_VERSIONS = ['v1.9.x', 'v1.15.x', 'v1.19.x'] as const;
 export type QdrantSpecVersion = (typeof QDRANT_VERSIONS)[number];
-const SPEC_DIR = new URL('../../../shared/qdrant-openapi/', import.meta.url);
+const SPEC_DIR = new URL('../fixtures/qdrant-openapi/', import.meta.url);
 
 type Json = Record<string, unknown>;
 
