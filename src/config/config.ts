@@ -135,6 +135,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly pool: PoolConfig;
   readonly ingest: IngestConfig;
+  /** In-process session cache bound (bytes); unset = the cache's default (256 MiB). */
+  readonly sessionCacheMaxBytes: number | undefined;
+  /** Fraction of the session cache one tenant may hold; unset = the cache's default (0.25). */
+  readonly sessionCacheTenantShare: number | undefined;
 }
 
 /** Thrown when a setting is missing or invalid; the message names the setting and its source. */
@@ -187,6 +191,14 @@ function integer(min: number, max: number) {
   };
 }
 
+/** A number in (0, 1]. */
+function fraction(raw: unknown, name: string): number {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (!(value > 0 && value <= 1))
+    throw new ConfigError(name, `must be a number above 0 and at most 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
 function secretKey(minLength: number) {
   return (raw: unknown, name: string): string => {
     const value = text(raw, name);
@@ -231,6 +243,16 @@ const SETTINGS = {
     env: 'SHANNON_SPOOL_MAX_BYTES',
     flag: 'spool-max-bytes',
     parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
+  },
+  sessionCacheMaxBytes: {
+    env: 'SHANNON_SESSION_CACHE_MAX_BYTES',
+    flag: 'session-cache-max-bytes',
+    parse: integer(1024 * 1024, Number.MAX_SAFE_INTEGER),
+  },
+  sessionCacheTenantShare: {
+    env: 'SHANNON_SESSION_CACHE_TENANT_SHARE',
+    flag: 'session-cache-tenant-share',
+    parse: fraction,
   },
   embeddingUrl: { env: 'EMBEDDING_URL', flag: 'embedding-url', parse: url(['http', 'https']) },
   embeddingApi: { env: 'EMBEDDING_API', flag: 'embedding-api', parse: oneOf(EMBEDDING_APIS) },
@@ -414,6 +436,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     logLevel: get('logLevel') ?? DEFAULT_LOG_LEVEL,
     pool,
     ingest,
+    sessionCacheMaxBytes: get('sessionCacheMaxBytes'),
+    sessionCacheTenantShare: get('sessionCacheTenantShare'),
   };
   return Object.freeze(config);
 }

@@ -270,7 +270,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     sessionCacheEvictions: new Counter({
       name: 'shannon_sessions_cache_evictions_total',
-      help: 'Sessions removed from the cache, by reason (expired, capacity, deleted).',
+      help: 'Sessions removed from the cache, by reason (expired, capacity, tenant_share, deleted).',
       labelNames: ['backend', 'reason'] as const,
       registers,
     }),
@@ -283,6 +283,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     sessionCacheEntries: new Gauge({
       name: 'shannon_sessions_cache_entries',
       help: 'Sessions held in the in-process cache (the Redis backend reports its tracked keys).',
+      labelNames: ['backend'] as const,
+      registers,
+    }),
+    sessionCacheBytes: new Gauge({
+      name: 'shannon_sessions_cache_bytes',
+      help: 'Serialized session state held in the cache (the Redis backend reports its per-tenant counters).',
       labelNames: ['backend'] as const,
       registers,
     }),

@@ -204,7 +204,15 @@ export async function createServer(
 
   const sessions =
     options.sessions ??
-    createSessionCache({ db: dataLayer.db, metrics, ...(redis === undefined ? {} : { redis }) });
+    createSessionCache({
+      db: dataLayer.db,
+      metrics,
+      ...(redis === undefined ? {} : { redis }),
+      ...(config.sessionCacheMaxBytes === undefined ? {} : { maxBytes: config.sessionCacheMaxBytes }),
+      ...(config.sessionCacheTenantShare === undefined
+        ? {}
+        : { tenantShare: config.sessionCacheTenantShare }),
+    });
   // The cache snapshots what is unsaved on close, before the data layer closes the pool.
   app.addHook('onClose', async () => {
     if (options.sessions === undefined) await sessions.close();

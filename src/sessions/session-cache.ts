@@ -1,11 +1,13 @@
 /**
  * The hot session cache: Redis when configured, in-process LRU otherwise, with a TTL per session.
  * Sessions written since the last snapshot are archived to `session_archives` periodically, and
- * every session is archived when it expires, is pushed out by capacity, is deleted, or the cache
- * closes. Snapshots are idempotent per session version, so a retried snapshot never duplicates.
+ * every session is archived when it expires, is pushed out by capacity or by its tenant's share,
+ * is deleted, or the cache closes. Snapshots are idempotent per session version, so a retried
+ * snapshot never duplicates. The eviction policy is described in memory-session-backend.ts.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { ConfigError } from '../config/config.js';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
@@ -26,6 +28,10 @@ export const DEFAULT_SESSION_CAPACITY = 10_000;
 export const DEFAULT_SNAPSHOT_INTERVAL_MS = 60_000;
 /** Largest serialized state accepted per session. */
 export const MAX_SESSION_STATE_BYTES = 256 * 1024;
+/** Serialized state the in-process cache holds at most (bytes); also the base of a tenant's share in Redis. */
+export const DEFAULT_SESSION_CACHE_MAX_BYTES = 256 * 1024 * 1024;
+/** Fraction of the cache's entries and bytes one tenant may hold. */
+export const DEFAULT_SESSION_CACHE_TENANT_SHARE = 0.25;
 
 /** Tenant transactions, as `Database.withTenant` provides them. */
 export interface SessionDatabase {
@@ -46,7 +52,15 @@ export interface SessionCacheOptions {
   redis?: Redis | RedisGuard;
   redisNamespace?: string;
   ttlMs?: number;
+  /** Sessions held at most (in-process); default DEFAULT_SESSION_CAPACITY (10 000). */
   capacity?: number;
+  /** Serialized state held at most (bytes, in-process); default DEFAULT_SESSION_CACHE_MAX_BYTES (256 MiB). */
+  maxBytes?: number;
+  /**
+   * Fraction of `capacity` and `maxBytes` one tenant may hold, in (0, 1]; applies to Redis too.
+   * Default DEFAULT_SESSION_CACHE_TENANT_SHARE (0.25); a single-tenant deployment sets 1.
+   */
+  tenantShare?: number;
   snapshotIntervalMs?: number;
   now?: () => number;
 }
@@ -55,7 +69,8 @@ type SnapshotTrigger = 'periodic' | 'expiry' | 'capacity' | 'deleted' | 'close';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function checkState(state: unknown): SessionState {
+/** Validates a state; returns it with its serialized length (bytes), which the cache's bounds count. */
+function checkState(state: unknown): { state: SessionState; bytes: number } {
   if (typeof state !== 'object' || state === null || Array.isArray(state))
     throw new ValidationError('state', 'must be an object');
   const s = state as SessionState;
@@ -82,7 +97,7 @@ function checkState(state: unknown): SessionState {
   const bytes = Buffer.byteLength(JSON.stringify(s));
   if (bytes > MAX_SESSION_STATE_BYTES)
     throw new ValidationError('state', `must serialize to at most ${MAX_SESSION_STATE_BYTES} bytes`);
-  return s;
+  return { state: s, bytes };
 }
 
 /**
@@ -108,22 +123,44 @@ function guarded(backend: SessionBackend): SessionBackend {
     delete: wrap(backend.delete.bind(backend)),
     takeExpired: wrap(backend.takeExpired.bind(backend)),
     size: wrap(backend.size.bind(backend)),
+    bytes: wrap(backend.bytes.bind(backend)),
     close: wrap(backend.close.bind(backend)),
   };
 }
 
-/** Creates the session cache and starts its snapshot timer (unref'd). */
+/**
+ * Creates the session cache and starts its snapshot timer (unref'd).
+ * @throws ConfigError when a tenant's share could not hold one session of the largest size.
+ */
 export function createSessionCache(options: SessionCacheOptions) {
   const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
   const now = options.now ?? Date.now;
   const metrics = options.metrics;
+  const bounds = {
+    maxEntries: options.capacity ?? DEFAULT_SESSION_CAPACITY,
+    maxBytes: options.maxBytes ?? DEFAULT_SESSION_CACHE_MAX_BYTES,
+    tenantShare: options.tenantShare ?? DEFAULT_SESSION_CACHE_TENANT_SHARE,
+  };
+  if (!(bounds.tenantShare > 0 && bounds.tenantShare <= 1))
+    throw new ConfigError('SHANNON_SESSION_CACHE_TENANT_SHARE', 'must be above 0 and at most 1');
+  // Otherwise a valid write could be pushed out by its own tenant's share the moment it lands.
+  if (bounds.maxBytes * bounds.tenantShare < MAX_SESSION_STATE_BYTES) {
+    throw new ConfigError(
+      'SHANNON_SESSION_CACHE_MAX_BYTES',
+      `times SHANNON_SESSION_CACHE_TENANT_SHARE must be at least ${MAX_SESSION_STATE_BYTES} bytes (one session's largest state)`,
+    );
+  }
   const store: SessionBackend =
     options.redis === undefined
-      ? new MemorySessionBackend(options.capacity ?? DEFAULT_SESSION_CAPACITY)
+      ? new MemorySessionBackend(bounds)
       : new RedisSessionBackend(
           guardRedis(options.redis, metrics === undefined ? {} : { metrics }),
           2 * intervalMs + 60_000,
+          {
+            maxEntries: Math.max(1, Math.floor(bounds.maxEntries * bounds.tenantShare)),
+            maxBytes: Math.floor(bounds.maxBytes * bounds.tenantShare),
+          },
           options.redisNamespace,
           now,
         );
@@ -186,7 +223,13 @@ export function createSessionCache(options: SessionCacheOptions) {
       const entry = await backend.get(tenantId, sessionId);
       if (entry !== undefined) await snapshot(entry, 'periodic');
     }
-    metrics?.sessionCacheEntries.set({ backend: backend.kind }, await backend.size());
+    await recordSize();
+  }
+
+  async function recordSize(): Promise<void> {
+    if (metrics === undefined) return;
+    metrics.sessionCacheEntries.set({ backend: backend.kind }, await backend.size());
+    metrics.sessionCacheBytes.set({ backend: backend.kind }, await backend.bytes());
   }
 
   function runSweep(): Promise<void> {
@@ -232,13 +275,17 @@ export function createSessionCache(options: SessionCacheOptions) {
       const entry: SessionEntry = {
         tenantId,
         sessionId,
-        state: checked,
+        state: checked.state,
         version: (previous?.version ?? 0) + 1,
         expiresAt: now() + ttl,
       };
-      const pushedOut = await backend.set(entry);
+      const pushedOut = await backend.set(entry, checked.bytes);
       dirty.set(sessionKey(tenantId, sessionId), { tenantId, sessionId });
-      await evicted(pushedOut, 'capacity', 'capacity');
+      for (const reason of ['capacity', 'tenant_share'] as const) {
+        const out = pushedOut.filter((e) => e.reason === reason).map((e) => e.entry);
+        await evicted(out, reason, 'capacity');
+      }
+      if (backend.kind === 'memory') await recordSize();
       return entry;
     },
 

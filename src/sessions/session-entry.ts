@@ -25,20 +25,31 @@ export interface SessionEntry {
   expiresAt: number;
 }
 
-/** Why an entry left the cache. */
-export type EvictionReason = 'expired' | 'capacity' | 'deleted';
+/**
+ * Why an entry left the cache: `tenant_share` when its tenant went past its share of the cache,
+ * `capacity` when the whole cache was full.
+ */
+export type EvictionReason = 'expired' | 'capacity' | 'tenant_share' | 'deleted';
+
+/** An entry a write pushed out to make room; the cache snapshots it. */
+export interface SessionEviction {
+  entry: SessionEntry;
+  reason: 'capacity' | 'tenant_share';
+}
 
 /** A store of entries: Redis or in-process. */
 export interface SessionBackend {
   readonly kind: 'redis' | 'memory';
   get(tenantId: string, sessionId: string): Promise<SessionEntry | undefined>;
-  /** Stores an entry; returns entries pushed out to make room (in-process capacity). */
-  set(entry: SessionEntry): Promise<SessionEntry[]>;
+  /** Stores an entry whose serialized state is `bytes` long; returns entries pushed out to make room. */
+  set(entry: SessionEntry, bytes: number): Promise<SessionEviction[]>;
   delete(tenantId: string, sessionId: string): Promise<SessionEntry | undefined>;
   /** Removes and returns up to `max` entries whose expiresAt has passed. */
   takeExpired(now: number, max: number): Promise<SessionEntry[]>;
   /** Entries held (in-process backend: exact; Redis: tracked keys). */
   size(): Promise<number>;
+  /** Serialized state held (bytes; Redis: the per-tenant counters' sum). */
+  bytes(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -121,7 +121,12 @@ describe('session state cache', () => {
 
   it('memory backend: capacity eviction archives the least recently used session', async () => {
     const { tenantId } = await h.tenantWithKey();
-    const cache = createSessionCache({ db: h.dataLayer.db, capacity: 2, snapshotIntervalMs: 0 });
+    const cache = createSessionCache({
+      db: h.dataLayer.db,
+      capacity: 2,
+      tenantShare: 1,
+      snapshotIntervalMs: 0,
+    });
     try {
       const ids = [0, 1, 2].map(() => `s-${randomUUID()}`);
       await cache.set(tenantId, ids[0]!, { data: { n: 0 } });
@@ -135,6 +140,58 @@ describe('session state cache', () => {
       await cache.close();
     }
   });
+
+  for (const backend of ['memory', 'redis'] as const) {
+    it(`${backend}: a tenant past its share loses its own least recently written sessions, archived; another tenant's stay`, async () => {
+      const victim = (await h.tenantWithKey()).tenantId;
+      const noisy = (await h.tenantWithKey()).tenantId;
+      const redis =
+        backend === 'redis' ? new Redis('redis://127.0.0.1:6379', { lazyConnect: false }) : undefined;
+      const cache = createSessionCache({
+        db: h.dataLayer.db,
+        metrics: h.t.metrics,
+        ...(redis === undefined ? {} : { redis, redisNamespace: `test-${randomUUID()}` }),
+        maxBytes: 1024 * 1024,
+        tenantShare: 0.25,
+        snapshotIntervalMs: 0,
+      });
+      const large = (n: number) => ({ data: { n, blob: 'x'.repeat(64 * 1024 - 64) } });
+      try {
+        const victimIds = [0, 1].map(() => `s-${randomUUID()}`);
+        for (const [i, id] of victimIds.entries()) await cache.set(victim, id, large(i));
+        const noisyIds = Array.from({ length: 12 }, () => `s-${randomUUID()}`);
+        for (const [i, id] of noisyIds.entries()) await cache.set(noisy, id, large(i));
+        for (const id of victimIds)
+          assert.ok(await cache.get(victim, id), "the other tenant's session stays");
+        const kept = [];
+        for (const id of noisyIds) if ((await cache.get(noisy, id)) !== undefined) kept.push(id);
+        assert.deepEqual(kept, noisyIds.slice(-4), 'the tenant keeps its newest sessions, within its share');
+        for (const [i, id] of noisyIds.slice(0, -4).entries()) {
+          const rows = await archived(h.t.url, id);
+          assert.deepEqual(
+            rows.map((r) => [r.tenant_id, r.snapshot_data.n]),
+            [[noisy, i]],
+            'a session pushed out is archived once',
+          );
+        }
+        if (redis !== undefined) {
+          // The per-tenant counters follow deletes as well as writes.
+          await cache.delete(noisy, noisyIds.at(-1)!);
+          await cache.sweep();
+          const text = await h.t.metrics.metricsText();
+          const bytes = Number(/shannon_sessions_cache_bytes\{backend="redis"\} (\d+)/.exec(text)?.[1]);
+          const held = [0, 1, 8, 9, 10].map((n) => Buffer.byteLength(JSON.stringify(large(n))));
+          assert.equal(
+            bytes,
+            held.reduce((sum, n) => sum + n, 0),
+          );
+        }
+      } finally {
+        await cache.close();
+        await redis?.quit();
+      }
+    });
+  }
 
   it('Redis unreachable: session state answers 503 CACHE_UNAVAILABLE, never 500', async () => {
     const { key } = await h.tenantWithKey();
