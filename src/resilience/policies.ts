@@ -82,6 +82,10 @@ export function createBreaker(options: BreakerOptions): Breaker {
     },
     async execute<T>(fn: () => Promise<T>): Promise<T> {
       try {
+        // While half-open, cockatiel makes every other call wait for the probe's outcome — the
+        // whole deadline of a dependency that does not answer. The probe is the only call let
+        // through; the others are refused at once, as while open.
+        if (policy.state === CircuitState.HalfOpen) throw new BrokenCircuitError();
         return await policy.execute(fn);
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
