@@ -93,6 +93,8 @@ export interface IngestConfig {
   readonly queueMaxBytes: number | undefined;
   /** How long a caller waits for room in a full queue before BACKPRESSURE. */
   readonly maxWaitMs: number | undefined;
+  /** Age of the oldest queued record above which new records are refused at once. */
+  readonly maxQueueDelayMs: number | undefined;
   readonly batchMaxRecords: number | undefined;
   readonly flushIntervalMs: number | undefined;
   /** Batches written at once (each holds a pool connection while it runs). */
@@ -116,6 +118,8 @@ export interface Config {
    * or proxy addresses / CIDR ranges.
    */
   readonly trustProxy: TrustProxy;
+  /** `/v1` requests handled at once per process; unset = the HTTP limits' default. */
+  readonly httpMaxInFlight: number | undefined;
   /** HMAC-SHA256 key that signs archive manifests; restore refuses unsigned archives (a secret). */
   readonly archiveKey: string | undefined;
   readonly qdrantUrl: string | undefined;
@@ -225,6 +229,11 @@ const SETTINGS = {
     flag: 'redis-command-timeout-ms',
     parse: integer(10, 60_000),
   },
+  httpMaxInFlight: {
+    env: 'SHANNON_HTTP_MAX_IN_FLIGHT',
+    flag: 'http-max-in-flight',
+    parse: integer(1, 1_000_000),
+  },
   trustProxy: { env: 'SHANNON_TRUST_PROXY', flag: 'trust-proxy', parse: trustProxy },
   authCacheTtlMs: {
     env: 'SHANNON_AUTH_CACHE_TTL_MS',
@@ -302,6 +311,11 @@ const SETTINGS = {
     env: 'SHANNON_INGEST_MAX_WAIT_MS',
     flag: 'ingest-max-wait-ms',
     parse: integer(0, 600_000),
+  },
+  ingestMaxQueueDelayMs: {
+    env: 'SHANNON_INGEST_MAX_QUEUE_DELAY_MS',
+    flag: 'ingest-max-queue-delay-ms',
+    parse: integer(1, 600_000),
   },
   ingestBatchMaxRecords: {
     env: 'SHANNON_INGEST_BATCH_MAX_RECORDS',
@@ -401,6 +415,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     queueMaxRecords: get('ingestQueueMaxRecords'),
     queueMaxBytes: get('ingestQueueMaxBytes'),
     maxWaitMs: get('ingestMaxWaitMs'),
+    maxQueueDelayMs: get('ingestMaxQueueDelayMs'),
     batchMaxRecords: get('ingestBatchMaxRecords'),
     flushIntervalMs: get('ingestFlushIntervalMs'),
     concurrency: get('ingestConcurrency'),
@@ -420,6 +435,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
     trustProxy: get('trustProxy') ?? false,
+    httpMaxInFlight: get('httpMaxInFlight'),
     archiveKey: get('archiveKey'),
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),

@@ -240,6 +240,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'HTTP requests being processed.',
       registers,
     }),
+    httpShed: new Counter({
+      name: 'shannon_http_requests_shed_total',
+      help: '/v1 requests refused at once (503 BACKPRESSURE) because SHANNON_HTTP_MAX_IN_FLIGHT were being handled.',
+      registers,
+    }),
     httpAuthFailures: new Counter({
       name: 'shannon_http_auth_failures_total',
       help: 'Requests refused for authentication (reason: invalid, rate_limited).',

@@ -10,7 +10,7 @@ import { createAuthenticator, type Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
 import type { LogLevel, TrustProxy } from '../config/config.js';
 import type { DataLayer } from '../data-layer.js';
-import { ShannonError } from '../errors/errors.js';
+import { BackpressureError, ShannonError } from '../errors/errors.js';
 import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
 import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
 import { createAuthHook } from './auth-hook.js';
@@ -75,7 +75,13 @@ export async function createServer(
   dataLayer: DataLayer & ServedSubsystems,
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
-  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+  const limits: HttpLimits = {
+    ...DEFAULT_HTTP_LIMITS,
+    ...(dataLayer.config.httpMaxInFlight === undefined
+      ? {}
+      : { maxInFlight: dataLayer.config.httpMaxInFlight }),
+    ...options.limits,
+  };
   const { config, metrics } = dataLayer;
   const redis =
     options.redis === undefined
@@ -130,9 +136,25 @@ export async function createServer(
     }
   });
 
+  /** `/v1` requests between their headers and the end of their response (or the client leaving). */
+  let inFlight = 0;
   app.addHook('onRequest', async (req, reply) => {
     req.startedAt = performance.now();
     metrics.httpInFlight.inc();
+    if (req.url.startsWith('/v1/')) {
+      if (inFlight >= limits.maxInFlight) {
+        metrics.httpShed.inc();
+        throw new BackpressureError(
+          `the service is handling ${inFlight} requests, its limit (SHANNON_HTTP_MAX_IN_FLIGHT); retry later`,
+          1_000,
+        );
+      }
+      inFlight += 1;
+      // 'close' fires once however the exchange ends: answered, failed or abandoned by the client.
+      reply.raw.once('close', () => {
+        inFlight -= 1;
+      });
+    }
     if (!QUIET_PATHS.has(req.url)) {
       req.requestTrace = startRequestSpan(req.method, req.headers as Record<string, unknown>);
       if (req.requestTrace.traceparent !== undefined)

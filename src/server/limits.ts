@@ -21,6 +21,11 @@ export interface HttpLimits {
   searchTopK: number;
   /** Failed authentication attempts per client IP per minute before 429. */
   authFailuresPerMinute: number;
+  /**
+   * `/v1` requests handled at once; beyond it a request is refused at once with 503 BACKPRESSURE
+   * before its body is read, so overload is shed cheaply instead of queueing in the event loop.
+   */
+  maxInFlight: number;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -31,6 +36,7 @@ export const DEFAULT_ID_CHARS = 255;
 export const DEFAULT_TEXT_CHARS = 100_000;
 export const DEFAULT_SEARCH_TOP_K = 100;
 export const DEFAULT_AUTH_FAILURES_PER_MINUTE = 10;
+export const DEFAULT_MAX_IN_FLIGHT = 256;
 
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   bodyBytes: DEFAULT_BODY_LIMIT_BYTES,
@@ -41,4 +47,5 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   textChars: DEFAULT_TEXT_CHARS,
   searchTopK: DEFAULT_SEARCH_TOP_K,
   authFailuresPerMinute: DEFAULT_AUTH_FAILURES_PER_MINUTE,
+  maxInFlight: DEFAULT_MAX_IN_FLIGHT,
 });
