@@ -5,7 +5,8 @@
 // (`npm run build` first) and owns its PostgreSQL, Redis and proxies; its files kill, freeze and
 // overload what they start, so they run one at a time, after the other suites.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const suites = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -38,7 +39,9 @@ if (files.length === 0 && reliabilityFiles.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const env = { ...process.env, NODE_ENV: 'test' };
 
+/** Runs node's test runner: the spec report on stdout, a TAP copy for the combined count. */
 function run(testFiles, testConcurrency) {
+  const tap = join(mkdtempSync(join(tmpdir(), 'shannon-tests-')), 'report.tap');
   const result = spawnSync(
     process.execPath,
     [
@@ -47,14 +50,32 @@ function run(testFiles, testConcurrency) {
       '--test',
       `--test-concurrency=${testConcurrency}`,
       '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
       ...testFiles,
     ],
     { stdio: 'inherit', env },
   );
-  return result.status ?? 1;
+  const counts = { pass: 0, fail: 0, skipped: 0 };
+  try {
+    const text = readFileSync(tap, 'utf8');
+    for (const key of Object.keys(counts)) {
+      const match = new RegExp(`^# ${key} (\\d+)$`, 'm').exec(text);
+      counts[key] = match === null ? 0 : Number(match[1]);
+    }
+  } catch {
+    // No report: the runner itself failed; its status says so.
+  }
+  return { status: result.status ?? 1, counts };
 }
 
-let status = 0;
-if (files.length > 0) status = run(files, concurrency);
-if (reliabilityFiles.length > 0) status = Math.max(status, run(reliabilityFiles, '1'));
+const runs = [];
+if (files.length > 0) runs.push(run(files, concurrency));
+// The reliability battery starts servers and loads the machine: its files run one at a time.
+if (reliabilityFiles.length > 0) runs.push(run(reliabilityFiles, '1'));
+const status = Math.max(...runs.map((r) => r.status));
+const total = (key) => runs.reduce((n, r) => n + r.counts[key], 0);
+// Two runs print two summaries; this line is the whole suite's.
+console.log(`\ntotal: ${total('pass')} passed, ${total('fail')} failed, ${total('skipped')} skipped`);
 process.exit(status);
