@@ -192,7 +192,9 @@ describe('vector memory on the embedded backend', () => {
       1,
     );
     assert.equal(
-      await memory.deleteByFilter(other, 'cases', {}),
+      await memory.deleteByFilter(other, 'cases', {
+        must: [{ key: 'user_id', match: { any: ['u1', 'u2'] } }],
+      }),
       0,
       'another tenant deletes nothing of ours',
     );
