@@ -133,7 +133,10 @@ describe('admin overview with Redis configured', () => {
 
   it("lists Redis's breaker beside PostgreSQL's", async () => {
     const { key } = await h.tenantWithKey({ operator: true });
-    const res = await h.app.inject({ url: '/v1/admin/overview', headers: { authorization: `Bearer ${key}` } });
+    const res = await h.app.inject({
+      url: '/v1/admin/overview',
+      headers: { authorization: `Bearer ${key}` },
+    });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(
       res.json().breakers.map((b: { name: string }) => b.name),
