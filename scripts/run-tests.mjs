@@ -72,8 +72,15 @@ function run(testFiles, testConcurrency) {
 
 const runs = [];
 if (files.length > 0) runs.push(run(files, concurrency));
-// The reliability battery starts servers and loads the machine: its files run one at a time.
-if (reliabilityFiles.length > 0) runs.push(run(reliabilityFiles, '1'));
+// The reliability battery starts servers and loads the machine: its files run one at a time. It
+// runs the built service (dist/), so the build is brought up to date first (a few seconds).
+if (reliabilityFiles.length > 0) {
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', env });
+  if (build.status !== 0) {
+    console.error('the build failed; the reliability battery needs dist/');
+    runs.push({ status: build.status ?? 1, counts: { pass: 0, fail: 1, skipped: 0 } });
+  } else runs.push(run(reliabilityFiles, '1'));
+}
 const status = Math.max(...runs.map((r) => r.status));
 const total = (key) => runs.reduce((n, r) => n + r.counts[key], 0);
 // Two runs print two summaries; this line is the whole suite's.
