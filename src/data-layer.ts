@@ -110,7 +110,6 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
         maxRecords: tuning.queueMaxRecords,
         maxBytes: tuning.queueMaxBytes,
         maxWaitMs: tuning.maxWaitMs,
-        maxQueueDelayMs: tuning.maxQueueDelayMs,
         batchMaxRecords: tuning.batchMaxRecords,
       },
       flushIntervalMs: tuning.flushIntervalMs,

@@ -93,8 +93,6 @@ export interface IngestConfig {
   readonly queueMaxBytes: number | undefined;
   /** How long a caller waits for room in a full queue before BACKPRESSURE. */
   readonly maxWaitMs: number | undefined;
-  /** Age of the oldest queued record above which new records are refused at once. */
-  readonly maxQueueDelayMs: number | undefined;
   readonly batchMaxRecords: number | undefined;
   readonly flushIntervalMs: number | undefined;
   /** Batches written at once (each holds a pool connection while it runs). */
@@ -312,11 +310,6 @@ const SETTINGS = {
     flag: 'ingest-max-wait-ms',
     parse: integer(0, 600_000),
   },
-  ingestMaxQueueDelayMs: {
-    env: 'SHANNON_INGEST_MAX_QUEUE_DELAY_MS',
-    flag: 'ingest-max-queue-delay-ms',
-    parse: integer(1, 600_000),
-  },
   ingestBatchMaxRecords: {
     env: 'SHANNON_INGEST_BATCH_MAX_RECORDS',
     flag: 'ingest-batch-max-records',
@@ -415,7 +408,6 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     queueMaxRecords: get('ingestQueueMaxRecords'),
     queueMaxBytes: get('ingestQueueMaxBytes'),
     maxWaitMs: get('ingestMaxWaitMs'),
-    maxQueueDelayMs: get('ingestMaxQueueDelayMs'),
     batchMaxRecords: get('ingestBatchMaxRecords'),
     flushIntervalMs: get('ingestFlushIntervalMs'),
     concurrency: get('ingestConcurrency'),

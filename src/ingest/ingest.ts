@@ -204,7 +204,6 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
   let spoolOnly = false;
 
   queue.onWait = () => metrics?.ingestBackpressureWaits.inc({ reason: 'queue' });
-  queue.onOverDelay = () => metrics?.ingestBackpressureWaits.inc({ reason: 'queue_delay' });
 
   async function toSpool(kind: RecordKind, items: readonly BatchItem[], startedAt: number): Promise<void> {
     if (items.length === 0) return;
@@ -323,9 +322,7 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
     try {
       await queue.enqueue(entries);
     } catch (error) {
-      const shaped = toShannonError(error);
-      // A refusal for queue delay was counted by onOverDelay; this one waited and timed out.
-      if (shaped.code === 'BACKPRESSURE' && shaped.details?.['queueDelayMs'] === undefined)
+      if (toShannonError(error).code === 'BACKPRESSURE')
         metrics?.ingestBackpressureWaits.inc({ reason: 'queue_timeout' });
       throw error;
     }

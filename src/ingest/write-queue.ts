@@ -12,12 +12,6 @@ import { LANES, type LaneName } from './record-kinds.js';
 export const DEFAULT_QUEUE_MAX_RECORDS = 50_000;
 export const DEFAULT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_QUEUE_MAX_WAIT_MS = 5_000;
-/**
- * New records are refused at once while the oldest queued record has waited longer than this: the
- * queue holds more work than the database gets through in that time, so a caller is better told
- * to come back (503 BACKPRESSURE, at once) than kept waiting with everybody else.
- */
-export const DEFAULT_QUEUE_MAX_DELAY_MS = 500;
 export const DEFAULT_BATCH_MAX_RECORDS = 1_000;
 export const DEFAULT_BATCH_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -26,8 +20,6 @@ export interface WriteQueueOptions {
   maxBytes?: number;
   /** How long a caller waits for capacity before BackpressureError. */
   maxWaitMs?: number;
-  /** Queue delay (age of the oldest queued record) above which new records are refused at once. */
-  maxQueueDelayMs?: number;
   batchMaxRecords?: number;
   batchMaxBytes?: number;
   now?: () => number;
@@ -64,7 +56,6 @@ export class WriteQueue {
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
   private readonly maxWaitMs: number;
-  private readonly maxQueueDelayMs: number;
   private readonly now: () => number;
   private readonly lanes = new Map<LaneName, QueuedItem[]>();
   /** Queued records per tenant and key, for the lanes some other lane queues behind. */
@@ -89,33 +80,24 @@ export class WriteQueue {
   onChange: () => void = () => undefined;
   /** Called each time a caller has to wait for capacity. */
   onWait: () => void = () => undefined;
-  /** Called each time records are refused because the queue delay is over its bound. */
-  onOverDelay: () => void = () => undefined;
 
   constructor(options: WriteQueueOptions = {}) {
     this.maxRecords = options.maxRecords ?? DEFAULT_QUEUE_MAX_RECORDS;
     this.maxBytes = options.maxBytes ?? DEFAULT_QUEUE_MAX_BYTES;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_QUEUE_MAX_WAIT_MS;
-    this.maxQueueDelayMs = options.maxQueueDelayMs ?? DEFAULT_QUEUE_MAX_DELAY_MS;
     this.batchMaxRecords = options.batchMaxRecords ?? DEFAULT_BATCH_MAX_RECORDS;
     this.batchMaxBytes = options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES;
     this.now = options.now ?? Date.now;
   }
 
-  /** When the oldest queued record was accepted, or undefined when nothing is queued. */
-  private oldestEnqueuedAt(): number | undefined {
+  /** Accepted-but-unsettled counts (the bounded quantity) and queued counts. */
+  stats() {
     let oldest: number | undefined;
     for (const lane of this.lanes.values()) {
       const first = lane[0];
       if (first !== undefined && (oldest === undefined || first.enqueuedAt < oldest))
         oldest = first.enqueuedAt;
     }
-    return oldest;
-  }
-
-  /** Accepted-but-unsettled counts (the bounded quantity) and queued counts. */
-  stats() {
-    const oldest = this.oldestEnqueuedAt();
     return {
       pendingRecords: this.pendingRecords,
       pendingBytes: this.pendingBytes,
@@ -135,20 +117,10 @@ export class WriteQueue {
 
   /**
    * Adds items (all or none), waiting in FIFO order for capacity.
-   * @throws LimitExceededError when the items can never fit; BackpressureError after the bounded
-   * wait, or at once while the queue delay is over its bound.
+   * @throws LimitExceededError when the items can never fit; BackpressureError after the bounded wait.
    */
   async enqueue(items: readonly { lane: LaneName; item: BatchItem }[]): Promise<void> {
     if (this.closedError !== undefined) throw this.closedError;
-    const oldest = this.oldestEnqueuedAt();
-    if (oldest !== undefined && this.now() - oldest > this.maxQueueDelayMs) {
-      this.onOverDelay();
-      throw new BackpressureError(
-        `the write queue is behind by ${this.now() - oldest} ms (bound ${this.maxQueueDelayMs} ms); retry later`,
-        Math.max(1_000, this.maxQueueDelayMs),
-        { details: { queueDelayMs: this.now() - oldest, maxQueueDelayMs: this.maxQueueDelayMs } },
-      );
-    }
     const records = items.length;
     const bytes = items.reduce((sum, i) => sum + i.item.bytes, 0);
     if (records > this.maxRecords) throw new LimitExceededError('records', this.maxRecords, records);

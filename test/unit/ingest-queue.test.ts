@@ -238,26 +238,3 @@ test('drain() flushes everything at once and resolves when all is settled', asyn
   assert.deepEqual(flushed.sort(), ['a', 'b']);
   assert.equal(queue.stats().pendingRecords, 0);
 });
-
-test('while the oldest queued record has waited past the delay bound, new records are refused at once', async () => {
-  let now = 0;
-  const queue = new WriteQueue({ maxQueueDelayMs: 500, now: () => now });
-  let refusedForDelay = 0;
-  queue.onOverDelay = () => {
-    refusedForDelay += 1;
-  };
-  await queue.enqueue([item('event_log', 'old')]);
-  now = 400;
-  await queue.enqueue([item('event_log', 'young enough')]);
-  now = 501;
-  await assert.rejects(queue.enqueue([item('event_log', 'late')]), (error: unknown) => {
-    assert.ok(isBackpressureError(error));
-    assert.ok(error.retryAfterMs >= 1_000);
-    return true;
-  });
-  assert.equal(refusedForDelay, 1);
-  // Once the backlog is taken, the queue admits again.
-  const batch = queue.take('event_log');
-  assert.ok(batch !== undefined);
-  await queue.enqueue([item('event_log', 'after the backlog')]);
-});
