@@ -3,7 +3,7 @@
  * `shannon-data` — the command-line entry point. Global flags override environment variables,
  * which override the config file (`--config` or SHANNON_DATA_CONFIG), which override defaults.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { type CliContext, createCliContext, reportError } from './cli-context.js';
@@ -25,9 +25,16 @@ import { retentionCommand } from './commands/retention.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
 
+/** The package's version; package.json sits two levels above both src/cli and dist/cli. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('shannon-data')
     .description('Shannon Data: the data layer of the Shannon agent platform')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--config <file>', 'JSON config file (also SHANNON_DATA_CONFIG)')
     .option('--database-url <url>', 'PostgreSQL URL (DATABASE_URL); unset = embedded PostgreSQL')
     .option('--data-dir <dir>', 'directory for the embedded PostgreSQL, spool and indexes (SHANNON_DATA_DIR)')

@@ -144,7 +144,7 @@ export async function checkConnections(db: Queryable, t: DoctorThresholds): Prom
       severity: used >= usable ? 'critical' : 'warning',
       object: 'server',
       evidence: { connections: used, max_connections: max, reserved, ratio: round(used / usable, 3) },
-      fix: 'Lower pool sizes (SHANNON_POOL_MAX) per process or put PgBouncer in front; raise max_connections only with RAM to spare',
+      fix: 'Lower pool sizes (PG_POOL_MAX) per process or put PgBouncer in front; raise max_connections only with RAM to spare',
     },
   ];
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { createCliContext } from '../../src/cli/cli-context.js';
@@ -24,6 +25,17 @@ describe('shannon-data CLI', () => {
     });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /ECONNREFUSED|DB_UNAVAILABLE/);
+  });
+
+  it('prints its version with --version and -V', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const run = await runCli([flag]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), version);
+    }
   });
 
   it('answers --help at the top level, listing the commands', async () => {
