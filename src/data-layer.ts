@@ -3,6 +3,7 @@
  * from the frozen config; nothing is global; `close()` tears it down in reverse order.
  */
 import pg from 'pg';
+import { type Authenticator, createAuthenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createEmbedder } from './memory/embedder/create-embedder.js';
@@ -13,6 +14,7 @@ import { Database } from './postgres/database.js';
 import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
 import { createRedisGuard, type RedisGuard } from './resilience/redis-guard.js';
 import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
+import { createSessionCache, type SessionCache } from './sessions/session-cache.js';
 import { createStores, type Stores } from './stores/create-stores.js';
 
 export interface DataLayerOptions {
@@ -39,6 +41,10 @@ export interface DataLayer {
   readonly ops: Ops;
   /** The guarded Redis client on `config.redisUrl` (connects on first use); unset without Redis. */
   readonly redis: RedisGuard | undefined;
+  /** Verifies API keys (cached by digest for `config.authCacheTtlMs`); shared by every app on this layer. */
+  readonly authenticator: Authenticator;
+  /** Session state (Redis when configured, else in-process); snapshots what is unsaved on close. */
+  readonly sessions: SessionCache;
   /** Vector memory (Qdrant when QDRANT_URL is set, else the embedded index); `memory.init()` starts its relay. */
   readonly memory: Memory;
   /** Durable batched write path: `ingest.write(kind, record)` resolves once committed or spooled. */
@@ -92,6 +98,16 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
         ? undefined
         : createRedisGuard({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, metrics });
     if (redis !== undefined) closers.push(() => redis.close());
+    const authenticator = createAuthenticator(db, { ttlMs: config.authCacheTtlMs });
+    const sessions = createSessionCache({
+      db,
+      metrics,
+      ...(redis === undefined ? {} : { redis }),
+      ...(config.sessionCacheMaxBytes === undefined ? {} : { maxBytes: config.sessionCacheMaxBytes }),
+      ...(config.sessionCacheTenantShare === undefined ? {} : { tenantShare: config.sessionCacheTenantShare }),
+    });
+    // Closed before the pool (closers run in reverse), so its last snapshot still reaches PostgreSQL.
+    closers.push(() => sessions.close());
     // Built here rather than by the memory layer so its cache shares this process's Redis client.
     const embedder = createEmbedder(config, metrics, redis);
     closers.push(() => embedder.close());
@@ -129,6 +145,8 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       stores,
       ops,
       redis,
+      authenticator,
+      sessions,
       memory,
       ingest,
       migrations,

@@ -5,14 +5,13 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
-import { createAuthenticator, type Principal } from '../auth/authenticator.js';
+import type { Principal } from '../auth/authenticator.js';
 import type { Scope } from '../auth/scopes.js';
 import type { LogLevel, TrustProxy } from '../config/config.js';
 import type { DataLayer } from '../data-layer.js';
 import { BackpressureError, ShannonError } from '../errors/errors.js';
-import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
-import { createSessionCache, type SessionCache } from '../sessions/session-cache.js';
+import type { RedisGuard } from '../resilience/redis-guard.js';
+import type { SessionCache } from '../sessions/session-cache.js';
 import { createAuthHook } from './auth-hook.js';
 import { toHttpError } from './http-errors.js';
 import { checkJsonCharset, parseJsonBody } from './json-body.js';
@@ -24,7 +23,7 @@ import {
   startRequestSpan,
   withRequestContext,
 } from './request-tracing.js';
-import { registerRoutes, type ServedSubsystems } from './routes/register-routes.js';
+import { registerRoutes } from './routes/register-routes.js';
 import { ERROR_RESPONSE } from './routes/route-helpers.js';
 
 declare module 'fastify' {
@@ -44,12 +43,11 @@ export interface ServerOptions {
   /** Log requests as JSON lines (pino); default: on unless LOG_LEVEL is silent. */
   logger?: boolean;
   /**
-   * Redis for rate-limit counters and the session cache; default: the data layer's (on
-   * `config.redisUrl`, closed with the data layer). A bare client is guarded here and stays the
-   * caller's to close.
+   * Redis for the rate-limit counters; default: the data layer's. An override stays the caller's
+   * to close (tests point several apps at their own clients).
    */
-  redis?: Redis | RedisGuard;
-  /** Session cache; default: one over Redis when configured, else in-process (closed with the app). */
+  redis?: RedisGuard;
+  /** Session state; default: the data layer's. An override stays the caller's to close. */
   sessions?: SessionCache;
   /** Overrides LOG_LEVEL for this app. */
   logLevel?: LogLevel;
@@ -72,7 +70,7 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
 export async function createServer(
-  dataLayer: DataLayer & ServedSubsystems,
+  dataLayer: DataLayer,
   options: ServerOptions = {},
 ): Promise<FastifyInstance> {
   const limits: HttpLimits = {
@@ -83,10 +81,7 @@ export async function createServer(
     ...options.limits,
   };
   const { config, metrics } = dataLayer;
-  const redis =
-    options.redis === undefined
-      ? dataLayer.redis
-      : guardRedis(options.redis, { commandTimeoutMs: config.redisCommandTimeoutMs, metrics });
+  const redis = options.redis ?? dataLayer.redis;
 
   const app = Fastify({
     logger:
@@ -216,7 +211,7 @@ export async function createServer(
   });
 
   const authenticate = createAuthHook(app, {
-    authenticator: createAuthenticator(dataLayer.db, { ttlMs: config.authCacheTtlMs }),
+    authenticator: dataLayer.authenticator,
     metrics,
     authFailuresPerMinute: limits.authFailuresPerMinute,
   });
@@ -224,21 +219,7 @@ export async function createServer(
   // Handlers run inside the request span's context so DB and vector spans become its children.
   app.addHook('preHandler', (req, _reply, done) => withRequestContext(req.requestTrace, () => done()));
 
-  const sessions =
-    options.sessions ??
-    createSessionCache({
-      db: dataLayer.db,
-      metrics,
-      ...(redis === undefined ? {} : { redis }),
-      ...(config.sessionCacheMaxBytes === undefined ? {} : { maxBytes: config.sessionCacheMaxBytes }),
-      ...(config.sessionCacheTenantShare === undefined
-        ? {}
-        : { tenantShare: config.sessionCacheTenantShare }),
-    });
-  // The cache snapshots what is unsaved on close, before the data layer closes the pool.
-  app.addHook('onClose', async () => {
-    if (options.sessions === undefined) await sessions.close();
-  });
+  const sessions = options.sessions ?? dataLayer.sessions;
   await registerRoutes(app, { dataLayer, limits, sessions });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

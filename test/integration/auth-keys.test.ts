@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { digestApiKey, digestsEqual, formatApiKey, parseApiKey } from '../../src/auth/api-key.js';
 import { listApiKeys, revokeApiKey } from '../../src/auth/api-keys.js';
+import { guardRedis } from '../../src/resilience/redis-guard.js';
 import { createServer } from '../../src/server/create-server.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
@@ -188,7 +189,7 @@ describe('API keys over HTTP', () => {
     const { key } = await h.tenantWithKey({ rateLimitPerHour: 3 });
     const clients = [new Redis('redis://127.0.0.1:6379'), new Redis('redis://127.0.0.1:6379')];
     const apps = await Promise.all(
-      clients.map((redis) => createServer(h.dataLayer, { logger: false, redis })),
+      clients.map((redis) => createServer(h.dataLayer, { logger: false, redis: guardRedis(redis) })),
     );
     try {
       const statuses: number[] = [];

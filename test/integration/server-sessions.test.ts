@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { guardRedis } from '../../src/resilience/redis-guard.js';
 import { createServer } from '../../src/server/create-server.js';
 import { createSessionCache } from '../../src/sessions/session-cache.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
@@ -201,8 +202,9 @@ describe('session state cache', () => {
       enableOfflineQueue: false,
       lazyConnect: true,
     });
-    redis.on('error', () => undefined);
-    const app = await createServer(h.dataLayer, { logger: false, redis });
+    const guarded = guardRedis(redis, { metrics: h.t.metrics });
+    const sessions = createSessionCache({ db: h.dataLayer.db, metrics: h.t.metrics, redis: guarded });
+    const app = await createServer(h.dataLayer, { logger: false, redis: guarded, sessions });
     try {
       for (const method of ['GET', 'PUT', 'DELETE'] as const) {
         const res = await app.inject({
@@ -217,6 +219,7 @@ describe('session state cache', () => {
       }
     } finally {
       await app.close();
+      await sessions.close();
       redis.disconnect();
     }
   });

@@ -12,12 +12,11 @@ import { listApiKeys } from '../../auth/api-keys.js';
 import type { DataLayer } from '../../data-layer.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
 import { TABLE_SIZES, TENANT_STORE_FIGURES, TENANT_TASK_FIGURES } from '../admin-queries.js';
-import type { ServedSubsystems } from './register-routes.js';
 import { principalOf } from './route-helpers.js';
 
 export function adminRoutes(
   app: FastifyInstance,
-  dataLayer: DataLayer & ServedSubsystems,
+  dataLayer: DataLayer,
   sessions: SessionCache,
 ): void {
   const config = { scope: 'operator' as const };

@@ -1,14 +1,11 @@
 /**
- * Every route of the service. Resource routes come from the subsystems the data layer carries.
+ * Every route of the service, over the parts the composition root (src/data-layer.ts) built.
  */
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
-import type { Ingest } from '../../ingest/ingest.js';
 import type { Embedder } from '../../memory/embedder/embedder.js';
 import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
-import type { Memory } from '../../memory/memory.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
-import type { Stores } from '../../stores/create-stores.js';
 import { DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
 import type { HttpLimits } from '../limits.js';
 import { adminRoutes } from './admin-routes.js';
@@ -18,17 +15,8 @@ import { memoryRoutes } from './memory-routes.js';
 import { queryRoutes } from './query-routes.js';
 import { sessionStateRoutes } from './session-state-routes.js';
 
-/** Subsystems the composition root may carry; their routes are registered when present. */
-export interface ServedSubsystems {
-  memory?: Memory;
-  /** Embeds `text` in memory requests; default: the lexical hashing embedder (not semantic). */
-  embedder?: Embedder;
-  stores?: Stores;
-  ingest?: Ingest;
-}
-
 export interface RouteContext {
-  dataLayer: DataLayer & ServedSubsystems;
+  dataLayer: DataLayer;
   limits: HttpLimits;
   sessions: SessionCache;
 }
@@ -52,12 +40,10 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
     }),
   );
   const { memory, stores, ingest } = ctx.dataLayer;
-  if (memory !== undefined) {
-    const embedder = ctx.dataLayer.embedder ?? new LexicalHashEmbedder(ctx.dataLayer.config.vectorDimension);
-    memoryRoutes(app, memory, embedder, ctx.limits);
-  }
-  if (stores !== undefined) queryRoutes(app, stores, ctx.limits);
-  if (ingest !== undefined) ingestRoutes(app, ingest, ctx.limits);
+  const embedder = new LexicalHashEmbedder(ctx.dataLayer.config.vectorDimension);
+  memoryRoutes(app, memory, embedder, ctx.limits);
+  queryRoutes(app, stores, ctx.limits);
+  ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
   adminRoutes(app, ctx.dataLayer, ctx.sessions);
   app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) =>
