@@ -104,7 +104,9 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       metrics,
       ...(redis === undefined ? {} : { redis }),
       ...(config.sessionCacheMaxBytes === undefined ? {} : { maxBytes: config.sessionCacheMaxBytes }),
-      ...(config.sessionCacheTenantShare === undefined ? {} : { tenantShare: config.sessionCacheTenantShare }),
+      ...(config.sessionCacheTenantShare === undefined
+        ? {}
+        : { tenantShare: config.sessionCacheTenantShare }),
     });
     // Closed before the pool (closers run in reverse), so its last snapshot still reaches PostgreSQL.
     closers.push(() => sessions.close());

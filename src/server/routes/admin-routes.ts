@@ -14,11 +14,7 @@ import type { SessionCache } from '../../sessions/session-cache.js';
 import { TABLE_SIZES, TENANT_STORE_FIGURES, TENANT_TASK_FIGURES } from '../admin-queries.js';
 import { principalOf } from './route-helpers.js';
 
-export function adminRoutes(
-  app: FastifyInstance,
-  dataLayer: DataLayer,
-  sessions: SessionCache,
-): void {
+export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions: SessionCache): void {
   const config = { scope: 'operator' as const };
   const tags = ['admin'];
   const security = [{ apiKey: [] }];

@@ -3,7 +3,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
-import type { Embedder } from '../../memory/embedder/embedder.js';
 import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
 import { DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
