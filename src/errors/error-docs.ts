@@ -5,7 +5,8 @@ export function renderErrorDocs(): string {
   const rows = Object.entries(ERROR_CODES)
     .map(([code, { status, description }]) => `| \`${code}\` | ${status} | ${description} |`)
     .join('\n');
-  return `# Error codes
+  return `<!-- GENERATED from src/errors/errors.ts by scripts/update-error-docs.ts; do not edit (test/unit/errors.test.ts compares it) -->
+# Error codes
 
 Every error the library throws, the CLI prints and the HTTP service answers carries one of these
 stable codes. HTTP answers have the shape \`{"error": {"code", "message", "field"}}\`; \`field\` names

@@ -9,6 +9,9 @@ import type { Queryable } from '../postgres/queryable.js';
 
 export const DUMPED_SCHEMAS = ['public', 'auth'];
 const MONTHLY_PARTITION = '_p[0-9]{6}$';
+/** First line of the checked-in copy, so nobody edits it by hand. */
+export const DUMP_HEADER =
+  '-- GENERATED from the migrations by scripts/update-schema-dump.ts; do not edit (test/integration/migrator.test.ts compares it)';
 
 const SECTIONS: Array<{ title: string; sql: string }> = [
   {
@@ -86,5 +89,5 @@ export async function dumpSchema(db: Queryable, schemas: string[] = DUMPED_SCHEM
     const lines = rows.map((r) => r.line.replace(/\s+$/gm, '')).sort();
     parts.push(`-- ${section.title}\n${lines.join('\n')}`);
   }
-  return `${parts.join('\n\n')}\n`;
+  return `${DUMP_HEADER}\n${parts.join('\n\n')}\n`;
 }

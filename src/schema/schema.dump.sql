@@ -1,3 +1,4 @@
+-- GENERATED from the migrations by scripts/update-schema-dump.ts; do not edit (test/integration/migrator.test.ts compares it)
 -- tables
 auth.api_keys TABLE RLS FORCED
 auth.audit_logs PARTITIONED BY RANGE (created_at) RLS FORCED
