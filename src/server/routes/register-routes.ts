@@ -4,8 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
 import type { Ingest } from '../../ingest/ingest.js';
-import type { Embedder } from '../../memory/embedder/embedder.js';
-import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
 import type { Memory } from '../../memory/memory.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
 import type { Stores } from '../../stores/create-stores.js';
@@ -21,8 +19,6 @@ import { sessionStateRoutes } from './session-state-routes.js';
 /** Subsystems the composition root may carry; their routes are registered when present. */
 export interface ServedSubsystems {
   memory?: Memory;
-  /** Embeds `text` in memory requests; default: the lexical hashing embedder (not semantic). */
-  embedder?: Embedder;
   stores?: Stores;
   ingest?: Ingest;
 }
@@ -52,10 +48,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
     }),
   );
   const { memory, stores, ingest } = ctx.dataLayer;
-  if (memory !== undefined) {
-    const embedder = ctx.dataLayer.embedder ?? new LexicalHashEmbedder(ctx.dataLayer.config.vectorDimension);
-    memoryRoutes(app, memory, embedder, ctx.limits);
-  }
+  if (memory !== undefined) memoryRoutes(app, memory, ctx.limits);
   if (stores !== undefined) queryRoutes(app, stores, ctx.limits);
   if (ingest !== undefined) ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
