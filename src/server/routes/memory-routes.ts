@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
-import type { Memory, MemoryHit } from '../../memory/memory.js';
+import type { MemoryHit, MemorySearch, MemoryWriter } from '../../memory/memory.js';
 import type { MemoryPointInput } from '../../memory/point-input.js';
 import type { HttpLimits } from '../limits.js';
 import {
@@ -38,7 +38,7 @@ function hitJson(hit: MemoryHit) {
  */
 async function withVectors<T extends { vector?: number[]; text?: string }>(
   items: T[],
-  memory: Pick<Memory, 'embed'>,
+  memory: Pick<MemorySearch, 'embed'>,
 ): Promise<Array<Omit<T, 'text'> & { vector: ArrayLike<number> }>> {
   const texts = items.flatMap((item) =>
     item.vector === undefined && item.text !== undefined ? [item.text] : [],
@@ -51,7 +51,12 @@ async function withVectors<T extends { vector?: number[]; text?: string }>(
   }));
 }
 
-export function memoryRoutes(app: FastifyInstance, memory: Memory, limits: HttpLimits): void {
+/** Tenant-scoped routes: they need the memory's writes and reads, never its administration. */
+export function memoryRoutes(
+  app: FastifyInstance,
+  memory: MemoryWriter & MemorySearch,
+  limits: HttpLimits,
+): void {
   const tags = ['memory'];
   const security = [{ apiKey: [] }];
   const vectorOrText = { oneOf: [{ required: ['vector'] }, { required: ['text'] }] } as const;
