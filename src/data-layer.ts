@@ -6,6 +6,7 @@ import pg from 'pg';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
+import { createVectorBackend } from './memory/create-backend.js';
 import { createEmbedder } from './memory/embedder/create-embedder.js';
 import { createMemory, type Memory } from './memory/memory.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -113,10 +114,12 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     // Built here rather than by the memory layer so its cache shares this process's Redis client.
     const embedder = createEmbedder(config, metrics, redis);
     closers.push(() => embedder.close());
-    const memory = createMemory({ db, config, metrics, embedder });
+    const backend = createVectorBackend({ config, db, metrics });
+    // The memory owns the backend from here: its close() stops the relay, then closes the backend.
+    const memory = createMemory({ db, config, metrics, embedder, backend });
     closers.push(() => memory.close());
-    // The doctor checks the vector collections through the memory layer's backend.
-    const ops = createOps({ db, config, metrics, vectorBackend: memory.backend });
+    // The doctor checks the vector collections through the same backend.
+    const ops = createOps({ db, config, metrics, vectorBackend: backend });
     // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
     const tuning = config.ingest;
     const ingest = await createIngest({

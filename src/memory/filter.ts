@@ -5,6 +5,7 @@
  */
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
 import { RESERVED_PAYLOAD_KEYS } from './collections.js';
+import { isPointId } from './point-id.js';
 
 export type MatchValue = string | number | boolean;
 
@@ -155,7 +156,7 @@ function parseCondition(raw: unknown, field: string, depth: number, state: Parse
       throw new LimitExceededError(`${field}.has_id`, state.limits.maxListLength, ids.length);
     }
     ids.forEach((id, i) => {
-      if (typeof id !== 'string' || !UUID_PATTERN.test(id)) {
+      if (!isPointId(id)) {
         throw new ValidationError(`${field}.has_id[${i}]`, 'must be a UUID point id');
       }
     });

@@ -17,6 +17,7 @@ import type { IndexedPoint } from './backend.js';
 import { collectionRegistry } from './collections.js';
 import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import { DEFAULT_EXPANSION_SEARCH, EmbeddedCollection } from './embedded/embedded-collection.js';
+import { LexicalHashEmbedder } from './embedder/lexical-hash-embedder.js';
 import { composeFilter } from './filter.js';
 import { createMemory, loadCollectionPoints } from './memory.js';
 import type { TransactionRunner } from './outbox-relay.js';
@@ -347,13 +348,14 @@ async function outboxThroughput(
   const tenantId = tenant.rows[0]?.id as string;
   const memory = createMemory({
     db,
-    config: { vectorDimension: dim, dataDir: '/nonexistent', qdrantUrl: undefined, qdrantApiKey: undefined },
+    config: { vectorDimension: dim },
     backend: new EmbeddedBackend({ dataDir: undefined, loadPoints: (p) => loadCollectionPoints(db, p) }),
+    embedder: new LexicalHashEmbedder(dim),
     startRelay: false,
   });
   try {
     await memory.init();
-    const active = memory.versions.active('tool_results');
+    const active = memory.activeVersion('tool_results');
     const vectors =
       active !== undefined && active.dimension !== dim ? lowRankVectors(count, active.dimension, 5) : data;
     const d = active?.dimension ?? dim;

@@ -11,6 +11,16 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
+const POINT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * True when `id` has the shape of a point id: any UUID, either case. Derived ids are UUIDv5, but
+ * an explicit caller id may be any version, so the version nibble is not checked.
+ */
+export function isPointId(id: unknown): id is string {
+  return typeof id === 'string' && POINT_ID_PATTERN.test(id);
+}
+
 /** UUIDv5 of `name` in `namespace`. */
 export function uuidV5(name: string, namespace: string = POINT_ID_NAMESPACE): string {
   const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();

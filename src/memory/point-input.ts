@@ -4,7 +4,7 @@
  */
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
 import { RESERVED_PAYLOAD_KEYS } from './collections.js';
-import { pointId } from './point-id.js';
+import { isPointId, pointId } from './point-id.js';
 import type { StoredPointInput } from './point-store.js';
 import { validateVector } from './vector.js';
 
@@ -21,8 +21,6 @@ export interface MemoryPointInput {
 export const MAX_POINTS_PER_WRITE = 1000;
 /** Serialized payload limit per point (bytes of JSON). */
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Validates a batch of points and derives ids. `timestamp` defaults to now (unix seconds).
@@ -44,7 +42,7 @@ export function preparePoints(
     if (typeof point !== 'object' || point === null) throw new ValidationError(field, 'must be an object');
     let id: string;
     if (point.id !== undefined) {
-      if (typeof point.id !== 'string' || !UUID_PATTERN.test(point.id)) {
+      if (!isPointId(point.id)) {
         throw new ValidationError(`${field}.id`, 'must be a UUID');
       }
       id = point.id.toLowerCase();

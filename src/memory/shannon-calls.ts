@@ -4,7 +4,7 @@
  * W26); ids are deterministic (qa_id + chunk index, W25); "recent" is true recency (W24); chunk
  * groups keep the search/MMR order instead of re-sorting by raw score (W23).
  */
-import type { Memory, MemoryHit } from './memory.js';
+import type { MemoryHit, MemorySearch, MemoryWriter } from './memory.js';
 
 /** Defaults from the original's call sites (inventory §6.4). */
 export const SHANNON_DEFAULTS = Object.freeze({
@@ -19,7 +19,7 @@ type Vector = ArrayLike<number>;
 
 /** FindSimilarQueries: similar past tasks of the tenant. */
 export function findSimilarQueries(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   embedding: Vector,
   limit = SHANNON_DEFAULTS.topK,
@@ -30,7 +30,7 @@ export function findSimilarQueries(
 
 /** GetSessionContext: the most recent task memories of a session. */
 export function getSessionContext(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   sessionId: string,
   limit = SHANNON_DEFAULTS.topK,
@@ -40,7 +40,7 @@ export function getSessionContext(
 
 /** GetSessionContextSemanticByEmbedding: semantic search within one session (threshold 0 = none). */
 export function getSessionContextSemanticByEmbedding(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   sessionId: string,
   embedding: Vector,
@@ -63,7 +63,7 @@ export function getSessionContextSemanticByEmbedding(
 
 /** GetAgentContext: the most recent memories of one agent in a session. */
 export function getAgentContext(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   sessionId: string,
   agentId: string,
@@ -76,7 +76,7 @@ export function getAgentContext(
 
 /** SearchSummaries: context summaries of a session. */
 export function searchSummaries(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   sessionId: string,
   embedding: Vector,
@@ -91,7 +91,7 @@ export function searchSummaries(
 
 /** SearchDecompositionPatterns: similar decompositions of the tenant (optionally of one session). */
 export function searchDecompositionPatterns(
-  memory: Memory,
+  memory: MemorySearch,
   tenantId: string,
   embedding: Vector,
   options: { sessionId?: string; limit?: number; threshold?: number } = {},
@@ -133,7 +133,7 @@ function taskPayload(task: TaskMemory): Record<string, unknown> {
 
 /** UpsertTaskEmbedding: one Q/A point whose vector embeds the answer; id from qa_id (idempotent). */
 export function upsertTaskEmbedding(
-  memory: Memory,
+  memory: MemoryWriter,
   tenantId: string,
   task: TaskMemory & { answer: string; vector: Vector },
 ) {
@@ -148,7 +148,7 @@ export function upsertTaskEmbedding(
 
 /** Chunked Q/A record: one point per answer chunk, ids from (qa_id, chunk_index), written in one batch. */
 export function recordChunkedQA(
-  memory: Memory,
+  memory: MemoryWriter,
   tenantId: string,
   task: TaskMemory & { chunks: ReadonlyArray<{ text: string; vector: Vector }> },
 ) {
@@ -171,7 +171,7 @@ export function recordChunkedQA(
 
 /** UpsertSummaryEmbedding: a context summary of a session; id from summary_id. */
 export function upsertSummaryEmbedding(
-  memory: Memory,
+  memory: MemoryWriter,
   tenantId: string,
   summary: {
     summaryId: string;

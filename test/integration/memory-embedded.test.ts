@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VectorBackend } from '../../src/memory/backend.js';
 import { EmbeddedBackend } from '../../src/memory/embedded/embedded-backend.js';
-import { createMemory, loadCollectionPoints, type Memory } from '../../src/memory/memory.js';
+import { loadCollectionPoints, type Memory } from '../../src/memory/memory.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestMemory } from '../helpers/memory.js';
 
 const DIM = 16;
 
@@ -29,7 +30,7 @@ describe('vector memory on the embedded backend', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'memory-embedded-'));
     tenant = await createTenant(t.db);
     other = await createTenant(t.db);
-    memory = createMemory({
+    memory = createTestMemory({
       db: t.db,
       config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
       metrics: t.metrics,
@@ -209,7 +210,7 @@ describe('vector memory on the embedded backend', () => {
     await memory.flush();
     await memory.close();
     // While "down": a writer without a relay changes PostgreSQL only.
-    const writer = createMemory({
+    const writer = createTestMemory({
       db: t.db,
       config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
       startRelay: false,
@@ -220,7 +221,7 @@ describe('vector memory on the embedded backend', () => {
       { key: ['while-down'], vector: vec(9), payload: { session_id: 'r' } },
     ]);
     await writer.close();
-    memory = createMemory({
+    memory = createTestMemory({
       db: t.db,
       config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
       startRelay: false,
@@ -260,7 +261,7 @@ describe('outbox under an index outage', () => {
         new EmbeddedBackend({ dataDir: undefined, loadPoints: (p) => loadCollectionPoints(t.db, p) }),
         state,
       );
-      const memory = createMemory({
+      const memory = createTestMemory({
         db: t.db,
         config: {
           vectorDimension: DIM,

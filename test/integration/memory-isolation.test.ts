@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
-import { createMemory, type Memory } from '../../src/memory/memory.js';
+import type { Memory } from '../../src/memory/memory.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestMemory } from '../helpers/memory.js';
 
 const DIM = 8;
 const unit = (axis: number) => Array.from({ length: DIM }, (_, i) => (i === axis ? 1 : 0));
@@ -22,7 +23,7 @@ describe('point ids across tenants', () => {
   before(async () => {
     t = await createTestDatabase();
     dataDir = mkdtempSync(join(tmpdir(), 'memory-isolation-'));
-    memory = createMemory({
+    memory = createTestMemory({
       db: t.db,
       config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
       metrics: t.metrics,

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createMemory, type Memory } from '../../src/memory/memory.js';
+import type { VectorBackend } from '../../src/memory/backend.js';
+import { createVectorBackend } from '../../src/memory/create-backend.js';
+import type { Memory } from '../../src/memory/memory.js';
 import { encodeVector } from '../../src/memory/vector.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestMemory } from '../helpers/memory.js';
 
 const DIM = 8;
 const vec = (axis: number) => Array.from({ length: DIM }, (_, i) => (i === axis % DIM ? 1 : 0.02 * i));
@@ -11,22 +14,20 @@ const vec = (axis: number) => Array.from({ length: DIM }, (_, i) => (i === axis 
 describe('reconciliation, rebuild and model change (embedded backend)', () => {
   let t: TestDatabase;
   let memory: Memory;
+  let backend: VectorBackend;
   let tenant: string;
 
   before(async () => {
     t = await createTestDatabase();
     tenant = await createTenant(t.db);
-    memory = createMemory({
-      db: t.db,
-      config: {
-        vectorDimension: DIM,
-        dataDir: '/nonexistent',
-        qdrantUrl: undefined,
-        qdrantApiKey: undefined,
-      },
-      snapshotDir: null,
-      startRelay: false,
-    });
+    const config = {
+      vectorDimension: DIM,
+      dataDir: '/nonexistent',
+      qdrantUrl: undefined,
+      qdrantApiKey: undefined,
+    };
+    backend = createVectorBackend({ config, db: t.db, snapshotDir: null });
+    memory = createTestMemory({ db: t.db, config, backend, startRelay: false });
     const points = Array.from({ length: 10 }, (_, i) => ({
       key: ['p', i],
       vector: vec(i),
@@ -58,7 +59,7 @@ describe('reconciliation, rebuild and model change (embedded backend)', () => {
     );
     // orphan: a point only the index holds
     const orphanId = randomUUID();
-    await memory.backend.upsert('summaries', [
+    await backend.upsert('summaries', [
       {
         id: orphanId,
         key: 999_999n,
@@ -90,7 +91,7 @@ describe('reconciliation, rebuild and model change (embedded backend)', () => {
   });
 
   it('rebuilds a lost index from PostgreSQL', async () => {
-    await memory.backend.dropCollection('summaries');
+    await backend.dropCollection('summaries');
     const rebuilt = await memory.rebuild('summaries');
     assert.equal(rebuilt[0]?.points, 11);
     assert.equal(await memory.count(tenant, 'summaries'), 11);

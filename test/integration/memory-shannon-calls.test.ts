@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createMemory, type Memory } from '../../src/memory/memory.js';
+import type { Memory } from '../../src/memory/memory.js';
 import {
   findSimilarQueries,
   getAgentContext,
@@ -14,6 +14,7 @@ import {
   upsertTaskEmbedding,
 } from '../../src/memory/shannon-calls.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestMemory } from '../helpers/memory.js';
 
 const DIM = 8;
 const vec = (axis: number, w = 0) =>
@@ -29,7 +30,7 @@ describe("Shannon's memory calls", () => {
     t = await createTestDatabase();
     tenant = await createTenant(t.db);
     other = await createTenant(t.db);
-    memory = createMemory({
+    memory = createTestMemory({
       db: t.db,
       config: {
         vectorDimension: DIM,

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createMemory, type Memory } from '../../src/memory/memory.js';
+import { collectionRegistry } from '../../src/memory/collections.js';
+import type { Memory } from '../../src/memory/memory.js';
 import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTestMemory } from '../helpers/memory.js';
 import { QDRANT_VERSIONS, QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 
 const DIM = 8;
@@ -16,6 +18,7 @@ for (const version of QDRANT_VERSIONS) {
     let t: TestDatabase;
     let server: QdrantContractServer;
     let memory: Memory;
+    let backend: QdrantBackend;
     let tenant: string;
 
     before(async () => {
@@ -28,7 +31,8 @@ for (const version of QDRANT_VERSIONS) {
         points: new Map(),
         payloadSchema: new Map(),
       });
-      memory = createMemory({
+      backend = new QdrantBackend({ url: server.url, apiKey: 'sekret', maxPointsPerRequest: 7 });
+      memory = createTestMemory({
         db: t.db,
         config: {
           vectorDimension: DIM,
@@ -36,7 +40,7 @@ for (const version of QDRANT_VERSIONS) {
           qdrantUrl: server.url,
           qdrantApiKey: 'sekret',
         },
-        backend: new QdrantBackend({ url: server.url, apiKey: 'sekret', maxPointsPerRequest: 7 }),
+        backend,
         startRelay: false,
       });
     });
@@ -67,11 +71,11 @@ for (const version of QDRANT_VERSIONS) {
       // A second run adds nothing.
       const again = await memory.bootstrap();
       assert.ok(again.every((r) => !r.created && r.addedPayloadIndexes.length === 0));
-      const status = await memory.backend.describe('summaries', memory.registry.get('summaries')!);
+      const status = await backend.describe('summaries', collectionRegistry(DIM).get('summaries')!);
       assert.deepEqual(status.missingPayloadIndexes, []);
       assert.deepEqual(status.drift, []);
       (server.collections.get('summaries')!.params as { hnsw_config: { m: number } }).hnsw_config.m = 32;
-      const drifted = await memory.backend.describe('summaries', memory.registry.get('summaries')!);
+      const drifted = await backend.describe('summaries', collectionRegistry(DIM).get('summaries')!);
       assert.deepEqual(drifted.drift, ['hnsw m 32 (registry 16)']);
       (server.collections.get('summaries')!.params as { hnsw_config: { m: number } }).hnsw_config.m = 16;
     });
@@ -139,7 +143,7 @@ for (const version of QDRANT_VERSIONS) {
       await memory.upsert(tenant, 'summaries', [
         { key: ['outage'], vector: vec(3), payload: { session_id: 's1' } },
       ]);
-      const pass = await memory.relay.runOnce();
+      const pass = await memory.deliverOnce();
       assert.equal(pass.failed, 1);
       server.failWritesWith = undefined;
       assert.equal(await memory.flush({ force: true }), 0);
@@ -202,7 +206,7 @@ describe('Qdrant down at start-up', () => {
     try {
       const tenant = await createTenant(t.db);
       server.down = true;
-      const memory = createMemory({
+      const memory = createTestMemory({
         db: t.db,
         config: {
           vectorDimension: DIM,

@@ -41,7 +41,7 @@ export function collectionsCommand(ctx: CliContext): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       await withLayer(ctx, command, async (layer) => {
         const results = await layer.memory.bootstrap();
-        ctx.output(options.json === true, { backend: layer.memory.backend.kind, results }, () =>
+        ctx.output(options.json === true, { backend: layer.memory.describe().backend, results }, () =>
           results
             .map(
               (r) =>

@@ -36,8 +36,8 @@ export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions
         dataLayer.memory === undefined
           ? null
           : {
-              backend: dataLayer.memory.backend.kind,
-              collections: dataLayer.memory.versions.live().map((v) => ({
+              backend: dataLayer.memory.describe().backend,
+              collections: dataLayer.memory.describe().collections.map((v) => ({
                 collection: v.collection,
                 physicalName: v.physicalName,
                 state: v.state,

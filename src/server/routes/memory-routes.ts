@@ -5,8 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
-import type { Embedder } from '../../memory/embedder/embedder.js';
-import type { Memory, MemoryHit } from '../../memory/memory.js';
+import type { MemoryHit, MemorySearch, MemoryWriter } from '../../memory/memory.js';
 import type { MemoryPointInput } from '../../memory/point-input.js';
 import type { HttpLimits } from '../limits.js';
 import {
@@ -33,15 +32,18 @@ function hitJson(hit: MemoryHit) {
   return hit.vector === undefined ? hit : { ...hit, vector: Array.from(hit.vector) };
 }
 
-/** Replaces `text` by its embedding, so callers without an embedding model can use the memory. */
+/**
+ * Replaces `text` by its embedding, so callers without an embedding model can use the memory. The
+ * memory's own embedder is used: the one the composition root built from EMBEDDING_URL.
+ */
 async function withVectors<T extends { vector?: number[]; text?: string }>(
   items: T[],
-  embedder: Embedder,
+  memory: Pick<MemorySearch, 'embed'>,
 ): Promise<Array<Omit<T, 'text'> & { vector: ArrayLike<number> }>> {
   const texts = items.flatMap((item) =>
     item.vector === undefined && item.text !== undefined ? [item.text] : [],
   );
-  const vectors = texts.length === 0 ? [] : await embedder.embed(texts);
+  const vectors = texts.length === 0 ? [] : await memory.embed(texts);
   let next = 0;
   return items.map(({ text: _text, ...rest }) => ({
     ...rest,
@@ -49,10 +51,10 @@ async function withVectors<T extends { vector?: number[]; text?: string }>(
   }));
 }
 
+/** Tenant-scoped routes: they need the memory's writes and reads, never its administration. */
 export function memoryRoutes(
   app: FastifyInstance,
-  memory: Memory,
-  embedder: Embedder,
+  memory: MemoryWriter & MemorySearch,
   limits: HttpLimits,
 ): void {
   const tags = ['memory'];
@@ -106,7 +108,7 @@ export function memoryRoutes(
     },
     async (req, reply) => {
       checkBatch('points', req.body.points, limits.upsertPoints);
-      const points = await withVectors(req.body.points, embedder);
+      const points = await withVectors(req.body.points, memory);
       const result = await memory.upsert(principalOf(req).tenantId, req.params.collection, points);
       return reply.code(200).send(result);
     },
@@ -162,7 +164,7 @@ export function memoryRoutes(
     },
     async (req) => {
       const b = req.body;
-      const [query] = await withVectors([{ vector: b.vector, text: b.text }], embedder);
+      const [query] = await withVectors([{ vector: b.vector, text: b.text }], memory);
       const hits = await memory.search(principalOf(req).tenantId, req.params.collection, {
         vector: query!.vector,
         ...(b.filter === undefined ? {} : { filter: b.filter }),

@@ -3,7 +3,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
-import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
 import { DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
 import type { HttpLimits } from '../limits.js';
@@ -39,8 +38,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
     }),
   );
   const { memory, stores, ingest } = ctx.dataLayer;
-  const embedder = new LexicalHashEmbedder(ctx.dataLayer.config.vectorDimension);
-  memoryRoutes(app, memory, embedder, ctx.limits);
+  memoryRoutes(app, memory, ctx.limits);
   queryRoutes(app, stores, ctx.limits);
   ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);

@@ -1,0 +1,156 @@
+/**
+ * The memory's reads: the tenant filter is composed server-side into every query, the backend is
+ * asked, then the score threshold and optional MMR apply. Also the configured embedder, so callers
+ * that hold only text (the HTTP service) search with the same model the composition root chose.
+ */
+import { ValidationError } from '../errors/errors.js';
+import type { ScoredPoint } from './backend.js';
+import type { CollectionName } from './collections.js';
+import { composeFilter, type Filter, parseFilter } from './filter.js';
+import type { MemoryContext } from './memory-context.js';
+import { mmrRerank } from './mmr.js';
+import { validateVector } from './vector.js';
+
+export const DEFAULT_SEARCH_LIMIT = 5;
+export const MAX_SEARCH_LIMIT = 1000;
+
+/** Options of a vector search. */
+export interface SearchOptions {
+  vector: ArrayLike<number>;
+  /** Caller filter (Qdrant subset); reserved keys are rejected; the tenant condition is added. */
+  filter?: unknown;
+  /** Top-k, default 5, at most 1000. */
+  limit?: number;
+  /** Minimum cosine score of a hit. */
+  scoreThreshold?: number;
+  /** MMR: true uses the collection's defaults; an object overrides lambda / pool multiplier. */
+  mmr?: boolean | { lambda?: number; poolMultiplier?: number };
+  withVector?: boolean;
+}
+
+/** A search or scroll result. */
+export interface MemoryHit {
+  id: string;
+  score: number;
+  payload: Record<string, unknown>;
+  vector?: Float32Array;
+}
+
+/** Reads of the vector memory; every call is scoped to one tenant, except `embed`. */
+export interface MemorySearch {
+  /**
+   * Vector search with the tenant filter always applied, score threshold and optional MMR.
+   * @throws ValidationError naming the field (vector dimension, limit 1–1000, threshold −1–1, filter).
+   */
+  search(tenantId: string, collection: CollectionName, options: SearchOptions): Promise<MemoryHit[]>;
+  /** The most recent points of a session, ordered by payload `timestamp` (true recency, W24); default 5. */
+  recentBySession(
+    tenantId: string,
+    collection: CollectionName,
+    sessionId: string,
+    limit?: number,
+    extraFilter?: unknown,
+  ): Promise<MemoryHit[]>;
+  /** Number of the tenant's indexed points matching a filter. */
+  count(tenantId: string, collection: CollectionName, filter?: unknown): Promise<number>;
+  /** Embeds texts with the embedder the memory was built with (EMBEDDING_URL, else lexical hashing). */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+function hitOf(point: ScoredPoint, withVector: boolean): MemoryHit {
+  const { tenant_id: _tenant, _version: _v, ...payload } = point.payload;
+  const hit: MemoryHit = { id: point.id, score: point.score, payload };
+  if (withVector && point.vector !== undefined) hit.vector = point.vector;
+  return hit;
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT) {
+    throw new ValidationError('limit', `must be an integer between 1 and ${MAX_SEARCH_LIMIT}`);
+  }
+}
+
+export function createMemorySearch(ctx: MemoryContext): MemorySearch {
+  const { backend, metrics } = ctx;
+
+  return {
+    async search(tenantId, collection, options) {
+      ctx.requireTenant(tenantId);
+      const def = ctx.definition(collection);
+      const active = await ctx.activeVersion(collection);
+      const vector = validateVector(options.vector, active.dimension, 'vector');
+      const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
+      checkLimit(limit);
+      const threshold = options.scoreThreshold;
+      if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= -1 && threshold <= 1)) {
+        throw new ValidationError('scoreThreshold', 'must be a number between -1 and 1');
+      }
+      const mmr =
+        options.mmr === undefined || options.mmr === false
+          ? undefined
+          : { ...def.mmr, ...(options.mmr === true ? {} : options.mmr) };
+      if (mmr !== undefined && !(mmr.poolMultiplier >= 1 && mmr.poolMultiplier <= 20)) {
+        throw new ValidationError('mmr.poolMultiplier', 'must be between 1 and 20');
+      }
+      const filter: Filter = composeFilter(tenantId, parseFilter(options.filter));
+      const physical = active.physicalName;
+      const started = performance.now();
+      let outcome = 'error';
+      try {
+        const candidates = await backend.search(physical, {
+          vector,
+          filter,
+          limit:
+            mmr === undefined ? limit : Math.min(MAX_SEARCH_LIMIT, limit * Math.ceil(mmr.poolMultiplier)),
+          ...(threshold === undefined ? {} : { scoreThreshold: threshold }),
+          withVector: mmr !== undefined || options.withVector === true,
+        });
+        const ordered =
+          mmr === undefined
+            ? candidates
+            : mmrRerank(
+                vector,
+                candidates.filter((c): c is ScoredPoint & { vector: Float32Array } => c.vector !== undefined),
+                mmr.lambda,
+                limit,
+              );
+        outcome = 'ok';
+        return ordered.map((p) => hitOf(p, options.withVector === true));
+      } finally {
+        metrics?.memorySearchDuration.observe(
+          { collection, backend: backend.kind, outcome },
+          (performance.now() - started) / 1000,
+        );
+      }
+    },
+
+    async recentBySession(tenantId, collection, sessionId, limit = DEFAULT_SEARCH_LIMIT, extraFilter) {
+      ctx.requireTenant(tenantId);
+      ctx.definition(collection);
+      if (typeof sessionId !== 'string' || sessionId === '')
+        throw new ValidationError('sessionId', 'must be a non-empty string');
+      checkLimit(limit);
+      const filter = composeFilter(tenantId, parseFilter(extraFilter), [
+        { key: 'session_id', match: { value: sessionId } },
+      ]);
+      const physical = (await ctx.activeVersion(collection)).physicalName;
+      const points = await backend.scroll(physical, {
+        filter,
+        limit,
+        orderBy: { key: 'timestamp', direction: 'desc' },
+      });
+      return points.map((p) => hitOf(p, false));
+    },
+
+    async count(tenantId, collection, filter) {
+      ctx.requireTenant(tenantId);
+      ctx.definition(collection);
+      const composed = composeFilter(tenantId, parseFilter(filter));
+      return backend.count((await ctx.activeVersion(collection)).physicalName, composed);
+    },
+
+    embed(texts) {
+      return ctx.embedder.embed(texts);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Builds a memory the way the composition root does (backend from the configuration, unless a
+ * test gives its own), with the local lexical-hash embedder unless a test gives one.
+ */
+import type { Config } from '../../src/config/config.js';
+import type { VectorBackend } from '../../src/memory/backend.js';
+import { createVectorBackend } from '../../src/memory/create-backend.js';
+import type { Embedder } from '../../src/memory/embedder/embedder.js';
+import { LexicalHashEmbedder } from '../../src/memory/embedder/lexical-hash-embedder.js';
+import { type CreateMemoryOptions, createMemory, type Memory } from '../../src/memory/memory.js';
+
+export interface TestMemoryOptions extends Omit<CreateMemoryOptions, 'config' | 'backend' | 'embedder'> {
+  config: Pick<Config, 'vectorDimension' | 'dataDir' | 'qdrantUrl' | 'qdrantApiKey'>;
+  /** Default: `createVectorBackend` over `config` (Qdrant when qdrantUrl is set, else embedded). */
+  backend?: VectorBackend;
+  embedder?: Embedder;
+  /** Embedded snapshots directory for the default backend; null keeps the index in memory. */
+  snapshotDir?: string | null;
+}
+
+export function createTestMemory(options: TestMemoryOptions): Memory {
+  const { config, backend, embedder, snapshotDir, ...rest } = options;
+  return createMemory({
+    ...rest,
+    config,
+    backend:
+      backend ??
+      createVectorBackend({
+        config,
+        db: options.db,
+        metrics: options.metrics,
+        ...(snapshotDir === undefined ? {} : { snapshotDir }),
+      }),
+    embedder: embedder ?? new LexicalHashEmbedder(config.vectorDimension),
+  });
+}
