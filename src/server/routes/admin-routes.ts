@@ -10,8 +10,8 @@
 import type { FastifyInstance } from 'fastify';
 import { listApiKeys } from '../../auth/api-keys.js';
 import type { DataLayer } from '../../data-layer.js';
+import { tableSizes, tenantFigures } from '../../ops/admin-figures.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
-import { TABLE_SIZES, TENANT_STORE_FIGURES, TENANT_TASK_FIGURES } from '../admin-queries.js';
 import { principalOf } from './route-helpers.js';
 
 export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions: SessionCache): void {
@@ -91,25 +91,7 @@ export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions
   app.get(
     '/v1/admin/tables',
     { config, schema: { tags, security, summary: 'The 30 largest tables with their total size.' } },
-    async () => {
-      const { rows } = await db.query<{
-        table: string;
-        partitioned: boolean;
-        bytes: string;
-        estimated_rows: string;
-      }>(TABLE_SIZES, [30], {
-        operation: 'admin.table_sizes',
-        readOnly: true,
-      });
-      return {
-        tables: rows.map((r) => ({
-          table: r.table,
-          partitioned: r.partitioned,
-          bytes: Number(r.bytes),
-          estimatedRows: Number(r.estimated_rows),
-        })),
-      };
-    },
+    async () => ({ tables: await tableSizes(db, 30) }),
   );
 
   app.get<{ Querystring: { days?: number } }>(
@@ -132,40 +114,19 @@ export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions
       const { tenantId, tenantSlug } = principalOf(req);
       const days = req.query.days ?? 30;
       const keys = await listApiKeys(db, tenantId);
-      return db.withTenant(
-        tenantId,
-        async (tx) => {
-          const tasks = await tx.query<{ status: string; tasks: string; tokens: string; cost_usd: number }>(
-            TENANT_TASK_FIGURES,
-            [days],
-          );
-          const stores = await tx.query<{ kind: string; name: string | null; n: string }>(
-            TENANT_STORE_FIGURES,
-          );
-          return {
-            tenant: { id: tenantId, slug: tenantSlug },
-            days,
-            tasks: tasks.rows.map((r) => ({
-              status: r.status,
-              tasks: Number(r.tasks),
-              tokens: Number(r.tokens),
-              costUsd: r.cost_usd,
-            })),
-            liveSessions: Number(stores.rows.find((r) => r.kind === 'sessions')?.n ?? 0),
-            memoryPoints: Object.fromEntries(
-              stores.rows.filter((r) => r.kind === 'memory_points').map((r) => [r.name, Number(r.n)]),
-            ),
-            keys: keys.map((k) => ({
-              prefix: k.prefix,
-              name: k.name,
-              scopes: k.scopes,
-              isActive: k.isActive,
-              lastUsed: k.lastUsed,
-            })),
-          };
-        },
-        { operation: 'admin.tenant_figures', readOnly: true },
-      );
+      const figures = await tenantFigures(db, tenantId, days);
+      return {
+        tenant: { id: tenantId, slug: tenantSlug },
+        days,
+        ...figures,
+        keys: keys.map((k) => ({
+          prefix: k.prefix,
+          name: k.name,
+          scopes: k.scopes,
+          isActive: k.isActive,
+          lastUsed: k.lastUsed,
+        })),
+      };
     },
   );
 }
