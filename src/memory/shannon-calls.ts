@@ -1,5 +1,7 @@
 /**
  * Equivalents of Shannon's memory calls (internal/vectordb), as thin functions over the memory API.
+ * Public API: exported from src/index.ts as `shannonMemory` for orchestrators moving off the
+ * original client, and documented in docs/memory.md; change it as you would any export.
  * Differences from the original, on purpose: every call needs a tenant (no cross-tenant search,
  * W26); ids are deterministic (qa_id + chunk index, W25); "recent" is true recency (W24); chunk
  * groups keep the search/MMR order instead of re-sorting by raw score (W23).
