@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type SeedOptions, type SeedResult, seedDatabase } from '../../src/devtools/seed/seed-database.js';
 import { isShannonError } from '../../src/errors/errors.js';
-import { type SeedOptions, type SeedResult, seedDatabase } from '../../src/ops/seed/seed-database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const OPTIONS: SeedOptions = {
