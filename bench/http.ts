@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import { createDataLayer } from '../src/data-layer.js';
-import { runHttpBenchmark } from '../src/server/http-benchmark.js';
+import { runHttpBenchmark } from '../src/devtools/bench/http-benchmark.js';
 
 const { values } = parseArgs({
   options: {

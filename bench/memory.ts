@@ -4,7 +4,7 @@
  * DATABASE_URL (default: the local test server) that is dropped afterwards.
  */
 import { parseArgs } from 'node:util';
-import { runMemoryBenchmark } from '../src/memory/memory-benchmark.js';
+import { runMemoryBenchmark } from '../src/devtools/bench/memory-benchmark.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,9 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { formatQueryBenchmark } from '../src/cli/commands/bench-queries.js';
-import { seedDatabase } from '../src/ops/seed/seed-database.js';
+import { runQueryBenchmark } from '../src/devtools/bench/query-benchmark.js';
+import { seedDatabase } from '../src/devtools/seed/seed-database.js';
 import { HOT_QUERY_DATA_SET } from '../src/stores/hot-queries.js';
-import { runQueryBenchmark } from '../src/stores/query-benchmark.js';
 import { createScratchDatabase } from './scratch-database.js';
 
 const { values } = parseArgs({

@@ -22,6 +22,7 @@ import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { partitionsCommand } from './commands/partitions.js';
 import { retentionCommand } from './commands/retention.js';
+import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
 
@@ -47,6 +48,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(tenantsCommand(ctx));
   program.addCommand(keysCommand(ctx));
   program.addCommand(demoCommand(ctx));
+  program.addCommand(seedCommand(ctx));
   program.addCommand(collectionsCommand(ctx));
   program.addCommand(doctorCommand(ctx));
   program.addCommand(explainCommand(ctx));

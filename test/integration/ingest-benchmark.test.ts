@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runIngestBenchmark } from '../../src/ingest/ingest-benchmark.js';
+import { runIngestBenchmark } from '../../src/devtools/bench/ingest-benchmark.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 let t: TestDatabase;
@@ -33,7 +33,11 @@ test('measures every phase, derives the ratios from them, and leaves the table a
   );
   const before = await snapshot();
   const phases: string[] = [];
-  const r = await runIngestBenchmark(t.db, { rows: 2_000, onProgress: (p) => phases.push(p) });
+  const r = await runIngestBenchmark(t.db, {
+    connectionString: t.url,
+    rows: 2_000,
+    onProgress: (p) => phases.push(p),
+  });
   const s = r.rowsPerSecond;
   for (const [phase, value] of Object.entries(s)) assert.ok(typeof value === 'number' && value > 0, phase);
   assert.equal(s.copy, Math.max(s.copyOneStream!, s.copyTwoStreams!));

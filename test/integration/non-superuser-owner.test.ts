@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { runMigrations } from '../../src/data-layer.js';
-import { formatIngestBenchmark, runIngestBenchmark } from '../../src/ingest/ingest-benchmark.js';
+import { formatIngestBenchmark, runIngestBenchmark } from '../../src/devtools/bench/ingest-benchmark.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -118,7 +118,7 @@ describe('a non-superuser owner', () => {
   it('bench ingest skips the COPY phases it may not run, says why, and still measures the write path', async () => {
     const db = new Database({ connectionString: url, pool: testPoolConfig() });
     try {
-      const r = await runIngestBenchmark(db, { rows: 1_000 });
+      const r = await runIngestBenchmark(db, { connectionString: url, rows: 1_000 });
       assert.equal(r.rowsPerSecond.copy, null);
       assert.equal(r.rowsPerSecond.copyBatches, null);
       assert.equal(r.ratio_vs_copy, null);

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { SMALL_SEED, seedDatabase } from '../../src/devtools/seed/seed-database.js';
 import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { runDoctor } from '../../src/ops/doctor.js';
 import { checkVectorCollections } from '../../src/ops/doctor-vector.js';
 import type { Finding } from '../../src/ops/finding.js';
 import { adviseIndexes } from '../../src/ops/index-advisor.js';
-import { SMALL_SEED, seedDatabase } from '../../src/ops/seed/seed-database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 

@@ -1,12 +1,17 @@
 /**
  * The seed generator on a small size: exact row counts, realistic spread (several monthly
  * partitions, skewed users, mostly COMPLETED, 5–20 events per task), empty default partitions, and
- * daily aggregates that match the terminal tasks (the trigger stayed on).
+ * daily aggregates that match the terminal tasks (the trigger stayed on); and `shannon-data seed`
+ * on the configured database.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type SeedOptions, type SeedResult, seedDatabase } from '../../src/devtools/seed/seed-database.js';
 import { isShannonError } from '../../src/errors/errors.js';
-import { type SeedOptions, type SeedResult, seedDatabase } from '../../src/ops/seed/seed-database.js';
+import { runCli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const OPTIONS: SeedOptions = {
@@ -137,5 +142,38 @@ describe('seedDatabase', () => {
         return isShannonError(error) && error.field === 'eventsPerTask';
       },
     );
+  });
+});
+
+describe('shannon-data seed', () => {
+  let cliDb: TestDatabase;
+  let dataDir: string;
+
+  before(async () => {
+    cliDb = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), 'shannon-seed-cli-'));
+  });
+
+  after(async () => {
+    await cliDb?.drop();
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('seeds the configured database and prints what it inserted', async () => {
+    const env = { DATABASE_URL: cliDb.url, SHANNON_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    const args = ['--tenants', '2', '--users-per-tenant', '5', '--sessions', '20', '--tasks', '60'];
+    const run = await runCli(['seed', ...args, '--events', '600', '--seed', 'cli', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    const printed = JSON.parse(run.stdout) as SeedResult;
+    assert.equal(printed.rows['auth.tenants'], 2);
+    assert.equal(printed.rows['public.users'], 10);
+    assert.equal(printed.rows['public.task_executions'], 60);
+    for (const [table, n] of Object.entries(printed.rows)) {
+      const { rows } = await cliDb.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      assert.equal(rows[0]!.n, n, table);
+    }
+    const refused = await runCli(['seed', '--tasks', '0'], env);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /--tasks/);
   });
 });

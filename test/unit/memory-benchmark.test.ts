@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { lowRankVectors, runMemoryBenchmark } from '../../src/memory/memory-benchmark.js';
+import { lowRankVectors, runMemoryBenchmark } from '../../src/devtools/bench/memory-benchmark.js';
 
 describe('memory benchmark (small size; the full 100k × 768 run is manual)', () => {
   it('generates unit-length, low-rank (clustered) vectors deterministically', () => {

@@ -4,14 +4,13 @@
  * memory search under load. Writes under a fresh `bench-http-*` tenant of the configured database.
  */
 import { Command } from 'commander';
-import { ValidationError } from '../../errors/errors.js';
+import type { HttpBenchmarkResult } from '../../devtools/bench/http-benchmark.js';
 import {
   DEFAULT_BENCH_BATCH,
   DEFAULT_BENCH_CONNECTIONS,
   DEFAULT_BENCH_DURATION_SECONDS,
-  type HttpBenchmarkResult,
-  runHttpBenchmark,
-} from '../../server/http-benchmark.js';
+} from '../../devtools/devtools-defaults.js';
+import { ValidationError } from '../../errors/errors.js';
 import type { CliContext } from '../cli-context.js';
 
 function positive(flag: string, raw: string): number {
@@ -56,6 +55,10 @@ export function benchHttpCommand(ctx: CliContext): Command {
         const durationSeconds = positive('--duration', options.duration);
         const connections = positive('--connections', options.connections);
         const batch = positive('--batch', options.batch);
+        // Loaded here, not at start-up: the benchmark and autocannon are development tools.
+        const { loadAutocannon, runHttpBenchmark } = await import('../../devtools/bench/http-benchmark.js');
+        // Before the data layer starts, so a missing autocannon fails fast.
+        await loadAutocannon();
         const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
         try {
           const result = await runHttpBenchmark(dataLayer, {

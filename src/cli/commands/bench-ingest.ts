@@ -7,12 +7,8 @@
  * tenants that are deleted afterwards.
  */
 import { Command } from 'commander';
+import { DEFAULT_BENCH_INGEST_ROWS } from '../../devtools/devtools-defaults.js';
 import { ValidationError } from '../../errors/errors.js';
-import {
-  DEFAULT_BENCH_INGEST_ROWS,
-  formatIngestBenchmark,
-  runIngestBenchmark,
-} from '../../ingest/ingest-benchmark.js';
 import type { CliContext } from '../cli-context.js';
 
 export function benchIngestCommand(ctx: CliContext): Command {
@@ -27,6 +23,10 @@ export function benchIngestCommand(ctx: CliContext): Command {
       const rows = Number(options.rows);
       if (!Number.isInteger(rows) || rows < 1_000)
         throw new ValidationError('--rows', '--rows must be an integer of at least 1000');
+      // Loaded here, not at start-up: the benchmark is a development tool.
+      const { formatIngestBenchmark, runIngestBenchmark } = await import(
+        '../../devtools/bench/ingest-benchmark.js'
+      );
       const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
       try {
         const phases = [
@@ -45,6 +45,7 @@ export function benchIngestCommand(ctx: CliContext): Command {
         const bar = ctx.progress(json, 'bench ingest', phases.length);
         let done = 0;
         const result = await runIngestBenchmark(dataLayer.db, {
+          connectionString: dataLayer.databaseUrl,
           rows,
           onProgress: () => bar.update(done++),
         });

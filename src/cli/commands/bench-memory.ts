@@ -5,8 +5,8 @@
  * configured server, dropped afterwards). A full run (100k × 768) takes several minutes on 2 cores.
  */
 import { Command } from 'commander';
+import type { MemoryBenchResult } from '../../devtools/bench/memory-benchmark.js';
 import { ValidationError } from '../../errors/errors.js';
-import { type MemoryBenchResult, runMemoryBenchmark } from '../../memory/memory-benchmark.js';
 import type { CliContext } from '../cli-context.js';
 
 function positiveInt(flag: string, raw: string): number {
@@ -48,6 +48,8 @@ export function benchMemoryCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const config = ctx.loadConfig(command);
+        // Loaded here, not at start-up: the benchmark is a development tool.
+        const { runMemoryBenchmark } = await import('../../devtools/bench/memory-benchmark.js');
         const outboxPoints = positiveInt('--outbox-points', options.outboxPoints);
         const layer = outboxPoints > 0 ? await ctx.openDataLayer(config) : undefined;
         const json = options.json === true;

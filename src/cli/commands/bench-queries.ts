@@ -4,15 +4,10 @@
  * acceptance data set, scaled by --tasks; a database with data is measured as it is.
  */
 import { Command } from 'commander';
+import type { QueryBenchmarkResult } from '../../devtools/bench/query-benchmark.js';
+import { DEFAULT_BENCH_ITERATIONS, DEFAULT_BENCH_WARMUP } from '../../devtools/devtools-defaults.js';
 import { ValidationError } from '../../errors/errors.js';
-import { seedDatabase } from '../../ops/seed/seed-database.js';
 import { HOT_QUERY_DATA_SET } from '../../stores/hot-queries.js';
-import {
-  DEFAULT_BENCH_ITERATIONS,
-  DEFAULT_BENCH_WARMUP,
-  type QueryBenchmarkResult,
-  runQueryBenchmark,
-} from '../../stores/query-benchmark.js';
 import type { CliContext } from '../cli-context.js';
 
 function positiveInt(flag: string, raw: string): number {
@@ -73,6 +68,9 @@ export function benchQueriesCommand(ctx: CliContext): Command {
           options.tasks === undefined ? HOT_QUERY_DATA_SET.tasks : positiveInt('--tasks', options.tasks);
         const iterations = positiveInt('--iterations', options.iterations);
         const warmup = positiveInt('--warmup', options.warmup);
+        // Loaded here, not at start-up: the benchmark and the seed generator are development tools.
+        const { runQueryBenchmark } = await import('../../devtools/bench/query-benchmark.js');
+        const { seedDatabase } = await import('../../devtools/seed/seed-database.js');
         const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
         try {
           const { rows } = await dataLayer.db.query<{ n: string }>(

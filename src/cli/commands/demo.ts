@@ -4,8 +4,9 @@
  * The key comes from --key or SHANNON_API_KEY; the URL from --url, SHANNON_URL or PORT.
  */
 import { Command } from 'commander';
+import type { DemoSummary } from '../../devtools/demo/demo-workload.js';
+import { DEFAULT_DEMO_TASKS } from '../../devtools/devtools-defaults.js';
 import { ValidationError } from '../../errors/errors.js';
-import { DEFAULT_DEMO_TASKS, type DemoSummary, runDemo } from '../../server/demo-workload.js';
 import type { CliContext } from '../cli-context.js';
 
 function describe(s: DemoSummary): string {
@@ -42,6 +43,8 @@ export function demoCommand(ctx: CliContext): Command {
       const url =
         options.url ?? process.env['SHANNON_URL'] ?? `http://127.0.0.1:${process.env['PORT'] ?? '8080'}`;
       const json = options.json === true;
+      // Loaded here, not at start-up: the demo workload is a development tool.
+      const { runDemo } = await import('../../devtools/demo/demo-workload.js');
       const summary = await runDemo({
         url,
         apiKey,

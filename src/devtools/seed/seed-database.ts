@@ -7,6 +7,11 @@
 import { ValidationError } from '../../errors/errors.js';
 import type { Queryable } from '../../postgres/queryable.js';
 import {
+  DEFAULT_SEED_BATCH_TASKS,
+  DEFAULT_SEED_CONCURRENCY,
+  DEFAULT_SEED_EVENTS_PER_TASK,
+} from '../devtools-defaults.js';
+import {
   CREATE_PARTITIONS,
   SEED_AGENT_EXECUTIONS,
   SEED_ALREADY_LOADED,
@@ -56,17 +61,13 @@ export interface SeedResult {
   durationMs: number;
 }
 
-/** Tasks per INSERT batch: about 250k event rows per statement at 12.5 events per task. */
-export const DEFAULT_SEED_BATCH_TASKS = 20_000;
-/** Child-row batches in flight at once; needs a pool-backed Queryable to run in parallel. */
-export const DEFAULT_SEED_CONCURRENCY = 2;
 /** Sizes of a small, quick data set (tests, demos). */
 export const SMALL_SEED: Omit<SeedOptions, 'seed'> = {
   tenants: 3,
   usersPerTenant: 20,
   sessions: 300,
   tasks: 2_000,
-  eventsPerTask: 12.5,
+  eventsPerTask: DEFAULT_SEED_EVENTS_PER_TASK,
   tokenUsagePerTask: 3,
   agentExecutionsPerTask: 2,
   toolExecutionsPerAgent: 1.5,

@@ -3,16 +3,13 @@
  * query, measured at the client inside a read-only tenant transaction (so row-level security is
  * part of the cost), plus the indexes each plan uses.
  */
-import { ValidationError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
-import { HOT_QUERIES, type HotQuerySample, pickHotQuerySample } from './hot-queries.js';
-import { ORIGINAL_QUERIES } from './original-query-catalog.js';
-import { planScans } from './plan-scans.js';
-import type { TenantScope } from './tenant-scope.js';
-
-/** Timed runs per query by default, after DEFAULT_BENCH_WARMUP untimed ones. */
-export const DEFAULT_BENCH_ITERATIONS = 200;
-export const DEFAULT_BENCH_WARMUP = 10;
+import { ValidationError } from '../../errors/errors.js';
+import type { Queryable } from '../../postgres/queryable.js';
+import { HOT_QUERIES, type HotQuerySample, pickHotQuerySample } from '../../stores/hot-queries.js';
+import { ORIGINAL_QUERIES } from '../../stores/original-query-catalog.js';
+import { planScans } from '../../stores/plan-scans.js';
+import type { TenantScope } from '../../stores/tenant-scope.js';
+import { DEFAULT_BENCH_ITERATIONS, DEFAULT_BENCH_WARMUP } from '../devtools-defaults.js';
 
 export interface QueryBenchmarkOptions {
   iterations?: number;

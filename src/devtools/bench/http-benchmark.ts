@@ -6,15 +6,38 @@
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import autocannon from 'autocannon';
-import { createApiKey } from '../auth/api-keys.js';
-import { createTenant } from '../auth/tenants.js';
-import type { DataLayer } from '../data-layer.js';
-import { createServer } from './create-server.js';
+import type Autocannon from 'autocannon';
+import { createApiKey } from '../../auth/api-keys.js';
+import { createTenant } from '../../auth/tenants.js';
+import type { DataLayer } from '../../data-layer.js';
+import { ShannonError } from '../../errors/errors.js';
+import { createServer } from '../../server/create-server.js';
+import {
+  DEFAULT_BENCH_BATCH,
+  DEFAULT_BENCH_CONNECTIONS,
+  DEFAULT_BENCH_DURATION_SECONDS,
+} from '../devtools-defaults.js';
 
-export const DEFAULT_BENCH_DURATION_SECONDS = 10;
-export const DEFAULT_BENCH_CONNECTIONS = 8;
-export const DEFAULT_BENCH_BATCH = 100;
+type AutocannonRunner = typeof Autocannon;
+
+/**
+ * Loads autocannon, a development dependency, when the benchmark runs; `load` is replaceable for
+ * tests. @throws ShannonError PACKAGE_MISSING when it is not installed (`npm ci --omit=dev`).
+ */
+export async function loadAutocannon(
+  load: () => Promise<{ default: AutocannonRunner }> = () => import('autocannon'),
+): Promise<AutocannonRunner> {
+  try {
+    return (await load()).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ShannonError(
+      'PACKAGE_MISSING',
+      '`bench http` needs autocannon, a development dependency that is not installed: install the development dependencies (npm ci or npm install, without --omit=dev)',
+      { cause: error, details: { package: 'autocannon' } },
+    );
+  }
+}
 
 export interface HttpBenchmarkOptions {
   durationSeconds?: number;
@@ -59,7 +82,7 @@ function eventBatcher(run: string) {
 /** Ingest phases alternate between library and HTTP, so load drift on a shared machine hits both. */
 const INGEST_SLICES = 4;
 
-function figures(r: autocannon.Result): LatencyFigures {
+function figures(r: Autocannon.Result): LatencyFigures {
   return {
     requestsPerSecond: r.requests.average,
     p50Ms: r.latency.p50,
@@ -77,6 +100,7 @@ export async function runHttpBenchmark(
   const duration = options.durationSeconds ?? DEFAULT_BENCH_DURATION_SECONDS;
   const connections = options.connections ?? DEFAULT_BENCH_CONNECTIONS;
   const batch = options.batch ?? DEFAULT_BENCH_BATCH;
+  const autocannon = await loadAutocannon();
   const run = randomUUID().slice(0, 8);
   const tenant = await createTenant(served.db, {
     slug: `bench-http-${run}`,
@@ -94,7 +118,7 @@ export async function runHttpBenchmark(
     let httpBatches = 0;
     let librarySeconds = 0;
     let httpSeconds = 0;
-    let ingestRun: autocannon.Result | undefined;
+    let ingestRun: Autocannon.Result | undefined;
     for (let slice = 0; slice < INGEST_SLICES; slice += 1) {
       // Library: the same batches through ingest.writeBatch with the same concurrency.
       options.onPhase?.(`ingest slice ${slice + 1}/${INGEST_SLICES}: library`);

@@ -4,9 +4,8 @@
  * question/answer memory — then reads it back (task listing, memory search, usage report).
  */
 import { randomUUID } from 'node:crypto';
-import { ShannonError } from '../errors/errors.js';
-
-export const DEFAULT_DEMO_TASKS = 12;
+import { ShannonError } from '../../errors/errors.js';
+import { DEFAULT_DEMO_TASKS } from '../devtools-defaults.js';
 
 const QUERIES = [
   'Summarise the latest PostgreSQL release notes',

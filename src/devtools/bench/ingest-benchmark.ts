@@ -10,26 +10,33 @@
  * path's rate (which then go directly to PostgreSQL). Each phase writes under a tenant of its own; its rows are deleted and the
  * table vacuumed before the next phase, so every phase starts from the same table.
  */
+
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import { ShannonError } from '../errors/errors.js';
-import { createMetrics } from '../observability/metrics.js';
-import type { Database } from '../postgres/database.js';
-import { createIngest, type Ingest } from './ingest.js';
-import { Spool } from './spool.js';
-import { INSERT_EVENT_LOGS } from './sql/insert-statements.js';
-import { validateRecord } from './validate-record.js';
-
-export const DEFAULT_BENCH_INGEST_ROWS = 100_000;
-const COPY_ROWS_PER_STATEMENT = 10_000;
-const BATCH_ROWS = 1_000;
-const COLUMNS =
-  'tenant_id, idempotency_key, workflow_id, type, agent_id, message, payload, "timestamp", seq, created_at';
+import pg from 'pg';
+import { ShannonError } from '../../errors/errors.js';
+import { createIngest, type Ingest } from '../../ingest/ingest.js';
+import { INSERT_EVENT_LOGS } from '../../ingest/sql/insert-statements.js';
+import { createMetrics } from '../../observability/metrics.js';
+import type { Database } from '../../postgres/database.js';
+import { DEFAULT_BENCH_INGEST_ROWS } from '../devtools-defaults.js';
+import {
+  BATCH_ROWS,
+  batched,
+  COLUMNS,
+  copyRows,
+  eventRecord,
+  halves,
+  makeRows,
+  percentile,
+  type Row,
+  timed,
+  unnestParams,
+  withClients,
+} from './ingest-benchmark-rows.js';
+import { leaveSpool, replayUnderLoad } from './spool-replay-phases.js';
 
 export interface IngestBenchmarkResult {
   table: string;
@@ -73,113 +80,6 @@ export interface IngestBenchmarkResult {
   copyRefused?: string;
 }
 
-interface Row {
-  tenant: string;
-  key: string;
-  workflow: string;
-  type: string;
-  agent: string;
-  message: string;
-  payload: string;
-  at: string;
-  seq: number;
-}
-
-function makeRows(tenant: string, n: number): Row[] {
-  const at = new Date().toISOString();
-  const words = 'plan search read summarise answer verify tool agent result step'.split(' ');
-  return Array.from({ length: n }, (_, i) => ({
-    tenant,
-    key: `bench-${i}-${randomUUID().slice(0, 8)}`,
-    workflow: `wf-${i % 5_000}`,
-    type: i % 7 === 0 ? 'LLM_OUTPUT' : 'AGENT_STEP',
-    agent: `agent-${i % 20}`,
-    message: Array.from({ length: 24 }, (_, j) => words[(i + j) % words.length]).join(' '),
-    payload: JSON.stringify({ step: i % 50, tokens: i % 900, tool: words[i % words.length] }),
-    at,
-    seq: i + 1,
-  }));
-}
-
-function copyLine(r: Row): string {
-  // Text-format COPY: the generated values contain no tab, newline or backslash.
-  return `${r.tenant}\t${r.key}\t${r.workflow}\t${r.type}\t${r.agent}\t${r.message}\t${r.payload}\t${r.at}\t${r.seq}\t${r.at}\n`;
-}
-
-async function copyRows(client: pg.PoolClient, table: string, rows: readonly Row[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += COPY_ROWS_PER_STATEMENT) {
-    const chunk = rows.slice(i, i + COPY_ROWS_PER_STATEMENT);
-    const stream = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`));
-    const lines: string[] = [];
-    for (let j = 0; j < chunk.length; j += 500)
-      lines.push(
-        chunk
-          .slice(j, j + 500)
-          .map(copyLine)
-          .join(''),
-      );
-    await pipeline(async function* () {
-      yield* lines;
-    }, stream);
-  }
-}
-
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return (performance.now() - start) / 1000;
-}
-
-async function withClients<T>(
-  db: Database,
-  n: number,
-  fn: (clients: pg.PoolClient[]) => Promise<T>,
-): Promise<T> {
-  const clients: pg.PoolClient[] = [];
-  try {
-    for (let i = 0; i < n; i += 1) clients.push(await db.pool.connect());
-    return await fn(clients);
-  } finally {
-    for (const c of clients) c.release();
-  }
-}
-
-function halves<T>(items: readonly T[], n: number): T[][] {
-  const size = Math.ceil(items.length / n);
-  return Array.from({ length: n }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
-
-function unnestParams(rows: readonly Row[]): unknown[] {
-  // Same parameter order as INSERT_EVENT_LOGS: tenant, key, then its columns.
-  return [
-    rows.map((r) => r.tenant),
-    rows.map((r) => r.key),
-    rows.map((r) => r.workflow),
-    rows.map((r) => r.type),
-    rows.map(() => null),
-    rows.map((r) => r.agent),
-    rows.map((r) => r.message),
-    rows.map((r) => r.payload),
-    rows.map((r) => r.at),
-    rows.map((r) => r.seq),
-    rows.map(() => null),
-    rows.map((r) => r.at),
-  ];
-}
-
-async function batched(
-  clients: pg.PoolClient[],
-  rows: readonly Row[],
-  write: (c: pg.PoolClient, b: Row[]) => Promise<void>,
-) {
-  await Promise.all(
-    halves(rows, clients.length).map(async (part, i) => {
-      for (let j = 0; j < part.length; j += BATCH_ROWS)
-        await write(clients[i]!, part.slice(j, j + BATCH_ROWS));
-    }),
-  );
-}
-
 /**
  * Undefined when the connecting role may COPY into public.event_logs, else why not: PostgreSQL
  * refuses COPY FROM into a table whose row-level security applies to the role (a non-superuser
@@ -196,96 +96,24 @@ async function copyRefusal(db: Database): Promise<string | undefined> {
   return `PostgreSQL refuses COPY into public.event_logs to ${role} under row-level security (it is neither a superuser nor BYPASSRLS): the COPY phases are skipped and the write path writes by upsert; run the benchmark as a role with BYPASSRLS to measure both (docs/write-path.md)`;
 }
 
-/** A generated row as the write path's input record. */
-function eventRecord(r: Row): Record<string, unknown> {
-  return {
-    tenant_id: r.tenant,
-    idempotency_key: r.key,
-    workflow_id: r.workflow,
-    type: r.type,
-    agent_id: r.agent,
-    message: r.message,
-    payload: JSON.parse(r.payload) as Record<string, unknown>,
-    timestamp: r.at,
-    seq: r.seq,
-    created_at: r.at,
-  };
+export interface IngestBenchmarkOptions {
+  /**
+   * URL of `db`'s database, as the same role: the phases that write without the write path (raw
+   * COPY, staging and unnest upserts, one INSERT per row) hold connections of their own.
+   */
+  connectionString: string;
+  /** Rows per phase; default DEFAULT_BENCH_INGEST_ROWS. */
+  rows?: number;
+  onProgress?: (phase: string) => void;
 }
 
-/** Leaves a spool of `rows` in `dataDir`, as an earlier write-path instance that could not write would. */
-async function leaveSpool(dataDir: string, rows: readonly Row[]): Promise<void> {
-  const spool = await Spool.open({ dir: join(dataDir, 'spool') });
-  for (let i = 0; i < rows.length; i += BATCH_ROWS)
-    await spool.append(rows.slice(i, i + BATCH_ROWS).map((r) => validateRecord('event_log', eventRecord(r))));
-  await spool.close();
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A drain that takes longer than this is a fault, not a figure. */
-const DRAIN_LIMIT_MS = 600_000;
-
-/**
- * Starts a write-path instance on a spool of `spooled` rows while a load generator writes new rows
- * at `rate` rows/s (one writeBatch per 10 ms tick), until the spool is empty.
- */
-async function replayUnderLoad(
-  db: Database,
-  dataDir: string,
-  tenant: string,
-  spooled: number,
-  rate: number,
-): Promise<{ replayS: number; direct: number; spooled: number }> {
-  await leaveSpool(dataDir, makeRows(tenant, spooled));
-  const started = performance.now();
-  const ingest = await createIngest({ db, dataDir });
-  let direct = 0;
-  let toSpool = 0;
-  let sent = 0;
-  let replayS = 0;
-  const inFlight = new Set<Promise<void>>();
-  try {
-    for (;;) {
-      if (ingest.stats().spool.segments === 0) {
-        replayS = (performance.now() - started) / 1000;
-        break;
-      }
-      if (performance.now() - started > DRAIN_LIMIT_MS)
-        throw new ShannonError('INTERNAL', `bench: the spool did not drain within ${DRAIN_LIMIT_MS} ms`);
-      // Rounded up, so the first tick sends a record at once.
-      const due = Math.ceil(((performance.now() - started) / 1000) * rate) - sent;
-      if (due > 0) {
-        const rows = makeRows(tenant, due);
-        sent += due;
-        const p = ingest.writeBatch('event_log', rows.map(eventRecord)).then((results) => {
-          for (const r of results) {
-            if (r.outcome === 'committed') direct += 1;
-            else if (r.outcome === 'spooled') toSpool += 1;
-          }
-        });
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-      }
-      if (inFlight.size >= 64) await Promise.race(inFlight);
-      else await sleep(10);
-    }
-    // Only records sent while the spool drained are counted; they are all settled here.
-    await Promise.all(inFlight);
-    return { replayS, direct, spooled: toSpool };
-  } finally {
-    await Promise.allSettled(inFlight);
-    await ingest.close();
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+/** Raw connections for the phases outside the write path: two streams at most. */
+const RAW_POOL_MAX = 2;
 
 /** Runs every phase on `db` (owner connection). Takes about rows / 10 k seconds on a 2-core box. */
 export async function runIngestBenchmark(
   db: Database,
-  options: { rows?: number; onProgress?: (phase: string) => void } = {},
+  options: IngestBenchmarkOptions,
 ): Promise<IngestBenchmarkResult> {
   const n = options.rows ?? DEFAULT_BENCH_INGEST_ROWS;
   const copyRefused = await copyRefusal(db);
@@ -325,25 +153,32 @@ export async function runIngestBenchmark(
     return rows[0]!.id;
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'shannon-bench-ingest-'));
+  const raw = new pg.Pool({
+    connectionString: options.connectionString,
+    max: RAW_POOL_MAX,
+    application_name: 'shannon-data-bench',
+  });
+  // An idle client whose server goes away emits 'error'; the next phase reports the failure.
+  raw.on('error', () => undefined);
   try {
     const copyOneS = await copyPhase('copy, one stream', (rows) =>
-      withClients(db, 1, ([c]) => copyRows(c!, 'public.event_logs', rows)),
+      withClients(raw, 1, ([c]) => copyRows(c!, 'public.event_logs', rows)),
     );
     const copyTwoS = await copyPhase('copy, two streams', (rows) =>
-      withClients(db, 2, (cs) =>
+      withClients(raw, 2, (cs) =>
         Promise.all(halves(rows, 2).map((part, i) => copyRows(cs[i]!, 'public.event_logs', part))).then(
           () => undefined,
         ),
       ),
     );
     const copyBatchedS = await copyPhase('COPY in 1,000-row batches', (rows) =>
-      withClients(db, 2, (cs) => batched(cs, rows, (c, batch) => copyRows(c, 'public.event_logs', batch))),
+      withClients(raw, 2, (cs) => batched(cs, rows, (c, batch) => copyRows(c, 'public.event_logs', batch))),
     );
 
     progress('staging COPY + INSERT … SELECT ON CONFLICT');
     const staged = makeRows(await tenant(), n);
     const stagedS = await timed(() =>
-      withClients(db, 2, (cs) =>
+      withClients(raw, 2, (cs) =>
         batched(cs, staged, async (c, batch) => {
           await c.query('BEGIN');
           await c.query(
@@ -361,7 +196,7 @@ export async function runIngestBenchmark(
     progress('INSERT … SELECT FROM unnest ON CONFLICT');
     const unnested = makeRows(await tenant(), n);
     const unnestS = await timed(() =>
-      withClients(db, 2, (cs) =>
+      withClients(raw, 2, (cs) =>
         batched(cs, unnested, async (c, batch) => {
           await c.query(INSERT_EVENT_LOGS.upsertText, unnestParams(batch));
         }),
@@ -450,7 +285,7 @@ export async function runIngestBenchmark(
     const sample = Math.min(n, 5_000);
     const single = makeRows(await tenant(), sample);
     const singleS = await timed(() =>
-      withClients(db, 1, async ([c]) => {
+      withClients(raw, 1, async ([c]) => {
         for (const r of single) {
           await c!.query({
             name: 'bench_single_insert',
@@ -501,7 +336,11 @@ export async function runIngestBenchmark(
     };
   } finally {
     progress('cleaning up');
-    await removePhaseRows();
+    try {
+      await removePhaseRows();
+    } finally {
+      await raw.end();
+    }
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -10,17 +10,17 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import usearch from 'usearch';
-import type { PoolConfig } from '../config/config.js';
-import { Database } from '../postgres/database.js';
-import { migrateUp } from '../schema/migrator.js';
-import type { IndexedPoint } from './backend.js';
-import { collectionRegistry } from './collections.js';
-import { EmbeddedBackend } from './embedded/embedded-backend.js';
-import { DEFAULT_EXPANSION_SEARCH, EmbeddedCollection } from './embedded/embedded-collection.js';
-import { LexicalHashEmbedder } from './embedder/lexical-hash-embedder.js';
-import { composeFilter } from './filter.js';
-import { createMemory, loadCollectionPoints } from './memory.js';
-import type { TransactionRunner } from './outbox-relay.js';
+import type { PoolConfig } from '../../config/config.js';
+import type { IndexedPoint } from '../../memory/backend.js';
+import { collectionRegistry } from '../../memory/collections.js';
+import { EmbeddedBackend } from '../../memory/embedded/embedded-backend.js';
+import { DEFAULT_EXPANSION_SEARCH, EmbeddedCollection } from '../../memory/embedded/embedded-collection.js';
+import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
+import { composeFilter } from '../../memory/filter.js';
+import { createMemory, loadCollectionPoints } from '../../memory/memory.js';
+import type { TransactionRunner } from '../../memory/outbox-relay.js';
+import { Database } from '../../postgres/database.js';
+import { migrateUp } from '../../schema/migrator.js';
 
 const DEFAULT_BENCH_POOL: PoolConfig = {
   max: 4,
