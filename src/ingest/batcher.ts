@@ -2,22 +2,27 @@
  * Drives the write queue (graphile-worker's batch shape, CONVENTIONS rule 10): a lane is flushed
  * when it holds a full batch or its oldest record has waited `flushIntervalMs`; at most
  * `concurrency` batches are in flight; `drain()` flushes everything now. The flush function
- * settles every waiter of its batch itself and never rejects.
+ * settles every waiter of its batch itself and never rejects. The batcher builds the queue it
+ * drains, so the queue's change notice reaches it from the start (no wiring after construction).
  */
-import type { Batch, WriteQueue } from './write-queue.js';
+import { type Batch, WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
 export const DEFAULT_FLUSH_INTERVAL_MS = 20;
 export const DEFAULT_FLUSH_CONCURRENCY = 3;
 
 export interface BatcherOptions {
-  queue: WriteQueue;
+  /** Bounds of the queue this batcher builds and drains (write-queue.ts). */
+  queue?: WriteQueueOptions;
+  /** Told each time a caller has to wait for room in the queue. */
+  onQueueWait?: () => void;
   flush: (batch: Batch) => Promise<void>;
   flushIntervalMs?: number;
   concurrency?: number;
 }
 
 export class Batcher {
-  private readonly queue: WriteQueue;
+  /** The queue callers enqueue into; the batcher takes its batches and releases them after the flush. */
+  readonly queue: WriteQueue;
   private readonly flushBatch: (batch: Batch) => Promise<void>;
   private readonly flushIntervalMs: number;
   private readonly concurrency: number;
@@ -29,11 +34,13 @@ export class Batcher {
   private flightWaiters: (() => void)[] = [];
 
   constructor(options: BatcherOptions) {
-    this.queue = options.queue;
     this.flushBatch = options.flush;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
     this.concurrency = options.concurrency ?? DEFAULT_FLUSH_CONCURRENCY;
-    this.queue.onChange = () => this.pump();
+    this.queue = new WriteQueue(options.queue, {
+      changed: () => this.pump(),
+      ...(options.onQueueWait === undefined ? {} : { waited: options.onQueueWait }),
+    });
   }
 
   /** Batches currently being written. */

@@ -7,9 +7,9 @@
  * one transaction of two statements for task upserts.
  */
 import { DatabaseError } from '../errors/errors.js';
-import type { Metrics } from '../observability/metrics.js';
 import type { Database } from '../postgres/database.js';
 import { classifyError } from '../postgres/sqlstate.js';
+import { type IngestEvents, NO_INGEST_EVENTS } from './ingest-events.js';
 import type { IngestRecord, RecordKind } from './record-kinds.js';
 import {
   INSERT_AGENT_EXECUTIONS,
@@ -89,7 +89,8 @@ export function taskRounds(records: readonly IngestRecord[]): IngestRecord[][] {
 export const UPSERT_AFTER_COPY_FAILURE_MS = 5_000;
 
 export interface PostgresRecordWriterOptions {
-  metrics?: Metrics;
+  /** Told of every batch written by upsert after its COPY failed (ingest-metrics.ts counts them). */
+  events?: Pick<IngestEvents, 'copyFallback'>;
   now?: () => number;
 }
 
@@ -103,14 +104,14 @@ export interface PostgresRecordWriterOptions {
 export class PostgresRecordWriter implements RecordWriter {
   private copyPermitted = true;
   private readonly upsertUntil = new Map<RecordKind, number>();
-  private readonly metrics: Metrics | undefined;
+  private readonly events: Pick<IngestEvents, 'copyFallback'>;
   private readonly now: () => number;
 
   constructor(
     private readonly db: Database,
     options: PostgresRecordWriterOptions = {},
   ) {
-    this.metrics = options.metrics;
+    this.events = options.events ?? NO_INGEST_EVENTS;
     this.now = options.now ?? Date.now;
   }
 
@@ -132,7 +133,7 @@ export class PostgresRecordWriter implements RecordWriter {
         if (notPermitted) this.copyPermitted = false;
         else this.upsertUntil.set(kind, this.now() + UPSERT_AFTER_COPY_FAILURE_MS);
         const reason = notPermitted ? 'not_permitted' : cls === 'conflict' ? 'stored_key' : 'rejected';
-        this.metrics?.ingestCopyFallbacks.inc({ kind, reason });
+        this.events.copyFallback(kind, reason);
       }
     }
     const result = await this.db.query(statement.upsertText, statement.upsertParams(records), {

@@ -9,8 +9,9 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Metrics } from '../observability/metrics.js';
 import type { BatchItem } from './coalesce.js';
+import type { DatabaseReachability } from './database-reachability.js';
+import { type IngestEvents, NO_INGEST_EVENTS } from './ingest-events.js';
 import { writeIsolatingFailures } from './isolate-failures.js';
 import type { IngestRecord } from './record-kinds.js';
 import type { RecordWriter } from './record-writer.js';
@@ -35,11 +36,14 @@ export interface ReplayerOptions {
   concurrency: number;
   /** Database slots shared with the direct writes of new batches (write-slots.ts). */
   slots?: WriteSlots;
-  /** Told whether the database answered (a ping, a replayed frame) or failed. */
-  onDatabaseAnswer?: (answers: boolean) => void;
-  /** When it returns true, a pass pings the database even with an empty spool (to notice it is back). */
-  wantsPing?: () => boolean;
-  metrics?: Metrics;
+  /**
+   * Where the replayer reports whether the database answered (a ping, a replayed frame) or failed;
+   * while it is `failing`, a pass pings the database even with an empty spool, to notice it is back.
+   * Shared with the direct writes of new batches (batch-flusher.ts); without it, a pass with an
+   * empty spool does nothing.
+   */
+  database?: DatabaseReachability;
+  events?: Pick<IngestEvents, 'replayCommitted' | 'replayInterrupted' | 'deadLettered'>;
 }
 
 /** Splits a frame into runs of one kind, keeping order. */
@@ -55,12 +59,21 @@ function runsByKind(records: readonly IngestRecord[]): IngestRecord[][] {
 
 export class Replayer {
   private readonly options: ReplayerOptions;
+  private readonly database: DatabaseReachability | undefined;
+  private readonly events: NonNullable<ReplayerOptions['events']>;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(options: ReplayerOptions) {
     this.options = options;
+    this.database = options.database;
+    this.events = options.events ?? NO_INGEST_EVENTS;
+  }
+
+  /** True when a pass has something to do: spooled records, or a failing database to ping. */
+  private hasWork(): boolean {
+    return this.options.spool.stats().segments > 0 || this.database?.state === 'failing';
   }
 
   /** Starts the timer; the first pass runs at once when the spool holds records. */
@@ -72,8 +85,7 @@ export class Replayer {
 
   /** Starts a pass unless one is running or the spool is empty. */
   kick(): void {
-    if (this.stopped || this.running !== undefined) return;
-    if (this.options.spool.stats().segments === 0 && this.options.wantsPing?.() !== true) return;
+    if (this.stopped || this.running !== undefined || !this.hasWork()) return;
     void this.runOnce();
   }
 
@@ -88,14 +100,14 @@ export class Replayer {
 
   private async pass(): Promise<void> {
     const { spool, writer } = this.options;
-    if (spool.stats().segments === 0 && this.options.wantsPing?.() !== true) return;
+    if (!this.hasWork()) return;
     try {
       await writer.ping();
     } catch {
-      this.options.onDatabaseAnswer?.(false);
+      this.database?.report(false);
       return; // the database is still away
     }
-    this.options.onDatabaseAnswer?.(true);
+    this.database?.report(true);
     if (spool.stats().segments === 0) return;
     try {
       await spool.ensureLocked();
@@ -171,7 +183,7 @@ export class Replayer {
 
   /** Writes one frame run by run. @returns false when the database failed (the rest waits). */
   private async replayFrame(frame: readonly IngestRecord[]): Promise<boolean> {
-    const { writer, metrics, slots } = this.options;
+    const { writer, slots } = this.options;
     for (const run of runsByKind(frame)) {
       const items: BatchItem[] = run.map((record) => ({ record, bytes: 0, waiters: [] }));
       const release = await slots?.acquire('replay');
@@ -181,15 +193,15 @@ export class Replayer {
       } finally {
         release?.();
       }
-      metrics?.ingestReplayedRecords.inc(result.committed.length);
+      this.events.replayCommitted(result.committed.length);
       if (result.rejected.length > 0) await this.deadLetter(result.rejected);
       if (result.unwritten.length > 0) {
-        metrics?.retries.inc({ dependency: 'postgres_ingest_replay', class: 'transient' });
-        this.options.onDatabaseAnswer?.(false);
+        this.events.replayInterrupted();
+        this.database?.report(false);
         return false;
       }
     }
-    this.options.onDatabaseAnswer?.(true);
+    this.database?.report(true);
     return true;
   }
 
@@ -204,7 +216,7 @@ export class Replayer {
       }),
     );
     await appendFile(join(dir, 'rejected.jsonl'), `${lines.join('\n')}\n`);
-    this.options.metrics?.ingestDeadLetters.inc(rejected.length);
+    this.events.deadLettered(rejected.length);
   }
 
   /** Stops the timer and waits for a running pass. */

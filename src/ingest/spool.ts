@@ -10,24 +10,28 @@
  * written directly while replay proceeds.
  */
 
-import { mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_SPOOL_MAX_BYTES } from '../config/config.js';
 import { BackpressureError, ShannonError } from '../errors/errors.js';
 import type { IngestRecord } from './record-kinds.js';
-import { decodeFrames, encodeFrame } from './spool-frame.js';
+import {
+  readSegment,
+  type SegmentContent,
+  type SegmentFile,
+  syncDirectory,
+  writeFully,
+} from './segment-file.js';
+import { encodeFrame } from './spool-frame.js';
+import { SpoolLock } from './spool-lock.js';
 import { appendProgress, progressFileName, readProgress, segmentOfProgressFile } from './spool-progress.js';
 import { countTaskUpdates, SpooledTaskKeys, taskUpdates } from './spooled-task-keys.js';
+import { unreachable } from './unreachable.js';
 
 export const DEFAULT_SPOOL_SEGMENT_MAX_BYTES = 16 * 1024 * 1024;
 const SEGMENT_PATTERN = /^segment-(\d{16})\.log$/;
 
-/** The part of a file handle the spool writes segments through (tests give one that fails). */
-export interface SegmentFile {
-  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
-  sync(): Promise<void>;
-  close(): Promise<void>;
-}
+export type { SegmentContent, SegmentFile } from './segment-file.js';
 
 export interface SpoolOptions {
   /** Directory of the segment files (created if absent). */
@@ -55,12 +59,24 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-/** A segment's content as read for replay. */
-export interface SegmentContent {
-  name: string;
-  batches: IngestRecord[][];
-  torn: boolean;
+/** Records and bytes on disk, and the segment count. */
+export interface SpoolStats {
+  records: number;
+  bytes: number;
+  segments: number;
 }
+
+/**
+ * The appends' side of the spool: idle, writing groups of pending appends (`loop` ends when none is
+ * left), or closed (appends are refused; nothing is being written).
+ */
+type AppendState =
+  | { readonly state: 'idle' }
+  | { readonly state: 'writing'; readonly loop: Promise<void> }
+  | { readonly state: 'closed' };
+
+const IDLE: AppendState = { state: 'idle' };
+const CLOSED: AppendState = { state: 'closed' };
 
 export class Spool {
   readonly dir: string;
@@ -73,11 +89,8 @@ export class Spool {
   private readonly createSegmentFile: (path: string) => Promise<SegmentFile>;
   private nextSequence = 1;
   private pending: PendingAppend[] = [];
-  private writing: Promise<void> | undefined;
-  private closed = false;
-  private locked = false;
-  private locking: Promise<void> | undefined;
-  private readonly lockPath: string;
+  private appends: AppendState = IDLE;
+  private readonly lock: SpoolLock;
   /** Committed leading frames per segment, as recorded in its progress file. */
   private readonly progress = new Map<string, number>();
   /** Progress files whose directory entry this process has fsynced. */
@@ -92,7 +105,7 @@ export class Spool {
     this.segmentMaxBytes = options.segmentMaxBytes ?? DEFAULT_SPOOL_SEGMENT_MAX_BYTES;
     this.onSealedByFailure = options.onSealedByFailure;
     this.createSegmentFile = options.createSegmentFile ?? ((path) => open(path, 'ax'));
-    this.lockPath = join(this.dir, 'LOCK');
+    this.lock = new SpoolLock(this.dir, () => this.index());
   }
 
   /**
@@ -125,7 +138,7 @@ export class Spool {
         // progress file whose segment is gone (a crash between the two deletions) is removed by
         // the lock holder: a new segment must never inherit another's progress.
         this.nextSequence = Math.max(this.nextSequence, progressFile.sequence + 1);
-        if (this.locked && !segmentNames.has(progressFile.segment))
+        if (this.lock.held && !segmentNames.has(progressFile.segment))
           await unlink(join(this.dir, name)).catch(() => undefined);
         continue;
       }
@@ -160,33 +173,11 @@ export class Spool {
    * @throws ShannonError SPOOL_FAILED when another live process holds it.
    */
   ensureLocked(): Promise<void> {
-    // Single flight: the writer and the replayer may both ask first; indexing twice would list
-    // every segment twice.
-    this.locking ??= this.lock().catch((error: unknown) => {
-      this.locking = undefined;
-      throw error;
-    });
-    return this.locking;
-  }
-
-  private async lock(): Promise<void> {
-    try {
-      const owner = Number((await readFile(this.lockPath, 'utf8')).trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-        throw new ShannonError('SPOOL_FAILED', `the spool ${this.dir} is in use by process ${owner}`, {
-          details: { dir: this.dir, pid: owner },
-        });
-      }
-    } catch (error) {
-      if (error instanceof ShannonError) throw error;
-    }
-    await writeFile(this.lockPath, `${process.pid}\n`);
-    this.locked = true;
-    await this.index();
+    return this.lock.ensure();
   }
 
   /** Records and bytes on disk, and the segment count. */
-  stats(): { records: number; bytes: number; segments: number } {
+  stats(): SpoolStats {
     let records = 0;
     let bytes = 0;
     for (const s of this.segments) {
@@ -198,7 +189,7 @@ export class Spool {
 
   /** True when no segment holds records and no append is in progress. */
   isEmpty(): boolean {
-    return this.pending.length === 0 && this.writing === undefined && this.stats().records === 0;
+    return this.pending.length === 0 && this.writing() === undefined && this.stats().records === 0;
   }
 
   /**
@@ -251,7 +242,16 @@ export class Spool {
    * fsync failed (nothing in that group is acknowledged).
    */
   append(records: readonly IngestRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ShannonError('SHUTTING_DOWN', 'the spool is closed'));
+    const appends = this.appends;
+    switch (appends.state) {
+      case 'closed':
+        return Promise.reject(new ShannonError('SHUTTING_DOWN', 'the spool is closed'));
+      case 'idle':
+      case 'writing':
+        break;
+      default:
+        return unreachable(appends, 'spool append state');
+    }
     const frame = encodeFrame(Buffer.from(JSON.stringify(records)));
     const queued = this.pending.reduce((n, p) => n + p.frame.length, 0);
     if (this.stats().bytes + queued + frame.length > this.maxBytes) {
@@ -269,7 +269,8 @@ export class Spool {
     this.taskKeys.addPending(tasks);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ frame, records: records.length, tasks, resolve, reject });
-      if (this.writing === undefined) this.writing = this.writeLoop();
+      // A running loop takes it with its next group.
+      if (this.appends.state === 'idle') this.appends = { state: 'writing', loop: this.writeLoop() };
     });
   }
 
@@ -280,8 +281,13 @@ export class Spool {
         await this.writeGroup(group);
       }
     } finally {
-      this.writing = undefined;
+      this.appends = IDLE;
     }
+  }
+
+  /** The loop writing pending appends, if one runs. */
+  private writing(): Promise<void> | undefined {
+    return this.appends.state === 'writing' ? this.appends.loop : undefined;
   }
 
   private async writeGroup(group: PendingAppend[]): Promise<void> {
@@ -337,7 +343,9 @@ export class Spool {
 
   /** Waits for in-progress appends, then seals the active segment. */
   async sealForReplay(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
+    // sealActive() follows the last check without a tick between, in which an append could start
+    // writing to the segment being sealed.
+    for (let loop = this.writing(); loop !== undefined; loop = this.writing()) await loop;
     await this.sealActive();
   }
 
@@ -347,19 +355,8 @@ export class Spool {
   }
 
   /** Reads a segment's complete frames; a torn tail is dropped, earlier frames are kept. */
-  async read(name: string): Promise<SegmentContent> {
-    const buffer = await readFile(join(this.dir, name));
-    const decoded = decodeFrames(buffer);
-    const batches: IngestRecord[][] = [];
-    for (const payload of decoded.payloads) {
-      try {
-        batches.push(JSON.parse(payload.toString('utf8')) as IngestRecord[]);
-      } catch {
-        // A frame whose checksum matched but whose JSON does not parse cannot come from this code.
-        return { name, batches, torn: true };
-      }
-    }
-    return { name, batches, torn: decoded.torn };
+  read(name: string): Promise<SegmentContent> {
+    return readSegment(this.dir, name);
   }
 
   /**
@@ -384,56 +381,18 @@ export class Spool {
 
   /** Finishes pending appends and closes the active segment; later appends are refused. */
   async close(): Promise<void> {
-    while (this.writing !== undefined) await this.writing;
-    await this.progressWrites;
-    this.closed = true;
+    // Again when an append started while the progress writes finished: closed means nothing is
+    // being written, so the segment is never sealed under a write.
+    do {
+      for (let loop = this.writing(); loop !== undefined; loop = this.writing()) await loop;
+      await this.progressWrites;
+    } while (this.writing() !== undefined);
+    this.appends = CLOSED;
     await this.sealActive();
-    if (this.locked) await unlink(this.lockPath).catch(() => undefined);
-  }
-}
-
-/**
- * Writes every byte of `data`, or throws. On a nearly full filesystem write(2) may store part of
- * the buffer and report success with a smaller count; stopping there would acknowledge a frame
- * whose tail is missing (replay drops a torn frame). So the rest is written again until all of it
- * is down; a write that makes no progress is a full disk, reported as ENOSPC.
- */
-async function writeFully(
-  file: SegmentFile,
-  data: Buffer,
-  onWritten: (bytes: number) => void,
-): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await file.write(data, offset, data.length - offset);
-    if (bytesWritten <= 0) {
-      throw Object.assign(new Error(`no space left: ${offset} of ${data.length} bytes written`), {
-        code: 'ENOSPC',
-      });
-    }
-    offset += bytesWritten;
-    onWritten(bytesWritten);
+    await this.lock.release();
   }
 }
 
 function spoolFailure(message: string, cause: unknown): ShannonError {
   return new ShannonError('SPOOL_FAILED', `${message}; the records were not acknowledged`, { cause });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -25,6 +25,26 @@ export interface WriteQueueOptions {
   now?: () => number;
 }
 
+/** What the queue tells its owner, given at construction. */
+export interface WriteQueueEvents {
+  /** Items were added, or a batch was released (its serial group may be free again): the batcher pumps. */
+  changed?: () => void;
+  /** A caller has to wait for capacity. */
+  waited?: () => void;
+}
+
+/** Accepted-but-unsettled counts (the bounded quantity) and queued counts. */
+export interface WriteQueueStats {
+  pendingRecords: number;
+  pendingBytes: number;
+  queuedRecords: number;
+  queuedBytes: number;
+  /** Age of the oldest queued record; 0 when nothing is queued. */
+  oldestAgeMs: number;
+  /** Callers waiting for capacity. */
+  waiting: number;
+}
+
 interface QueuedItem extends BatchItem {
   enqueuedAt: number;
 }
@@ -76,22 +96,22 @@ export class WriteQueue {
   private reservedBytes = 0;
   /** Set by close(): every later enqueue fails with it. */
   private closedError: unknown;
-  /** Called whenever items are added or a serial group frees up. */
-  onChange: () => void = () => undefined;
-  /** Called each time a caller has to wait for capacity. */
-  onWait: () => void = () => undefined;
+  private readonly changed: () => void;
+  private readonly waited: () => void;
 
-  constructor(options: WriteQueueOptions = {}) {
+  constructor(options: WriteQueueOptions = {}, events: WriteQueueEvents = {}) {
     this.maxRecords = options.maxRecords ?? DEFAULT_QUEUE_MAX_RECORDS;
     this.maxBytes = options.maxBytes ?? DEFAULT_QUEUE_MAX_BYTES;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_QUEUE_MAX_WAIT_MS;
     this.batchMaxRecords = options.batchMaxRecords ?? DEFAULT_BATCH_MAX_RECORDS;
     this.batchMaxBytes = options.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES;
     this.now = options.now ?? Date.now;
+    this.changed = events.changed ?? (() => undefined);
+    this.waited = events.waited ?? (() => undefined);
   }
 
   /** Accepted-but-unsettled counts (the bounded quantity) and queued counts. */
-  stats() {
+  stats(): WriteQueueStats {
     let oldest: number | undefined;
     for (const lane of this.lanes.values()) {
       const first = lane[0];
@@ -126,7 +146,7 @@ export class WriteQueue {
     if (records > this.maxRecords) throw new LimitExceededError('records', this.maxRecords, records);
     if (bytes > this.maxBytes) throw new LimitExceededError('records', this.maxBytes, bytes, 'bytes');
     if (this.waiters.length > 0 || !this.fits(records, bytes)) {
-      this.onWait();
+      this.waited();
       await new Promise<void>((resolve, reject) => {
         const waiter: CapacityWaiter = {
           records,
@@ -174,7 +194,7 @@ export class WriteQueue {
       queued.enqueuedAt = enqueuedAt;
       list.push(queued);
     }
-    this.onChange();
+    this.changed();
   }
 
   /** `lane`, unless the record must stay behind an earlier record of its key (LaneSpec.behindEarlierIn). */
@@ -291,7 +311,7 @@ export class WriteQueue {
     const group = LANES[batch.lane].serialGroup;
     if (group !== undefined) this.busyGroups.delete(group);
     this.wakeWaiters();
-    this.onChange();
+    this.changed();
   }
 
   /** Everything still queued, in lane order (close() spools it). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
 import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
+import { ingestMetricsEvents } from '../../src/ingest/ingest-metrics.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -56,7 +57,7 @@ function event(workflow: string, seq: number, extra: Record<string, unknown> = {
 
 test('a batch is written by one COPY; a batch holding a stored key falls back to the upsert, once each', async () => {
   let clock = 1_000_000;
-  const writer = new PostgresRecordWriter(t.db, { metrics: t.metrics, now: () => clock });
+  const writer = new PostgresRecordWriter(t.db, { events: ingestMetricsEvents(t.metrics), now: () => clock });
   const wf = `wf-${randomUUID()}`;
   const first = Array.from({ length: 30 }, (_, i) => validateRecord('event_log', event(wf, i + 1)));
   const copiedBefore = await copyStatements('ok');
@@ -128,7 +129,7 @@ async function countWorkflow(workflow: string): Promise<number> {
 }
 
 test('every character survives the COPY text format: backslashes, tabs, newlines, \\N, quotes, non-ASCII', async () => {
-  const writer = new PostgresRecordWriter(t.db, { metrics: t.metrics });
+  const writer = new PostgresRecordWriter(t.db, { events: ingestMetricsEvents(t.metrics) });
   const awkward = [
     'a\\b',
     'tab\there',
@@ -163,7 +164,7 @@ test('every character survives the COPY text format: backslashes, tabs, newlines
 
 test('values a record leaves out are filled in the same way by COPY and by the upsert', async () => {
   const clock = 0;
-  const writer = new PostgresRecordWriter(t.db, { metrics: t.metrics, now: () => clock });
+  const writer = new PostgresRecordWriter(t.db, { events: ingestMetricsEvents(t.metrics), now: () => clock });
   const byCopy = validateRecord('tool_execution', { tenant_id: tenant, tool_name: 'copy', created_at: at });
   await writer.write('tool_execution', [byCopy]);
   // The same record again fails the COPY (stored key), which opens the upsert window…

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { runMigrations } from '../../src/data-layer.js';
 import { formatIngestBenchmark, runIngestBenchmark } from '../../src/devtools/bench/ingest-benchmark.js';
+import { ingestMetricsEvents } from '../../src/ingest/ingest-metrics.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
 import { createMetrics } from '../../src/observability/metrics.js';
@@ -95,7 +96,7 @@ describe('a non-superuser owner', () => {
         [`w-${name}`],
       );
       const tenant = rows[0]!.id;
-      const writer = new PostgresRecordWriter(db, { metrics });
+      const writer = new PostgresRecordWriter(db, { events: ingestMetricsEvents(metrics) });
       const batch = (from: number) =>
         Array.from({ length: 5 }, (_, i) =>
           validateRecord('event_log', { tenant_id: tenant, workflow_id: 'wf', type: 'STEP', seq: from + i }),

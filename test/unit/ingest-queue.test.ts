@@ -34,9 +34,12 @@ async function tick(ms: number): Promise<void> {
 }
 
 test('a lane flushes when it holds a full batch, before the interval', async () => {
-  const queue = new WriteQueue({ batchMaxRecords: 3 });
   const flushed: Batch[] = [];
-  new Batcher({ queue, flushIntervalMs: 1000, flush: async (b) => void flushed.push(b) });
+  const { queue } = new Batcher({
+    queue: { batchMaxRecords: 3 },
+    flushIntervalMs: 1000,
+    flush: async (b) => void flushed.push(b),
+  });
   await queue.enqueue([item('event_log', 'a'), item('event_log', 'b')]);
   assert.equal(flushed.length, 0);
   await queue.enqueue([item('event_log', 'c')]);
@@ -48,9 +51,12 @@ test('a lane flushes when it holds a full batch, before the interval', async () 
 });
 
 test('a partial lane flushes after the interval, not before', async () => {
-  const queue = new WriteQueue({ batchMaxRecords: 100 });
   const flushed: Batch[] = [];
-  new Batcher({ queue, flushIntervalMs: 50, flush: async (b) => void flushed.push(b) });
+  const { queue } = new Batcher({
+    queue: { batchMaxRecords: 100 },
+    flushIntervalMs: 50,
+    flush: async (b) => void flushed.push(b),
+  });
   await queue.enqueue([item('token_usage', 'a')]);
   await tick(49);
   assert.equal(flushed.length, 0);
@@ -59,15 +65,15 @@ test('a partial lane flushes after the interval, not before', async () => {
 });
 
 test('terminal task updates go first, ahead of a flood of events', async () => {
-  const queue = new WriteQueue({ batchMaxRecords: 10 });
   const order: LaneName[] = [];
   const batcher = new Batcher({
-    queue,
+    queue: { batchMaxRecords: 10 },
     concurrency: 1,
     flushIntervalMs: 1000,
     flush: async (b) => void order.push(b.lane),
   });
   batcher.stop();
+  const { queue } = batcher;
   const events = Array.from({ length: 30 }, (_, i) => item('event_log', `e${i}`));
   await queue.enqueue(events);
   await queue.enqueue([item('task_execution', 'w1', { status: 'RUNNING', workflow_id: 'w1' })]);
@@ -167,11 +173,15 @@ test('the same key under two tenants is two records; repeats under one tenant st
 });
 
 test('a full queue makes the caller wait, then admits it when room frees up', async () => {
-  const queue = new WriteQueue({ maxRecords: 2, maxWaitMs: 1000 });
   let waits = 0;
-  queue.onWait = () => {
-    waits += 1;
-  };
+  const queue = new WriteQueue(
+    { maxRecords: 2, maxWaitMs: 1000 },
+    {
+      waited: () => {
+        waits += 1;
+      },
+    },
+  );
   await queue.enqueue([item('event_log', 'a'), item('event_log', 'b')]);
   let admitted = false;
   const pending = queue.enqueue([item('event_log', 'c')]).then(() => {
@@ -226,13 +236,12 @@ test('waiting callers are admitted in arrival order', async () => {
 });
 
 test('drain() flushes everything at once and resolves when all is settled', async () => {
-  const queue = new WriteQueue();
   const flushed: string[] = [];
   const batcher = new Batcher({
-    queue,
     flushIntervalMs: 60_000,
     flush: async (b) => void flushed.push(...b.items.map((i) => i.record.key)),
   });
+  const { queue } = batcher;
   await queue.enqueue([item('event_log', 'a'), item('audit_log', 'b')]);
   await batcher.drain();
   assert.deepEqual(flushed.sort(), ['a', 'b']);
