@@ -2,19 +2,19 @@
  * The composition root: the only place that wires the data layer together. Everything is built
  * from the frozen config; nothing is global; `close()` tears it down in reverse order.
  */
-import pg from 'pg';
 import { type Authenticator, createAuthenticator } from './auth/authenticator.js';
 import type { Config } from './config/config.js';
 import { createIngest, type Ingest } from './ingest/ingest.js';
 import { createVectorBackend } from './memory/create-backend.js';
 import { createEmbedder } from './memory/embedder/create-embedder.js';
 import { createMemory, type Memory } from './memory/memory.js';
-import { createMetrics, type Metrics } from './observability/metrics.js';
+import type { Metrics } from './observability/metrics.js';
+import { openDatabase } from './open-database.js';
 import { createOps, type Ops } from './ops/ops.js';
-import { Database } from './postgres/database.js';
-import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
+import type { Database } from './postgres/database.js';
+import type { EmbeddedServer } from './postgres/embedded-server.js';
 import { createRedisGuard, type RedisGuard } from './resilience/redis-guard.js';
-import { type MigrationResult, migrateUp, migrationsCurrent } from './schema/migrator.js';
+import { type MigrationResult, migrateDatabase, migrateUrl, migrationsCurrent } from './schema/migrator.js';
 import { createSessionCache, type SessionCache } from './sessions/session-cache.js';
 import { createStores, type Stores } from './stores/create-stores.js';
 
@@ -58,15 +58,12 @@ export interface DataLayer {
   close(): Promise<void>;
 }
 
-/** Runs the migrations on a dedicated connection (session advisory locks need one). */
-export async function runMigrations(connectionString: string): Promise<MigrationResult[]> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  try {
-    return await migrateUp(client);
-  } finally {
-    await client.end();
-  }
+/**
+ * Runs the migrations on one pinned session of `target` (session advisory locks need one
+ * connection), or, given a URL, of a one-connection pool opened for the run.
+ */
+export async function runMigrations(target: Database | string): Promise<MigrationResult[]> {
+  return typeof target === 'string' ? migrateUrl(target) : migrateDatabase(target);
 }
 
 /**
@@ -74,22 +71,11 @@ export async function runMigrations(connectionString: string): Promise<Migration
  * @throws ShannonError DB_UNAVAILABLE when PostgreSQL cannot be reached; MIGRATION_* on migration failure.
  */
 export async function createDataLayer(config: Config, options: DataLayerOptions = {}): Promise<DataLayer> {
-  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
-  const embedded =
-    config.databaseUrl === undefined
-      ? await startEmbeddedServer({
-          dataDir: config.dataDir,
-          port: config.embeddedPort,
-          ...(options.onEmbeddedLog === undefined ? {} : { onLog: options.onEmbeddedLog }),
-        })
-      : undefined;
-  const databaseUrl = config.databaseUrl ?? embedded!.url;
-  const closers: Array<() => Promise<void>> = [];
-  if (embedded !== undefined) closers.push(() => embedded.stop());
+  const opened = await openDatabase(config, options);
+  const { metrics, db, databaseUrl, embedded } = opened;
+  const closers: Array<() => Promise<void>> = [() => opened.close()];
   try {
-    const migrations = options.migrate === false ? [] : await runMigrations(databaseUrl);
-    const db = new Database({ connectionString: databaseUrl, pool: config.pool, metrics, name: 'primary' });
-    closers.push(() => db.close());
+    const migrations = options.migrate === false ? [] : await runMigrations(db);
     db.startHealthPing();
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
@@ -155,15 +141,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       memory,
       ingest,
       migrations,
-      async migrationsCurrent() {
-        const client = new pg.Client({ connectionString: databaseUrl });
-        await client.connect();
-        try {
-          return await migrationsCurrent(client);
-        } finally {
-          await client.end();
-        }
-      },
+      migrationsCurrent: () => migrationsCurrent(db),
       async close() {
         if (closed) return;
         closed = true;

@@ -1,6 +1,6 @@
 /**
- * What every CLI command gets: configuration from flags (→ env → file → defaults), the data layer,
- * output that is JSON with `--json` and readable text otherwise, progress bars only on a terminal
+ * What every CLI command gets: configuration from flags (→ env → file → defaults), the data layer
+ * or only the database (for commands that neither ingest nor touch vector memory), output that is JSON with `--json` and readable text otherwise, progress bars only on a terminal
  * and never in JSON mode, and one way to report failures with a stable code and exit status.
  */
 import { SingleBar } from 'cli-progress';
@@ -8,6 +8,18 @@ import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/config.js';
 import { createDataLayer, type DataLayer, type DataLayerOptions } from '../data-layer.js';
 import { isShannonError } from '../errors/errors.js';
+import { type OpenDatabaseOptions, type OpenedDatabase, openDatabase } from '../open-database.js';
+import type { VectorInspector } from '../ops/doctor-vector.js';
+import { createOps, type Ops } from '../ops/ops.js';
+import { migrateDatabase } from '../schema/migrator.js';
+
+export interface CliDatabaseOptions extends OpenDatabaseOptions {
+  /**
+   * Apply pending migrations first (default false), as the data layer would: for commands that
+   * write, never for those that only diagnose.
+   */
+  migrate?: boolean;
+}
 
 export interface Progress {
   update(done: number, total?: number): void;
@@ -19,6 +31,11 @@ export interface CliContext {
   loadConfig(command: Command): Config;
   /** Builds the data layer (starting the embedded PostgreSQL when no DATABASE_URL is set). */
   openDataLayer(config: Config, options?: DataLayerOptions): Promise<DataLayer>;
+  /**
+   * Opens only the database (starting the embedded PostgreSQL when no DATABASE_URL is set): no
+   * spool, memory or write path, and no migration unless asked.
+   */
+  openDatabase(config: Config, options?: CliDatabaseOptions): Promise<OpenedDatabase>;
   /** Prints `data` as JSON when `json`, otherwise the human text. */
   output(json: boolean, data: unknown, human: string | (() => string)): void;
   /** A progress bar on a terminal; silent when `json` or when stderr is not a TTY. */
@@ -41,6 +58,18 @@ export function createCliContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJ
     openDataLayer(config, options) {
       return createDataLayer(config, options);
     },
+    async openDatabase(config, options = {}) {
+      const { migrate, ...rest } = options;
+      const database = await openDatabase(config, rest);
+      if (migrate !== true) return database;
+      try {
+        await migrateDatabase(database.db);
+        return database;
+      } catch (error) {
+        await database.close().catch(() => undefined);
+        throw error;
+      }
+    },
     output(json, data, human) {
       if (json) io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
       else io.stdout.write(`${typeof human === 'function' ? human() : human}\n`);
@@ -61,6 +90,16 @@ export function createCliContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJ
       };
     },
   };
+}
+
+/** The operations toolkit on an opened database; the doctor's vector checks run with `vectorBackend`. */
+export function opsOn(database: OpenedDatabase, vectorBackend?: VectorInspector): Ops {
+  return createOps({
+    db: database.db,
+    config: database.config,
+    metrics: database.metrics,
+    ...(vectorBackend === undefined ? {} : { vectorBackend }),
+  });
 }
 
 /** Prints an error (JSON with `--json`) and returns the exit status: 2 for configuration, 1 otherwise. */

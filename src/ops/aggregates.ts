@@ -5,8 +5,7 @@
  * under a SHARE ROW EXCLUSIVE lock, so completions committing meanwhile wait and then add on top.
  */
 import { ValidationError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
-import { type ConnectionSource, withPinnedSession } from './pinned-session.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 
 const TERMINAL = `('COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT')`;
 
@@ -122,23 +121,26 @@ export interface RebuildResult {
 
 /** Replaces the aggregate rows of a range with a recount, atomically. */
 export async function rebuildDailyAggregates(
-  source: ConnectionSource,
+  source: SessionSource,
   range: AggregateRange,
 ): Promise<RebuildResult> {
   const values = params(range);
-  return withPinnedSession(source, 'ops.aggregates.rebuild', async (session) => {
-    await session.query('BEGIN');
-    try {
-      // Blocks the trigger's increments (ROW EXCLUSIVE) until the rebuild commits, and waits for
-      // increments already made by transactions that have not committed, so none is lost or doubled.
-      await session.query('LOCK TABLE public.usage_daily_aggregates IN SHARE ROW EXCLUSIVE MODE');
-      const deleted = await session.query(REBUILD_DELETE_SQL, values);
-      const inserted = await session.query(REBUILD_INSERT_SQL, values);
-      await session.query('COMMIT');
-      return { range, deleted: deleted.rowCount, inserted: inserted.rowCount };
-    } catch (error) {
-      await session.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
-  });
+  return source.withSession(
+    async (session) => {
+      await session.query('BEGIN');
+      try {
+        // Blocks the trigger's increments (ROW EXCLUSIVE) until the rebuild commits, and waits for
+        // increments already made by transactions that have not committed, so none is lost or doubled.
+        await session.query('LOCK TABLE public.usage_daily_aggregates IN SHARE ROW EXCLUSIVE MODE');
+        const deleted = await session.query(REBUILD_DELETE_SQL, values);
+        const inserted = await session.query(REBUILD_INSERT_SQL, values);
+        await session.query('COMMIT');
+        return { range, deleted: deleted.rowCount, inserted: inserted.rowCount };
+      } catch (error) {
+        await session.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    },
+    { operation: 'ops.aggregates.rebuild' },
+  );
 }

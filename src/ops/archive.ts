@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { ShannonError, ValidationError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
+import { isDatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import {
   type ArchiveFile,
   type ArchiveManifest,
@@ -30,7 +29,6 @@ import {
 } from './archive-manifest.js';
 import { qualifiedName } from './finding.js';
 import { withLockRetry } from './lock-retry.js';
-import type { ConnectionSource } from './pinned-session.js';
 import { REQUEUE_RESTORED_POINTS_SQL } from './retention-sql.js';
 
 export { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE } from './archive-manifest.js';
@@ -120,22 +118,24 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
   });
 }
 
-/** Streams a range's COPY text through `sink`; returns rows and the content hash. */
+/** Streams a range's COPY text through `sinks`; returns rows and the content hash. */
 async function copyOut(
-  source: ConnectionSource,
+  source: SessionSource,
   sql: string,
   sinks: (NodeJS.ReadWriteStream | NodeJS.WritableStream)[],
 ): Promise<{ rows: number; sha256: string }> {
-  const client = await source.connect();
-  let broken = false;
   try {
-    const hash = createHash('sha256');
-    const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
-    const sinkList = sinks.length > 0 ? sinks : [new Writable({ write: (_c, _e, cb) => cb() })];
-    await pipeline([stream, hashing(hash), ...sinkList] as NodeJS.ReadWriteStream[]);
-    return { rows: stream.rowCount, sha256: hash.digest('hex') };
+    return await source.withSession(
+      async (session) => {
+        const hash = createHash('sha256');
+        // The hashing transform must be drained even when nothing keeps the text (a checksum only).
+        const rest = sinks.length > 0 ? sinks : [new Writable({ write: (_c, _e, cb) => cb() })];
+        const rows = await session.copyOut(`COPY (${sql}) TO STDOUT`, [hashing(hash), ...rest]);
+        return { rows, sha256: hash.digest('hex') };
+      },
+      { operation: 'ops.archive.export' },
+    );
   } catch (error) {
-    broken = true;
     throw new ShannonError(
       'DB_QUERY_FAILED',
       `archive export failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -143,8 +143,6 @@ async function copyOut(
         cause: error,
       },
     );
-  } finally {
-    client.release(broken ? true : undefined);
   }
 }
 
@@ -160,7 +158,7 @@ function fileName(shape: TableShape, range: ArchiveRange): string {
 /** Exports one range to `<directory>/<file>.copy.gz`. */
 export async function exportRange(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   directory: string,
   range: ArchiveRange,
 ): Promise<ArchiveFile> {
@@ -191,7 +189,7 @@ export async function exportRange(
 /** Rows and content hash of a range as it is in the database now (what an export would write). */
 export async function rangeChecksum(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   range: ArchiveRange,
 ): Promise<{ rows: number; sha256: string }> {
   const shape = await tableShape(db, range.table);
@@ -233,7 +231,7 @@ export async function writeManifest(
 /** Exports ranges and writes their manifest, signed with `key` when given. */
 export async function exportArchive(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   options: {
     directory: string;
     ranges: ArchiveRange[];
@@ -261,7 +259,7 @@ async function sha256OfFile(path: string): Promise<string> {
  * bounds in the DDL are written from parsed dates by `toISOString`, never copied from the manifest.
  */
 async function ensurePartition(
-  source: ConnectionSource,
+  source: SessionSource,
   shape: TableShape,
   from: Date,
   to: Date,
@@ -352,51 +350,60 @@ function checkAgainstTable(file: ArchiveFile, shape: TableShape): void {
  * Loads one file in one transaction: COPY into the staging table, refuse the file unless every row
  * lies in the manifest's range (and tenant) and the count matches, then insert into the table.
  */
-async function loadFile(source: ConnectionSource, shape: TableShape, file: ArchiveFile, path: string) {
-  const client = await source.connect();
-  let broken = false;
+async function loadFile(source: SessionSource, shape: TableShape, file: ArchiveFile, path: string) {
   try {
-    await client.query('BEGIN');
-    await client.query(createStageSql(shape.qualified));
-    const stream = client.query(
-      copyFrom(`COPY pg_temp.${STAGE_TABLE} (${file.columns.map(quote).join(', ')}) FROM STDIN`),
+    await source.withSession(
+      async (session) => {
+        await session.query('BEGIN');
+        try {
+          await session.query(createStageSql(shape.qualified));
+          await session.copyIn(
+            `COPY pg_temp.${STAGE_TABLE} (${file.columns.map(quote).join(', ')}) FROM STDIN`,
+            createReadStream(path),
+            [createGunzip()],
+          );
+          await checkStage(session, file);
+          await session.query(insertFromStageSql(shape.qualified, file.columns));
+          await session.query('COMMIT');
+        } catch (error) {
+          await session.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      },
+      { operation: 'ops.archive.restore' },
     );
-    await pipeline(createReadStream(path), createGunzip(), stream);
-    const tenantScoped = file.tenantId !== null;
-    const { rows } = await client.query<{ rows: string; outside: string; foreign: string }>(
-      checkStageSql(file.column, tenantScoped),
-      tenantScoped ? [file.from, file.to, file.tenantId] : [file.from, file.to],
-    );
-    const check = rows[0]!;
-    if (Number(check.outside) > 0)
-      throw refused(
-        file,
-        'row_outside_range',
-        `${check.outside} row(s) have ${file.column} outside [${file.from}, ${file.to})`,
-      );
-    if (Number(check.foreign) > 0)
-      throw refused(
-        file,
-        'row_of_other_tenant',
-        `${check.foreign} row(s) belong to a tenant other than ${file.tenantId}`,
-      );
-    if (Number(check.rows) !== file.rows)
-      throw refused(file, 'row_count', `holds ${check.rows} rows, the manifest says ${file.rows}`);
-    await client.query(insertFromStageSql(shape.qualified, file.columns));
-    await client.query('COMMIT');
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    if (error instanceof ShannonError) throw error;
+    if (error instanceof ShannonError && !isDatabaseError(error)) throw error;
     throw new ShannonError(
       'DB_QUERY_FAILED',
       `${file.file}: restore failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
-  } finally {
-    client.release(broken ? true : undefined);
   }
+}
+
+/** Refuses the staged rows unless every one lies in the manifest's range (and tenant) and the count matches. */
+async function checkStage(session: Queryable, file: ArchiveFile): Promise<void> {
+  const tenantScoped = file.tenantId !== null;
+  const { rows } = await session.query<{ rows: string; outside: string; foreign: string }>(
+    checkStageSql(file.column, tenantScoped),
+    tenantScoped ? [file.from, file.to, file.tenantId] : [file.from, file.to],
+  );
+  const check = rows[0]!;
+  if (Number(check.outside) > 0)
+    throw refused(
+      file,
+      'row_outside_range',
+      `${check.outside} row(s) have ${file.column} outside [${file.from}, ${file.to})`,
+    );
+  if (Number(check.foreign) > 0)
+    throw refused(
+      file,
+      'row_of_other_tenant',
+      `${check.foreign} row(s) belong to a tenant other than ${file.tenantId}`,
+    );
+  if (Number(check.rows) !== file.rows)
+    throw refused(file, 'row_count', `holds ${check.rows} rows, the manifest says ${file.rows}`);
 }
 
 export interface RestoreOptions {
@@ -445,7 +452,7 @@ async function readManifest(directory: string): Promise<Record<string, unknown>>
  */
 export async function restoreArchive(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   options: RestoreOptions,
 ): Promise<RestoreResult> {
   const raw = await readManifest(options.directory);

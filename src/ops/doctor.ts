@@ -3,7 +3,7 @@
  * stable code, severity, object, evidence and fix. A check that needs a missing extension yields an
  * EXTENSION_MISSING info finding instead of failing the run.
  */
-import type { Queryable } from '../postgres/queryable.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { checkCacheHit, checkConnections, checkReplication, checkSessions } from './doctor-activity.js';
 import { checkForeignKeys, checkIndexShape, checkUnusedIndexes } from './doctor-indexes.js';
 import { checkPartitions } from './doctor-partitions.js';
@@ -12,7 +12,6 @@ import { DEFAULT_DOCTOR_THRESHOLDS, type DoctorThresholds } from './doctor-thres
 import { explainStatement } from './explain.js';
 import { statementStatsState } from './extensions.js';
 import { type Finding, type Severity, sortFindings } from './finding.js';
-import type { ConnectionSource } from './pinned-session.js';
 import { captureStatementStats, type StatementWorkload, statementWorkload } from './statement-stats.js';
 
 /** A check contributed from outside the relational store (e.g. the vector memory's collections). */
@@ -23,7 +22,7 @@ export interface DoctorOptions {
   /** Extra checks, e.g. the vector store's payload-index check. */
   extraChecks?: Record<string, ExtraCheck>;
   /** Pinned connections for EXPLAIN of frequent statements; without it that check is skipped. */
-  connections?: ConnectionSource;
+  connections?: SessionSource;
   /** Called before each check (progress on a terminal). */
   onCheck?: (name: string, index: number, total: number) => void;
 }
@@ -40,7 +39,7 @@ export interface DoctorReport {
 /** Frequent statements whose generic plan sequentially scans a large table (top 20 by total time). */
 async function checkFrequentSeqScans(
   workload: StatementWorkload[],
-  connections: ConnectionSource,
+  connections: SessionSource,
   t: DoctorThresholds,
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -84,7 +83,7 @@ const OWN_QUERIES =
 async function checkSlowQueries(
   db: Queryable,
   t: DoctorThresholds,
-  connections?: ConnectionSource,
+  connections?: SessionSource,
 ): Promise<Finding[]> {
   const state = await statementStatsState(db);
   if (!state.usable) {

@@ -8,9 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
+import { type Queryable, SESSION_DEADLINE_GRACE_MS, type SessionSource } from '../postgres/queryable.js';
 import { unsafeFunctions } from './explain-functions.js';
-import { type ConnectionSource, withPinnedSession } from './pinned-session.js';
 import { eachNode, type PlanNode, type PlanSummary, summarizePlan } from './plan-summary.js';
 import { analyzeStatement, type StatementKind } from './sql-statement.js';
 
@@ -148,7 +147,7 @@ export async function tableRowsOf(session: Queryable, plan: PlanNode): Promise<M
  * SQL that does not parse; DatabaseError naming only the SQLSTATE when the server refuses it.
  */
 export async function explainStatement(
-  source: ConnectionSource,
+  source: SessionSource,
   sql: string,
   options: ExplainOptions = {},
 ): Promise<ExplainResult> {
@@ -173,7 +172,10 @@ export async function explainStatement(
     throw new ValidationError('tenantId', 'must be a UUID');
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXPLAIN_TIMEOUT_MS;
   const prepared = preparedStatementName();
-  return withPinnedSession(source, 'ops.explain', async (session) => {
+  // The statement runs under its own statement_timeout (set below), which may exceed the pool's;
+  // the client deadline backs that one up.
+  const sessionOptions = { operation: 'ops.explain', timeoutMs: timeoutMs + SESSION_DEADLINE_GRACE_MS };
+  return source.withSession(async (session) => {
     await session.query(info.kind === 'read' ? 'BEGIN READ ONLY' : 'BEGIN');
     try {
       await session.query(`SELECT set_config('statement_timeout', $1, true)`, [String(timeoutMs)]);
@@ -209,5 +211,5 @@ export async function explainStatement(
       await session.query('ROLLBACK');
       if (info.parameters > 0) await deallocate(session, prepared);
     }
-  });
+  }, sessionOptions);
 }

@@ -5,7 +5,7 @@
  * planner cost of the statements it serves drops by at least half (90% on write-heavy tables),
  * and never when an existing index already leads with the same columns.
  */
-import type { Queryable } from '../postgres/queryable.js';
+import { type Queryable, SESSION_DEADLINE_GRACE_MS, type SessionSource } from '../postgres/queryable.js';
 import { HOT_QUERIES } from '../stores/hot-queries.js';
 import { deallocate, explainInSession, preparedStatementName } from './explain.js';
 import { extensionMissing, hypopgState, statementStatsState } from './extensions.js';
@@ -19,7 +19,6 @@ import {
   TABLE_COLUMNS_SQL,
   TABLE_TRAFFIC_SQL,
 } from './index-advisor-sql.js';
-import { type ConnectionSource, withPinnedSession } from './pinned-session.js';
 import { eachNode, type PlanNode } from './plan-summary.js';
 import { analyzeStatement } from './sql-statement.js';
 import { captureStatementStats, statementWorkload } from './statement-stats.js';
@@ -172,7 +171,7 @@ async function gatherWorkload(db: Queryable, options: AdviseOptions): Promise<Wo
  */
 export async function adviseIndexes(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   options: AdviseOptions = {},
 ): Promise<AdviseReport> {
   const hypopg = await hypopgState(db);
@@ -186,131 +185,138 @@ export async function adviseIndexes(
   const skipped: AdviseReport['skipped'] = [];
   const byKey = new Map<string, { candidate: Candidate; relkind: string; statements: HelpedStatement[] }>();
 
-  await withPinnedSession(source, 'ops.advise_indexes', async (session) => {
-    for (const [i, w] of workload.entries()) {
-      options.onProgress?.(i, workload.length);
-      const skip = (reason: string) => skipped.push({ query: w.sql.slice(0, 300), origin: w.origin, reason });
-      let info: Awaited<ReturnType<typeof analyzeStatement>>;
-      try {
-        info = await analyzeStatement(w.sql);
-      } catch {
-        skip('not a single explainable statement');
-        continue;
-      }
-      const readOnly = info.kind === 'read';
-      await session.query(HYPOPG_RESET_SQL);
-      let before: PlanNode;
-      try {
-        before = await explainCost(session, w.sql, info.parameters, readOnly, timeoutMs);
-      } catch (error) {
-        skip(`EXPLAIN failed: ${error instanceof Error ? error.message : String(error)}`);
-        continue;
-      }
-      const costBefore = before['Total Cost'];
-      if (costBefore < minCost) {
-        skip(`planner cost ${costBefore} is below ${minCost}`);
-        continue;
-      }
-      const scanned = seqScanRelations(before);
-      if (scanned.length === 0) {
-        skip('no sequential scan or filter to serve');
-        continue;
-      }
-      const resolved = await session.query<{
-        name: string;
-        table_oid: number;
-        table_name: string;
-        relkind: string;
-      }>(RESOLVE_TABLES_SQL, [scanned]);
-      const tables = new Map(resolved.rows.map((r) => [Number(r.table_oid), r]));
-      const oids = [...tables.keys()];
-      const cols = await session.query<{ table_oid: number; column_name: string }>(TABLE_COLUMNS_SQL, [oids]);
-      const referenced = new Set(info.columns);
-      const perTable = new Map<number, string[]>();
-      for (const c of cols.rows) {
-        if (!referenced.has(c.column_name)) continue;
-        const list = perTable.get(Number(c.table_oid)) ?? [];
-        list.push(c.column_name);
-        perTable.set(Number(c.table_oid), list);
-      }
-      const singles: Candidate[] = [];
-      const pairs: Candidate[] = [];
-      for (const [oid, columns] of perTable) {
-        const table = tables.get(oid)!.table_name;
-        const limited = columns.slice(0, 8);
-        for (const a of limited) singles.push({ tableOid: oid, table, columns: [a] });
-        for (const a of limited)
-          for (const b of limited) if (a !== b) pairs.push({ tableOid: oid, table, columns: [a, b] });
-      }
-      if (singles.length === 0) {
-        skip('no btree-indexable column referenced on the scanned tables');
-        continue;
-      }
-      const tryCandidates = async (set: Candidate[]) => {
+  await source.withSession(
+    async (session) => {
+      for (const [i, w] of workload.entries()) {
+        options.onProgress?.(i, workload.length);
+        const skip = (reason: string) =>
+          skipped.push({ query: w.sql.slice(0, 300), origin: w.origin, reason });
+        let info: Awaited<ReturnType<typeof analyzeStatement>>;
+        try {
+          info = await analyzeStatement(w.sql);
+        } catch {
+          skip('not a single explainable statement');
+          continue;
+        }
+        const readOnly = info.kind === 'read';
         await session.query(HYPOPG_RESET_SQL);
-        const names = new Map<string, Candidate>();
-        for (const c of set) {
-          const cols = c.columns.map(quoteIdent).join(', ');
-          const r = await session.query<{ name: string }>(HYPOPG_CREATE_SQL, [
-            `CREATE INDEX ON ${c.table} (${cols})`,
-          ]);
-          names.set(r.rows[0]!.name, c);
+        let before: PlanNode;
+        try {
+          before = await explainCost(session, w.sql, info.parameters, readOnly, timeoutMs);
+        } catch (error) {
+          skip(`EXPLAIN failed: ${error instanceof Error ? error.message : String(error)}`);
+          continue;
         }
-        const plan = await explainCost(session, w.sql, info.parameters, readOnly, timeoutMs);
-        const used = [...usedIndexes(plan)]
-          .map((n) => names.get(n))
-          .filter((c): c is Candidate => c !== undefined);
-        return { cost: plan['Total Cost'], used };
-      };
-      // Pass 1: one single-column index per referenced column; pass 2 adds ordered pairs.
-      const pass1 = await tryCandidates(singles);
-      let chosen: Candidate | undefined = pass1.used.length === 1 ? pass1.used[0] : undefined;
-      let chosenCost = pass1.cost;
-      if (pairs.length > 0 && pass1.cost > minCost) {
-        const pass2 = await tryCandidates([...singles, ...pairs.slice(0, 60)]);
-        const pair = pass2.used.find((c) => c.columns.length === 2);
-        if (pass2.used.length === 1 && pair !== undefined && pass2.cost <= pass1.cost * 0.5) {
-          chosen = pair;
-          chosenCost = pass2.cost;
+        const costBefore = before['Total Cost'];
+        if (costBefore < minCost) {
+          skip(`planner cost ${costBefore} is below ${minCost}`);
+          continue;
         }
-      }
-      if (chosen === undefined && pass1.used.length > 1) {
-        // Pass 3: several new indexes were used together; keep the single best one alone.
-        let best: { c: Candidate; cost: number } | undefined;
-        for (const c of pass1.used) {
-          const alone = await tryCandidates([c]);
-          if (best === undefined || alone.cost < best.cost) best = { c, cost: alone.cost };
+        const scanned = seqScanRelations(before);
+        if (scanned.length === 0) {
+          skip('no sequential scan or filter to serve');
+          continue;
         }
-        chosen = best?.c;
-        chosenCost = best?.cost ?? costBefore;
+        const resolved = await session.query<{
+          name: string;
+          table_oid: number;
+          table_name: string;
+          relkind: string;
+        }>(RESOLVE_TABLES_SQL, [scanned]);
+        const tables = new Map(resolved.rows.map((r) => [Number(r.table_oid), r]));
+        const oids = [...tables.keys()];
+        const cols = await session.query<{ table_oid: number; column_name: string }>(TABLE_COLUMNS_SQL, [
+          oids,
+        ]);
+        const referenced = new Set(info.columns);
+        const perTable = new Map<number, string[]>();
+        for (const c of cols.rows) {
+          if (!referenced.has(c.column_name)) continue;
+          const list = perTable.get(Number(c.table_oid)) ?? [];
+          list.push(c.column_name);
+          perTable.set(Number(c.table_oid), list);
+        }
+        const singles: Candidate[] = [];
+        const pairs: Candidate[] = [];
+        for (const [oid, columns] of perTable) {
+          const table = tables.get(oid)!.table_name;
+          const limited = columns.slice(0, 8);
+          for (const a of limited) singles.push({ tableOid: oid, table, columns: [a] });
+          for (const a of limited)
+            for (const b of limited) if (a !== b) pairs.push({ tableOid: oid, table, columns: [a, b] });
+        }
+        if (singles.length === 0) {
+          skip('no btree-indexable column referenced on the scanned tables');
+          continue;
+        }
+        const tryCandidates = async (set: Candidate[]) => {
+          await session.query(HYPOPG_RESET_SQL);
+          const names = new Map<string, Candidate>();
+          for (const c of set) {
+            const cols = c.columns.map(quoteIdent).join(', ');
+            const r = await session.query<{ name: string }>(HYPOPG_CREATE_SQL, [
+              `CREATE INDEX ON ${c.table} (${cols})`,
+            ]);
+            names.set(r.rows[0]!.name, c);
+          }
+          const plan = await explainCost(session, w.sql, info.parameters, readOnly, timeoutMs);
+          const used = [...usedIndexes(plan)]
+            .map((n) => names.get(n))
+            .filter((c): c is Candidate => c !== undefined);
+          return { cost: plan['Total Cost'], used };
+        };
+        // Pass 1: one single-column index per referenced column; pass 2 adds ordered pairs.
+        const pass1 = await tryCandidates(singles);
+        let chosen: Candidate | undefined = pass1.used.length === 1 ? pass1.used[0] : undefined;
+        let chosenCost = pass1.cost;
+        if (pairs.length > 0 && pass1.cost > minCost) {
+          const pass2 = await tryCandidates([...singles, ...pairs.slice(0, 60)]);
+          const pair = pass2.used.find((c) => c.columns.length === 2);
+          if (pass2.used.length === 1 && pair !== undefined && pass2.cost <= pass1.cost * 0.5) {
+            chosen = pair;
+            chosenCost = pass2.cost;
+          }
+        }
+        if (chosen === undefined && pass1.used.length > 1) {
+          // Pass 3: several new indexes were used together; keep the single best one alone.
+          let best: { c: Candidate; cost: number } | undefined;
+          for (const c of pass1.used) {
+            const alone = await tryCandidates([c]);
+            if (best === undefined || alone.cost < best.cost) best = { c, cost: alone.cost };
+          }
+          chosen = best?.c;
+          chosenCost = best?.cost ?? costBefore;
+        }
+        if (chosen === undefined) {
+          skip('no hypothetical index changed the plan');
+          continue;
+        }
+        // The proof: the chosen index alone.
+        const alone = await tryCandidates([chosen]);
+        chosenCost = alone.cost;
+        await session.query(HYPOPG_RESET_SQL);
+        const key = `${chosen.tableOid}:${chosen.columns.join(',')}`;
+        const entry = byKey.get(key) ?? {
+          candidate: chosen,
+          relkind: tables.get(chosen.tableOid)!.relkind,
+          statements: [],
+        };
+        entry.statements.push({
+          origin: w.origin,
+          queryid: w.queryid ?? null,
+          query: w.sql.slice(0, 500),
+          calls: w.calls,
+          costBefore,
+          costAfter: chosenCost,
+          ratio: Math.round((chosenCost / costBefore) * 10_000) / 10_000,
+        });
+        byKey.set(key, entry);
       }
-      if (chosen === undefined) {
-        skip('no hypothetical index changed the plan');
-        continue;
-      }
-      // The proof: the chosen index alone.
-      const alone = await tryCandidates([chosen]);
-      chosenCost = alone.cost;
-      await session.query(HYPOPG_RESET_SQL);
-      const key = `${chosen.tableOid}:${chosen.columns.join(',')}`;
-      const entry = byKey.get(key) ?? {
-        candidate: chosen,
-        relkind: tables.get(chosen.tableOid)!.relkind,
-        statements: [],
-      };
-      entry.statements.push({
-        origin: w.origin,
-        queryid: w.queryid ?? null,
-        query: w.sql.slice(0, 500),
-        calls: w.calls,
-        costBefore,
-        costAfter: chosenCost,
-        ratio: Math.round((chosenCost / costBefore) * 10_000) / 10_000,
-      });
-      byKey.set(key, entry);
-    }
-    options.onProgress?.(workload.length, workload.length);
-  });
+      options.onProgress?.(workload.length, workload.length);
+      // Each EXPLAIN runs under its own statement_timeout of `timeoutMs`; the client deadline backs it up.
+    },
+    { operation: 'ops.advise_indexes', timeoutMs: timeoutMs + SESSION_DEADLINE_GRACE_MS },
+  );
 
   const oids = [...new Set([...byKey.values()].map((e) => e.candidate.tableOid))];
   const existing = await db.query<{

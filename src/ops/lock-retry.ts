@@ -4,8 +4,7 @@
  * than giving up and trying again.
  */
 import { isDatabaseError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
-import { type ConnectionSource, withPinnedSession } from './pinned-session.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 
 export interface LockRetryOptions {
   /** lock_timeout per attempt (default 2000 ms). */
@@ -23,7 +22,7 @@ export function isLockFailure(error: unknown): boolean {
 
 /** Runs `fn` in a transaction with a short lock_timeout, retrying lock failures with back-off. */
 export async function withLockRetry<T>(
-  source: ConnectionSource,
+  source: SessionSource,
   operation: string,
   fn: (tx: Queryable) => Promise<T>,
   options: LockRetryOptions = {},
@@ -32,20 +31,23 @@ export async function withLockRetry<T>(
   let backoff = options.backoffMs ?? 200;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withPinnedSession(source, operation, async (session) => {
-        await session.query('BEGIN');
-        try {
-          await session.query(`SELECT set_config('lock_timeout', $1, true)`, [
-            String(options.lockTimeoutMs ?? 2000),
-          ]);
-          const value = await fn(session);
-          await session.query('COMMIT');
-          return value;
-        } catch (error) {
-          await session.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      });
+      return await source.withSession(
+        async (session) => {
+          await session.query('BEGIN');
+          try {
+            await session.query(`SELECT set_config('lock_timeout', $1, true)`, [
+              String(options.lockTimeoutMs ?? 2000),
+            ]);
+            const value = await fn(session);
+            await session.query('COMMIT');
+            return value;
+          } catch (error) {
+            await session.query('ROLLBACK').catch(() => undefined);
+            throw error;
+          }
+        },
+        { operation },
+      );
     } catch (error) {
       if (!isLockFailure(error) || attempt >= attempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, backoff));

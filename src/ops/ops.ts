@@ -2,25 +2,106 @@
  * The operations toolkit as one object for the composition root, the CLI and the admin API:
  * every entry point returns plain JSON-serialisable data and is timed in
  * `shannon_ops_operation_duration_seconds`. Pinned work (EXPLAIN, hypopg, COPY, DDL under
- * lock_timeout) takes connections from the same pool as everything else.
+ * lock_timeout) runs in the database's sessions, with the same deadlines, breakers and metrics as
+ * every other statement.
  */
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Database } from '../postgres/database.js';
-import { type AggregateRange, rebuildDailyAggregates, verifyDailyAggregates } from './aggregates.js';
-import { type ArchiveRange, exportArchive, type RestoreOptions, restoreArchive } from './archive.js';
-import { type DoctorOptions, runDoctor } from './doctor.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
+import {
+  type AggregateDifference,
+  type AggregateRange,
+  type RebuildResult,
+  rebuildDailyAggregates,
+  verifyDailyAggregates,
+} from './aggregates.js';
+import {
+  type ArchiveManifest,
+  type ArchiveRange,
+  exportArchive,
+  type RestoreOptions,
+  type RestoreResult,
+  restoreArchive,
+} from './archive.js';
+import { type DoctorOptions, type DoctorReport, runDoctor } from './doctor.js';
 import { checkVectorCollections, type VectorInspector } from './doctor-vector.js';
-import { type ExplainOptions, explainStatement } from './explain.js';
-import { type AdviseOptions, adviseIndexes } from './index-advisor.js';
-import { type ConversionOptions, convertToPartitioned } from './partition-conversion.js';
-import { maintainPartitions, partitionStatus, planPartitions } from './partitions.js';
-import { planRetention, type RetentionOptions, runRetention } from './retention.js';
-import { captureStatementStats } from './statement-stats.js';
+import { type ExplainOptions, type ExplainResult, explainStatement } from './explain.js';
+import { type AdviseOptions, type AdviseReport, adviseIndexes } from './index-advisor.js';
+import {
+  type ConversionOptions,
+  type ConversionResult,
+  convertToPartitioned,
+} from './partition-conversion.js';
+import {
+  type MaintainOptions,
+  type MaintainResult,
+  maintainPartitions,
+  type PartitionAction,
+  type PartitionTableStatus,
+  partitionStatus,
+  planPartitions,
+} from './partitions.js';
+import {
+  planRetention,
+  type RetentionAction,
+  type RetentionOptions,
+  type RetentionReport,
+  runRetention,
+} from './retention.js';
+import { type CaptureResult, captureStatementStats } from './statement-stats.js';
+
+/** The operations toolkit. Nothing runs until a method is called; every method is timed. */
+export interface Ops {
+  /** Where retention and exports write archives unless told otherwise (`<dataDir>/archives`). */
+  readonly archiveRoot: string;
+
+  // Health
+  /** Every doctor check; the vector checks run when a backend was given. */
+  doctor(options?: DoctorOptions): Promise<DoctorReport>;
+  /** Takes a pg_stat_statements delta capture (for a scheduler; the doctor also captures). */
+  captureStatements(): Promise<CaptureResult>;
+
+  // Query plans and indexes
+  /** Explains one statement safely (writes only with `analyze`, always rolled back). */
+  explain(sql: string, options?: ExplainOptions): Promise<ExplainResult>;
+  /** Proposes indexes for the workload, each proven with hypopg cost before/after. */
+  adviseIndexes(options?: AdviseOptions): Promise<AdviseReport>;
+
+  // Partitions
+  /** Coverage of every partitioned table: months missing ahead, gaps, rows in the default partition. */
+  partitionStatus(options?: { monthsAhead?: number }): Promise<PartitionTableStatus[]>;
+  /** What `maintainPartitions` would do, without doing it. */
+  planPartitions(options?: { monthsAhead?: number }): Promise<PartitionAction[]>;
+  /** Creates the planned partitions and empties the default partitions into their months. */
+  maintainPartitions(options?: MaintainOptions): Promise<MaintainResult>;
+  /** Converts (or resumes converting) a table to monthly range partitions, online. */
+  convertToPartitioned(options: ConversionOptions): Promise<ConversionResult>;
+
+  // Retention and archives
+  /** What a retention run would do. */
+  planRetention(options?: Omit<RetentionOptions, 'archiveDirectory'>): Promise<RetentionAction[]>;
+  /** Archives then deletes what the policies expire; archives go under `archiveRoot` by default. */
+  runRetention(options?: Partial<RetentionOptions>): Promise<RetentionReport>;
+  /** Exports ranges; the manifest is signed with SHANNON_ARCHIVE_KEY when it is set. */
+  exportArchive(options: {
+    directory: string;
+    ranges: ArchiveRange[];
+    onProgress?: (done: number, total: number) => void;
+  }): Promise<ArchiveManifest>;
+  /** Restores an archive whose signature matches SHANNON_ARCHIVE_KEY (or, with `trustUnsigned`, an unsigned one). */
+  restoreArchive(options: Omit<RestoreOptions, 'key'>): Promise<RestoreResult>;
+
+  // Usage aggregates
+  /** Lists the (tenant, user, day) rows whose stored aggregate differs from a recount. */
+  verifyAggregates(range: AggregateRange): Promise<AggregateDifference[]>;
+  /** Replaces the aggregate rows of a range with a recount, atomically. */
+  rebuildAggregates(range: AggregateRange): Promise<RebuildResult>;
+}
 
 export interface CreateOpsOptions {
-  db: Database;
+  /** Statements and pinned sessions (a `Database`). */
+  db: Queryable & SessionSource;
   config: Pick<Config, 'dataDir' | 'vectorDimension' | 'archiveKey'>;
   metrics?: Metrics;
   /** The vector backend, for the doctor's collection checks (absent: those checks are skipped). */
@@ -28,10 +109,10 @@ export interface CreateOpsOptions {
 }
 
 /** Builds the toolkit; nothing runs until a method is called. */
-export function createOps(options: CreateOpsOptions) {
+export function createOps(options: CreateOpsOptions): Ops {
   const { db, config, metrics } = options;
-  const source = db.pool;
   const archiveRoot = join(config.dataDir, 'archives');
+  const signing = config.archiveKey === undefined ? {} : { key: config.archiveKey };
 
   async function timed<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
@@ -52,14 +133,12 @@ export function createOps(options: CreateOpsOptions) {
   }
 
   return {
-    /** Where retention and exports write archives unless told otherwise (`<dataDir>/archives`). */
     archiveRoot,
-    /** Every doctor check; the vector checks run when a backend was given. */
-    doctor: (opts: DoctorOptions = {}) =>
+    doctor: (opts = {}) =>
       timed('doctor', async () => {
         const backend = options.vectorBackend;
         const report = await runDoctor(db, {
-          connections: source,
+          connections: db,
           ...opts,
           extraChecks: {
             ...(backend === undefined
@@ -72,25 +151,17 @@ export function createOps(options: CreateOpsOptions) {
           metrics?.opsDoctorFindings.set({ severity }, n);
         return report;
       }),
-    /** Takes a pg_stat_statements delta capture (for a scheduler; the doctor also captures). */
     captureStatements: () => timed('capture_statements', () => captureStatementStats(db)),
-    explain: (sql: string, opts: ExplainOptions = {}) =>
-      timed('explain', () => explainStatement(source, sql, opts)),
-    adviseIndexes: (opts: AdviseOptions = {}) =>
-      timed('advise_indexes', () => adviseIndexes(db, source, opts)),
-    partitionStatus: (opts: { monthsAhead?: number } = {}) =>
-      timed('partitions_status', () => partitionStatus(db, opts)),
-    planPartitions: (opts: { monthsAhead?: number } = {}) =>
-      timed('partitions_plan', () => planPartitions(db, opts)),
-    maintainPartitions: (opts: Parameters<typeof maintainPartitions>[2] = {}) =>
-      timed('partitions_maintain', () => maintainPartitions(db, source, opts)),
-    convertToPartitioned: (opts: ConversionOptions) =>
-      timed('partitions_convert', () => convertToPartitioned(db, source, opts)),
-    planRetention: (opts: Omit<RetentionOptions, 'archiveDirectory'> = {}) =>
-      timed('retention_plan', () => planRetention(db, opts)),
-    runRetention: (opts: Partial<RetentionOptions> = {}) =>
+    explain: (sql, opts = {}) => timed('explain', () => explainStatement(db, sql, opts)),
+    adviseIndexes: (opts = {}) => timed('advise_indexes', () => adviseIndexes(db, db, opts)),
+    partitionStatus: (opts = {}) => timed('partitions_status', () => partitionStatus(db, opts)),
+    planPartitions: (opts = {}) => timed('partitions_plan', () => planPartitions(db, opts)),
+    maintainPartitions: (opts = {}) => timed('partitions_maintain', () => maintainPartitions(db, db, opts)),
+    convertToPartitioned: (opts) => timed('partitions_convert', () => convertToPartitioned(db, db, opts)),
+    planRetention: (opts = {}) => timed('retention_plan', () => planRetention(db, opts)),
+    runRetention: (opts = {}) =>
       timed('retention_run', async () => {
-        const report = await runRetention(db, source, {
+        const report = await runRetention(db, db, {
           archiveDirectory: archiveRoot,
           ...(config.archiveKey === undefined ? {} : { archiveKey: config.archiveKey }),
           ...opts,
@@ -98,33 +169,14 @@ export function createOps(options: CreateOpsOptions) {
         metrics?.opsArchivedRows.inc(report.manifest?.files.reduce((n, f) => n + f.rows, 0) ?? 0);
         return report;
       }),
-    /** Exports ranges; the manifest is signed with SHANNON_ARCHIVE_KEY when it is set. */
-    exportArchive: (opts: {
-      directory: string;
-      ranges: ArchiveRange[];
-      onProgress?: (done: number, total: number) => void;
-    }) =>
+    exportArchive: (opts) =>
       timed('archive_export', async () => {
-        const manifest = await exportArchive(db, source, {
-          ...opts,
-          ...(config.archiveKey === undefined ? {} : { key: config.archiveKey }),
-        });
+        const manifest = await exportArchive(db, db, { ...opts, ...signing });
         metrics?.opsArchivedRows.inc(manifest.files.reduce((n, f) => n + f.rows, 0));
         return manifest;
       }),
-    /** Restores an archive whose signature matches SHANNON_ARCHIVE_KEY (or, with `trustUnsigned`, an unsigned one). */
-    restoreArchive: (opts: Omit<RestoreOptions, 'key'>) =>
-      timed('archive_restore', () =>
-        restoreArchive(db, source, {
-          ...opts,
-          ...(config.archiveKey === undefined ? {} : { key: config.archiveKey }),
-        }),
-      ),
-    verifyAggregates: (range: AggregateRange) =>
-      timed('aggregates_verify', () => verifyDailyAggregates(db, range)),
-    rebuildAggregates: (range: AggregateRange) =>
-      timed('aggregates_rebuild', () => rebuildDailyAggregates(source, range)),
+    restoreArchive: (opts) => timed('archive_restore', () => restoreArchive(db, db, { ...opts, ...signing })),
+    verifyAggregates: (range) => timed('aggregates_verify', () => verifyDailyAggregates(db, range)),
+    rebuildAggregates: (range) => timed('aggregates_rebuild', () => rebuildDailyAggregates(db, range)),
   };
 }
-
-export type Ops = ReturnType<typeof createOps>;

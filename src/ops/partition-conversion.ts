@@ -12,11 +12,10 @@
  * start refuses tables referenced by foreign keys); non-unique indexes are recreated on the parent.
  */
 import { ShannonError, ValidationError } from '../errors/errors.js';
-import type { Queryable } from '../postgres/queryable.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { qualifiedName, quoteIdent } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { monthStart } from './partition-catalog.js';
-import type { ConnectionSource } from './pinned-session.js';
 
 export const CONVERSION_STATE_SQL = `
 SELECT source_table, schema_name, table_name, partition_column, key_columns, state, rows_moved::bigint AS rows_moved
@@ -258,7 +257,7 @@ async function finish(tx: Queryable, n: Names): Promise<void> {
  */
 export async function convertToPartitioned(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   options: ConversionOptions,
 ): Promise<ConversionResult> {
   const batchSize = options.batchSize ?? 10_000;

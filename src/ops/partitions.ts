@@ -4,7 +4,7 @@
  * the default partition into the months they belong to). Every DDL transaction runs under a short
  * lock_timeout with retries.
  */
-import type { Queryable } from '../postgres/queryable.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { qualifiedName, quoteIdent } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import {
@@ -15,7 +15,6 @@ import {
   monthStart,
   type PartitionedTable,
 } from './partition-catalog.js';
-import type { ConnectionSource } from './pinned-session.js';
 
 /** Months ahead kept premade by maintain (pg_partman's premake default is 4; we keep 3 + current). */
 export const DEFAULT_MONTHS_AHEAD = 3;
@@ -139,11 +138,7 @@ export async function planPartitions(
 }
 
 /** Applies one planned action in its own short DDL transaction. */
-async function applyAction(
-  source: ConnectionSource,
-  a: PartitionAction,
-  lock: LockRetryOptions,
-): Promise<void> {
+async function applyAction(source: SessionSource, a: PartitionAction, lock: LockRetryOptions): Promise<void> {
   await withLockRetry(
     source,
     'ops.partitions.maintain',
@@ -191,16 +186,19 @@ export interface MaintainResult {
   failed: { action: PartitionAction; error: string }[];
 }
 
+/** What `maintainPartitions` takes: the horizon, the clock, DDL lock tuning and a progress callback. */
+export interface MaintainOptions {
+  monthsAhead?: number;
+  now?: Date;
+  lock?: LockRetryOptions;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Creates the planned partitions and empties the default partitions into their months. */
 export async function maintainPartitions(
   db: Queryable,
-  source: ConnectionSource,
-  options: {
-    monthsAhead?: number;
-    now?: Date;
-    lock?: LockRetryOptions;
-    onProgress?: (done: number, total: number) => void;
-  } = {},
+  source: SessionSource,
+  options: MaintainOptions = {},
 ): Promise<MaintainResult> {
   const actions = await planPartitions(db, options);
   const result: MaintainResult = { applied: [], failed: [] };

@@ -8,12 +8,11 @@
  */
 import { join } from 'node:path';
 import { deletePoints } from '../memory/point-store.js';
-import type { Queryable } from '../postgres/queryable.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { type ArchiveFile, type ArchiveManifest, exportRange, tableShape, writeManifest } from './archive.js';
 import { quoteIdent } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { countRowsCapped, listPartitionedTables } from './partition-catalog.js';
-import type { ConnectionSource } from './pinned-session.js';
 import { DEFAULT_RETENTION_POLICIES, type RetentionPolicy, type TenantPlan } from './retention-policies.js';
 import {
   ANONYMISE_APP_AUDIT_SQL,
@@ -191,7 +190,7 @@ async function deleteMemoryPoints(db: Queryable, from: string, to: string): Prom
  */
 export async function runRetention(
   db: Queryable,
-  source: ConnectionSource,
+  source: SessionSource,
   options: RetentionOptions,
 ): Promise<RetentionReport> {
   const now = options.now ?? new Date();

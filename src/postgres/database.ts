@@ -1,15 +1,26 @@
 /**
  * PostgreSQL access: a pool with a client-side deadline on every call (a frozen server never fires
  * its own statement_timeout), breakers for reads and writes that count only infrastructure
- * failures, transactions that always release their client, and the tenant set per transaction.
+ * failures, transactions that always release their client, the tenant set per transaction, and
+ * pinned sessions with the same guarantees. The pool itself never leaves this class.
  */
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolConfig } from '../config/config.js';
-import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
+import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type Breaker, createBreaker } from '../resilience/policies.js';
-import type { Queryable, QueryOptions, QueryResult, TransactionOptions } from './queryable.js';
+import { ClientSession, copyOn, queryOn, runWithDeadline, timeoutError } from './client-session.js';
+import { poolOptions } from './pool-options.js';
+import {
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  SESSION_DEADLINE_GRACE_MS,
+  type Session,
+  type SessionOptions,
+  type SessionSource,
+  type TransactionOptions,
+} from './queryable.js';
 import { isInfrastructureFailure, toDatabaseError } from './sqlstate.js';
 
 /** The role tenant transactions switch to; it owns nothing and cannot bypass row-level security. */
@@ -43,79 +54,15 @@ export interface Transaction extends Queryable {
   readonly tenantId: string | undefined;
 }
 
-function sslOption(config: PoolConfig, connectionString: string): pg.PoolConfig['ssl'] {
-  // A sslmode in the URL wins; node-postgres parses it itself.
-  if (/[?&]sslmode=/.test(connectionString)) return undefined;
-  switch (config.sslMode) {
-    case 'disable':
-    case 'prefer': // node-postgres cannot negotiate; documented as "plain unless the URL asks for TLS"
-      return false;
-    case 'require':
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-      return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    case 'verify-full':
-      return { rejectUnauthorized: true };
-    default:
-      throw new Error(`unknown ssl mode ${String(config.sslMode)}`);
-  }
-}
-
-function timeoutError(operation: string, timeoutMs: number): DatabaseError {
-  return new DatabaseError('DB_TIMEOUT', `${operation}: no answer from PostgreSQL within ${timeoutMs} ms`, {
-    details: { timeoutMs },
-  });
-}
-
-/** Runs one statement on a client with a client-side deadline; on timeout the client is unusable. */
-async function runWithDeadline<T>(
-  start: () => Promise<T>,
-  deadline: number,
-  operation: string,
-): Promise<{ value: T; timedOut: false } | { timedOut: true }> {
-  const remaining = deadline - Date.now();
-  if (remaining <= 0) return { timedOut: true };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ timedOut: true }>((resolve) => {
-    timer = setTimeout(() => resolve({ timedOut: true }), remaining);
-  });
-  const run = start().then((value) => ({ value, timedOut: false as const }));
-  // If the deadline wins, the statement's promise may still reject later (socket destroyed); swallow it.
-  run.catch(() => undefined);
-  try {
-    return await Promise.race([run, timeout]);
-  } catch (error) {
-    throw toDatabaseError(error, operation);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function queryOn<Row>(client: pg.PoolClient, text: string, values: readonly unknown[] | undefined) {
-  return () =>
-    client
-      .query(text, values as unknown[] | undefined)
-      .then((r: pg.QueryResult): QueryResult<Row> => ({ rows: r.rows as Row[], rowCount: r.rowCount ?? 0 }));
-}
-
-/** Streams `data` into a `COPY … FROM STDIN`; resolves with the rows copied once the server is ready again. */
-function copyOn(client: pg.PoolClient, text: string, data: string | Buffer) {
-  return () =>
-    new Promise<number>((resolve, reject) => {
-      const stream = client.query(copyFrom(text));
-      stream.on('error', reject);
-      stream.on('finish', () => resolve(stream.rowCount));
-      stream.end(data);
-    });
-}
-
-/** Pool-backed Queryable with breakers, deadlines, transactions and stats. */
-export class Database implements Queryable {
+/** Pool-backed Queryable with breakers, deadlines, transactions, pinned sessions and stats. */
+export class Database implements Queryable, SessionSource {
   readonly name: string;
-  readonly pool: pg.Pool;
+  // Private so every use of a connection goes through a deadline, a breaker and the metrics.
+  private readonly pool: pg.Pool;
   readonly writeBreaker: Breaker;
   readonly readBreaker: Breaker;
   private readonly config: PoolConfig;
+  private readonly url: string;
   private readonly metrics: Metrics | undefined;
   private readonly appRole: string | null;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -124,20 +71,10 @@ export class Database implements Queryable {
   constructor(options: DatabaseOptions) {
     this.name = options.name ?? 'primary';
     this.config = options.pool;
+    this.url = options.connectionString;
     this.metrics = options.metrics;
     this.appRole = options.appRole === undefined ? DEFAULT_APP_ROLE : options.appRole;
-    const statementTimeout = options.pool.statementTimeoutMs;
-    this.pool = new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.pool.max,
-      idleTimeoutMillis: options.pool.idleTimeoutMs,
-      maxLifetimeSeconds: Math.ceil(options.pool.maxLifetimeMs / 1000),
-      connectionTimeoutMillis: options.pool.connectTimeoutMs,
-      application_name: options.pool.applicationName,
-      ssl: sslOption(options.pool, options.connectionString),
-      ...(statementTimeout > 0 ? { statement_timeout: statementTimeout } : {}),
-      keepAlive: true,
-    });
+    this.pool = new pg.Pool(poolOptions(options.connectionString, options.pool));
     // A client whose server goes away emits 'error': idle ones on the pool, checked-out ones on
     // the client itself (pg-pool removes its listener while a client is in use). Without a
     // listener that is an uncaught exception ending the process; the failing or next query
@@ -159,6 +96,14 @@ export class Database implements Queryable {
     this.writeBreaker = createBreaker({ ...breakerOptions, name: `postgres_${this.name}_write` });
     this.readBreaker = createBreaker({ ...breakerOptions, name: `postgres_${this.name}_read` });
     options.metrics?.addCollector(() => this.publishPoolStats());
+  }
+
+  /**
+   * The URL this pool connects to, for a tool that must open connections of its own outside the
+   * pool's guarantees (the ingest benchmark measures raw clients). Never log it: it may hold a password.
+   */
+  get connectionString(): string {
+    return this.url;
   }
 
   /** Connection counts for metrics, readiness and the dashboard. */
@@ -308,23 +253,8 @@ export class Database implements Queryable {
     timeoutMs: number,
   ): Promise<T> {
     const client = await this.acquire(Date.now() + timeoutMs, operation, timeoutMs);
+    const session = new ClientSession(client, operation, timeoutMs, 'transaction');
     let broken = false;
-    let finished = false;
-    const run = async <Row>(text: string, values?: readonly unknown[], opts: QueryOptions = {}) => {
-      if (finished)
-        throw new ShannonError('INTERNAL', `${operation}: transaction handle used after it ended`);
-      const ms = opts.timeoutMs ?? timeoutMs;
-      const outcome = await runWithDeadline(
-        queryOn<Row>(client, text, values),
-        Date.now() + ms,
-        opts.operation ?? operation,
-      );
-      if (outcome.timedOut) {
-        broken = true;
-        throw timeoutError(opts.operation ?? operation, ms);
-      }
-      return outcome.value;
-    };
     try {
       const mode = [
         options.isolation === undefined ? '' : `ISOLATION LEVEL ${options.isolation.toUpperCase()}`,
@@ -332,36 +262,83 @@ export class Database implements Queryable {
       ]
         .filter((s) => s !== '')
         .join(' ');
-      await run(`BEGIN${mode === '' ? '' : ` ${mode}`}`);
+      await session.query(`BEGIN${mode === '' ? '' : ` ${mode}`}`);
       if (options.tenantId !== undefined) {
         if (this.appRole === null) {
-          await run(`SELECT set_config('app.tenant_id', $1, true)`, [options.tenantId]);
+          await session.query(`SELECT set_config('app.tenant_id', $1, true)`, [options.tenantId]);
         } else {
-          await run(`SELECT set_config('app.tenant_id', $1, true), set_config('role', $2, true)`, [
+          await session.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', $2, true)`, [
             options.tenantId,
             this.appRole,
           ]);
         }
       }
-      const tx: Transaction = { tenantId: options.tenantId, query: run };
+      const tx: Transaction = {
+        tenantId: options.tenantId,
+        query: (text, values, opts) => session.query(text, values, opts),
+      };
       const value = await fn(tx);
-      await run('COMMIT');
-      finished = true;
+      await session.query('COMMIT');
+      session.end();
       return value;
     } catch (error) {
-      if (!broken) {
+      if (!session.broken) {
         try {
-          await run('ROLLBACK');
+          await session.query('ROLLBACK');
         } catch {
           broken = true;
         }
       }
-      if (isInfrastructureFailure(error)) broken = true;
+      if (session.broken || isInfrastructureFailure(error)) broken = true;
       throw error;
     } finally {
-      finished = true;
+      session.end();
       client.release(broken ? true : undefined);
     }
+  }
+
+  /**
+   * Runs `fn` with a Session pinned to one connection (hypothetical indexes, prepared statements,
+   * session advisory locks, BEGIN…COMMIT spelled out, streaming COPY). Like `query`, it goes
+   * through a breaker (the read one with `readOnly`) and is timed in the query-duration histogram
+   * as `operation`, as a whole. The deadline bounds acquiring the connection and then each
+   * statement, not the session: pinned work (an index advice over hundreds of statements, an
+   * archive export) legitimately holds its connection for minutes. The default per-statement
+   * deadline is the pool's statement_timeout plus SESSION_DEADLINE_GRACE_MS, or the query timeout
+   * when the pool sets none, so a statement the server would let run is never cut by the client.
+   * The connection goes back to the pool when `fn` resolves and is destroyed when it throws.
+   * @throws DatabaseError DB_TIMEOUT, DB_UNAVAILABLE; ShannonError BREAKER_OPEN; whatever `fn` throws.
+   */
+  async withSession<T>(fn: (session: Session) => Promise<T>, options: SessionOptions): Promise<T> {
+    const { operation } = options;
+    const timeoutMs = options.timeoutMs ?? this.defaultSessionTimeoutMs();
+    const breaker = options.readOnly === true ? this.readBreaker : this.writeBreaker;
+    return this.measured(operation, breaker, async () => {
+      // Without a statement deadline, waiting for a connection is still bounded: one that never
+      // comes is an outage, not a long migration.
+      const acquireMs = timeoutMs === 0 ? this.config.queryTimeoutMs : timeoutMs;
+      const client = await this.acquire(Date.now() + acquireMs, operation, acquireMs);
+      const session = new ClientSession(client, operation, timeoutMs);
+      let broken = false;
+      try {
+        return await fn(session);
+      } catch (error) {
+        // Whatever was left behind (an open transaction, prepared statements, hypothetical
+        // indexes, a half-read COPY) dies with the backend.
+        broken = true;
+        throw error;
+      } finally {
+        session.end();
+        client.release(broken || session.broken ? true : undefined);
+      }
+    });
+  }
+
+  private defaultSessionTimeoutMs(): number {
+    const statementTimeoutMs = this.config.statementTimeoutMs;
+    return statementTimeoutMs > 0
+      ? statementTimeoutMs + SESSION_DEADLINE_GRACE_MS
+      : this.config.queryTimeoutMs;
   }
 
   /** Starts the periodic health ping (every `healthPingIntervalMs`; 0 disables). */

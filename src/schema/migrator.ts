@@ -7,8 +7,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
+import {
+  DEFAULT_APPLICATION_NAME,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_POOL_IDLE_TIMEOUT_MS,
+  DEFAULT_POOL_MAX_LIFETIME_MS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  type PoolConfig,
+} from '../config/config.js';
 import { ShannonError } from '../errors/errors.js';
+import { Database } from '../postgres/database.js';
+import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { toDatabaseError } from '../postgres/sqlstate.js';
 
 /** Bookkeeping table; the application role is never granted access to it. */
@@ -89,7 +98,7 @@ interface AppliedRow {
   applied_at: Date;
 }
 
-async function ensureTable(client: pg.ClientBase): Promise<void> {
+async function ensureTable(client: Queryable): Promise<void> {
   await client.query(`CREATE TABLE IF NOT EXISTS ${DEFAULT_MIGRATION_TABLE} (
     version integer PRIMARY KEY,
     name text NOT NULL,
@@ -99,7 +108,7 @@ async function ensureTable(client: pg.ClientBase): Promise<void> {
   )`);
 }
 
-async function readApplied(client: pg.ClientBase): Promise<Map<number, AppliedRow>> {
+async function readApplied(client: Queryable): Promise<Map<number, AppliedRow>> {
   const exists = await client.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
     DEFAULT_MIGRATION_TABLE,
   ]);
@@ -126,7 +135,7 @@ function checkChecksums(files: MigrationFile[], applied: Map<number, AppliedRow>
 
 /** Status of every migration known on disk or in the database. Takes no lock; changes nothing. */
 export async function migrationStatus(
-  client: pg.ClientBase,
+  client: Queryable,
   dir: string = DEFAULT_MIGRATIONS_DIR,
 ): Promise<MigrationStatus[]> {
   const files = readMigrations(dir);
@@ -161,7 +170,7 @@ export async function migrationStatus(
  * naming an edited file (before applying anything), MIGRATION_FAILED naming the failing file.
  */
 export async function migrateUp(
-  client: pg.ClientBase,
+  client: Queryable,
   options: { dir?: string; onProgress?: (result: MigrationResult) => void } = {},
 ): Promise<MigrationResult[]> {
   const files = readMigrations(options.dir);
@@ -217,7 +226,55 @@ export async function migrateUp(
 }
 
 /** True when every migration on disk is applied with a matching checksum. */
-export async function migrationsCurrent(client: pg.ClientBase, dir?: string): Promise<boolean> {
+export async function migrationsCurrent(client: Queryable, dir?: string): Promise<boolean> {
   const statuses = await migrationStatus(client, dir);
   return statuses.every((s) => s.state === 'applied' || s.state === 'missing_file');
+}
+
+/**
+ * Applies every pending migration (see `migrateUp`) on one pinned session of `db`: the session
+ * advisory lock needs one connection. Nothing cuts a migration, as on a connection of its own: the
+ * session has no client deadline and lifts the statement_timeout the pool sets on its connections
+ * (restored before the connection goes back). @throws as `migrateUp`; DatabaseError when
+ * PostgreSQL cannot be reached.
+ */
+export async function migrateDatabase(
+  db: SessionSource,
+  options: { dir?: string; onProgress?: (result: MigrationResult) => void } = {},
+): Promise<MigrationResult[]> {
+  return db.withSession(
+    async (session) => {
+      await session.query('SET statement_timeout = 0');
+      const results = await migrateUp(session, options);
+      await session.query('RESET statement_timeout');
+      return results;
+    },
+    { operation: 'migrate', timeoutMs: 0 },
+  );
+}
+
+/** A lone migration connection: TLS only when the URL asks for it, as a plain client would. */
+const MIGRATION_POOL: PoolConfig = {
+  max: 1,
+  idleTimeoutMs: DEFAULT_POOL_IDLE_TIMEOUT_MS,
+  maxLifetimeMs: DEFAULT_POOL_MAX_LIFETIME_MS,
+  connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
+  statementTimeoutMs: 0,
+  healthPingIntervalMs: 0,
+  sslMode: 'prefer',
+  applicationName: DEFAULT_APPLICATION_NAME,
+};
+
+/** `migrateDatabase` on a one-connection pool opened on `connectionString` for the run. */
+export async function migrateUrl(
+  connectionString: string,
+  options: { dir?: string; onProgress?: (result: MigrationResult) => void } = {},
+): Promise<MigrationResult[]> {
+  const db = new Database({ connectionString, pool: MIGRATION_POOL, name: 'migrate', appRole: null });
+  try {
+    return await migrateDatabase(db, options);
+  } finally {
+    await db.close();
+  }
 }

@@ -77,8 +77,8 @@ describe('generated identifiers in the database', () => {
       const a = '0badcafe-0000-4000-8000-00000000000a';
       const b = '0badcafe-ffff-4fff-bfff-00000000000b';
       const range = { table: 'public.event_logs', from: new Date(0), to: new Date('2030-01-01T00:00:00Z') };
-      const fa = await exportRange(t.db, t.db.pool, dir, { ...range, tenantId: a });
-      const fb = await exportRange(t.db, t.db.pool, dir, { ...range, tenantId: b });
+      const fa = await exportRange(t.db, t.db, dir, { ...range, tenantId: a });
+      const fb = await exportRange(t.db, t.db, dir, { ...range, tenantId: b });
       // Before the fix both were `public.event_logs.19700101-20300101.0badcafe.copy.gz`: the second
       // export overwrote the first tenant's archive, whose rows retention then deletes.
       assert.notEqual(fa.file, fb.file);

@@ -214,17 +214,28 @@ describe('tenant isolation under connection churn', () => {
     const db = h.dataLayer.db;
     const settings: string[] = [];
     for (let round = 0; round < 10; round++) {
-      const clients = await Promise.all(Array.from({ length: POOL_MAX }, () => db.pool.connect()));
-      try {
-        for (const c of clients) {
-          const { rows } = await c.query<{ t: string | null; u: string }>(
-            `SELECT current_setting('app.tenant_id', true) AS t, current_user::text AS u`,
-          );
-          settings.push(`${rows[0]!.t ?? ''}|${rows[0]!.u}`);
-        }
-      } finally {
-        for (const c of clients) c.release();
-      }
+      // Each session waits until all POOL_MAX are held, so every connection is checked once.
+      let held = 0;
+      let allHeld: () => void = () => undefined;
+      const barrier = new Promise<void>((resolve) => {
+        allHeld = resolve;
+      });
+      await Promise.all(
+        Array.from({ length: POOL_MAX }, () =>
+          db.withSession(
+            async (c) => {
+              held += 1;
+              if (held === POOL_MAX) allHeld();
+              await barrier;
+              const { rows } = await c.query<{ t: string | null; u: string }>(
+                `SELECT current_setting('app.tenant_id', true) AS t, current_user::text AS u`,
+              );
+              settings.push(`${rows[0]!.t ?? ''}|${rows[0]!.u}`);
+            },
+            { operation: 'test.connection_check' },
+          ),
+        ),
+      );
     }
     for (let i = 0; i < 50; i++) {
       const { rows } = await db.query<{ t: string | null; u: string }>(

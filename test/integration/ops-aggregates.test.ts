@@ -68,7 +68,7 @@ describe('daily aggregates', () => {
     assert.equal(diffs.length, 1);
     assert.equal(diffs[0]!.stored?.['total_tasks'], 1);
     assert.equal(diffs[0]!.recount?.['total_tasks'], 50);
-    const result = await rebuildDailyAggregates(t.db.pool, { from: today, to: tomorrow, tenantId: tenant });
+    const result = await rebuildDailyAggregates(t.db, { from: today, to: tomorrow, tenantId: tenant });
     assert.deepEqual([result.deleted, result.inserted], [1, 1]);
     assert.deepEqual(await verifyDailyAggregates(t.db, { from: today, to: tomorrow, tenantId: tenant }), []);
   });
@@ -87,7 +87,7 @@ describe('daily aggregates', () => {
           [tenant, `race-${i + 1}`],
         ),
       ),
-      rebuildDailyAggregates(t.db.pool, { from: today, to: tomorrow, tenantId: tenant }),
+      rebuildDailyAggregates(t.db, { from: today, to: tomorrow, tenantId: tenant }),
     ]);
     assert.deepEqual(await verifyDailyAggregates(t.db, { from: today, to: tomorrow, tenantId: tenant }), []);
   });

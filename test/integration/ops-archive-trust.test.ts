@@ -51,7 +51,7 @@ describe('archive restore trust', () => {
   async function exportMonth(options: { key?: string; tenantId?: string } = {}): Promise<string> {
     counter += 1;
     const directory = join(root, `archive-${counter}`);
-    await exportArchive(t.db, t.db.pool, {
+    await exportArchive(t.db, t.db, {
       directory,
       ranges: [
         {
@@ -125,7 +125,7 @@ describe('archive restore trust', () => {
     );
     counter += 1;
     const forged = join(root, `forged-${counter}`);
-    await exportArchive(t.db, t.db.pool, {
+    await exportArchive(t.db, t.db, {
       directory: forged,
       ranges: [{ table: 'auth.api_keys', column: 'created_at', from: month, to: monthEnd }],
     });
@@ -133,12 +133,12 @@ describe('archive restore trust', () => {
     const keys = () => count(`SELECT count(*) AS n FROM auth.api_keys WHERE key_prefix = 'sk_forged'`);
 
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: forged, trustUnsigned: true })),
+      await refusal(restoreArchive(t.db, t.db, { directory: forged, trustUnsigned: true })),
       'ARCHIVE_UNTRUSTED:table_not_restorable',
     );
     const signed = await edited(forged, () => undefined, KEY);
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: signed, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: signed, key: KEY })),
       'ARCHIVE_UNTRUSTED:table_not_restorable',
     );
     // Spelled differently, the name still resolves to the same table; still refused.
@@ -146,7 +146,7 @@ describe('archive restore trust', () => {
       m.files[0]!.table = '"auth"."api_keys"';
     });
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: quoted, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: quoted, key: KEY })),
       'ARCHIVE_UNTRUSTED:table_not_restorable',
     );
     assert.equal(await keys(), 0, 'no key row was added');
@@ -158,11 +158,11 @@ describe('archive restore trust', () => {
     assert.equal(manifest.signature, null);
     await clearMonth();
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: unsigned, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: unsigned, key: KEY })),
       'ARCHIVE_UNTRUSTED:unsigned',
     );
     assert.equal(await eventRows(), 0, 'nothing restored');
-    const restored = await restoreArchive(t.db, t.db.pool, {
+    const restored = await restoreArchive(t.db, t.db, {
       directory: unsigned,
       key: KEY,
       trustUnsigned: true,
@@ -190,17 +190,17 @@ describe('archive restore trust', () => {
     await clearMonth();
     for (const directory of [tampered, otherKey]) {
       assert.equal(
-        await refusal(restoreArchive(t.db, t.db.pool, { directory, key: KEY, trustUnsigned: true })),
+        await refusal(restoreArchive(t.db, t.db, { directory, key: KEY, trustUnsigned: true })),
         'ARCHIVE_UNTRUSTED:bad_signature',
       );
     }
     // Signed, but this process has no key to check it with.
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: signed })),
+      await refusal(restoreArchive(t.db, t.db, { directory: signed })),
       'ARCHIVE_UNTRUSTED:no_key',
     );
     assert.equal(await eventRows(), 0);
-    const ok = await restoreArchive(t.db, t.db.pool, { directory: signed, key: KEY });
+    const ok = await restoreArchive(t.db, t.db, { directory: signed, key: KEY });
     assert.equal(ok.trust, 'verified');
     assert.equal(await eventRows(), 500);
   });
@@ -217,7 +217,7 @@ describe('archive restore trust', () => {
         m.files[0]!.file = file;
       });
       assert.equal(
-        await refusal(restoreArchive(t.db, t.db.pool, { directory, key: KEY })),
+        await refusal(restoreArchive(t.db, t.db, { directory, key: KEY })),
         'ARCHIVE_UNTRUSTED:bad_file',
         file,
       );
@@ -240,7 +240,7 @@ describe('archive restore trust', () => {
         m.files[0]![field] = value;
       });
       assert.equal(
-        await refusal(restoreArchive(t.db, t.db.pool, { directory, key: KEY })),
+        await refusal(restoreArchive(t.db, t.db, { directory, key: KEY })),
         'ARCHIVE_UNTRUSTED:bad_date',
         value,
       );
@@ -264,20 +264,20 @@ describe('archive restore trust', () => {
     });
     await clearMonth();
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: claimsTenant, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: claimsTenant, key: KEY })),
       'ARCHIVE_UNTRUSTED:row_of_other_tenant',
     );
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: narrower, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: narrower, key: KEY })),
       'ARCHIVE_UNTRUSTED:row_outside_range',
     );
     assert.equal(
-      await refusal(restoreArchive(t.db, t.db.pool, { directory: extraColumn, key: KEY })),
+      await refusal(restoreArchive(t.db, t.db, { directory: extraColumn, key: KEY })),
       'ARCHIVE_UNTRUSTED:unknown_columns',
     );
     assert.equal(await eventRows(), 0, 'no row of a refused file was restored');
     // The unedited archive still restores.
-    await restoreArchive(t.db, t.db.pool, { directory: all, key: KEY });
+    await restoreArchive(t.db, t.db, { directory: all, key: KEY });
     assert.equal(await eventRows(), 500);
   });
 

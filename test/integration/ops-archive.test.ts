@@ -69,19 +69,19 @@ describe('retention and archive round trip', () => {
     ];
     const eventsRange = { table: 'public.event_logs', from: month, to: monthEnd };
     const usageRange = { table: 'public.token_usage', from: month, to: monthEnd };
-    const eventsBefore = await rangeChecksum(t.db, t.db.pool, eventsRange);
-    const usageBefore = await rangeChecksum(t.db, t.db.pool, usageRange);
+    const eventsBefore = await rangeChecksum(t.db, t.db, eventsRange);
+    const usageBefore = await rangeChecksum(t.db, t.db, usageRange);
     assert.equal(eventsBefore.rows, 3000);
     assert.equal(usageBefore.rows, 2000);
 
     const plan = await planRetention(t.db, { policies, now });
     const drops = plan.filter((a) => a.kind === 'drop_partition' && a.from === month.toISOString());
     assert.equal(drops.length, 2, JSON.stringify(plan));
-    const dry = await runRetention(t.db, t.db.pool, { policies, now, archiveDirectory: dir, dryRun: true });
+    const dry = await runRetention(t.db, t.db, { policies, now, archiveDirectory: dir, dryRun: true });
     assert.equal(dry.archive, null);
-    assert.equal((await rangeChecksum(t.db, t.db.pool, eventsRange)).rows, 3000, 'dry run changes nothing');
+    assert.equal((await rangeChecksum(t.db, t.db, eventsRange)).rows, 3000, 'dry run changes nothing');
 
-    const report = await runRetention(t.db, t.db.pool, {
+    const report = await runRetention(t.db, t.db, {
       policies,
       now,
       archiveDirectory: dir,
@@ -127,14 +127,14 @@ describe('retention and archive round trip', () => {
       0,
     );
 
-    const restored = await restoreArchive(t.db, t.db.pool, { directory: report.archive, key: KEY });
+    const restored = await restoreArchive(t.db, t.db, { directory: report.archive, key: KEY });
     assert.equal(restored.trust, 'verified');
     assert.ok(
       restored.files.every((f) => f.verified),
       JSON.stringify(restored.files),
     );
-    const eventsAfter = await rangeChecksum(t.db, t.db.pool, eventsRange);
-    const usageAfter = await rangeChecksum(t.db, t.db.pool, usageRange);
+    const eventsAfter = await rangeChecksum(t.db, t.db, eventsRange);
+    const usageAfter = await rangeChecksum(t.db, t.db, usageRange);
     assert.deepEqual(eventsAfter, eventsBefore);
     assert.deepEqual(usageAfter, usageBefore);
     const { rows: back } = await t.db.query<{ points: string; upq: string; inDefault: string }>(
@@ -146,7 +146,7 @@ describe('retention and archive round trip', () => {
   });
 
   it('refuses an archive whose file was altered', async () => {
-    const report = await runRetention(t.db, t.db.pool, {
+    const report = await runRetention(t.db, t.db, {
       policies: [{ table: 'public.event_logs', days: 31 }],
       now,
       archiveDirectory: join(dir, 'second'),
@@ -160,7 +160,7 @@ describe('retention and archive round trip', () => {
     const bytes = await readFile(filePath);
     bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     await writeFile(filePath, bytes);
-    await assert.rejects(restoreArchive(t.db, t.db.pool, { directory: report.archive, key: KEY }), {
+    await assert.rejects(restoreArchive(t.db, t.db, { directory: report.archive, key: KEY }), {
       code: 'CONFLICT',
     });
   });
@@ -196,7 +196,7 @@ describe('retention by tenant plan', () => {
       );
     }
     const policies = [{ table: 'public.event_logs', days: 90, byPlan: { free: 10 } }];
-    const report = await runRetention(t.db, t.db.pool, { policies, archiveDirectory: dir });
+    const report = await runRetention(t.db, t.db, { policies, archiveDirectory: dir });
     const deletes = report.actions.filter((a) => a.kind === 'delete_tenant_rows');
     assert.equal(deletes.length, 1);
     assert.ok(deletes[0]!.done && deletes[0]!.kind === 'delete_tenant_rows' && deletes[0]!.tenantId === free);

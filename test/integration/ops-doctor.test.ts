@@ -93,8 +93,8 @@ describe('doctor and advise on a planted database', () => {
     const backend = new QdrantBackend({ url: qdrant.url, apiKey: 'sekret' });
     const extraChecks = { vector_collections: () => checkVectorCollections(t.db, backend, 8) };
     // The first run records index usage; the second judges "unused" against it.
-    await runDoctor(t.db, { thresholds, connections: t.db.pool });
-    const report = await runDoctor(t.db, { thresholds, connections: t.db.pool, extraChecks });
+    await runDoctor(t.db, { thresholds, connections: t.db });
+    const report = await runDoctor(t.db, { thresholds, connections: t.db, extraChecks });
     const found = codes(report.findings);
     for (const code of [
       'INDEX_UNUSED',
@@ -135,7 +135,7 @@ describe('doctor and advise on a planted database', () => {
   });
 
   it('advise proposes the missing index, proves it halves the cost, and duplicates nothing', async () => {
-    const report = await adviseIndexes(t.db, t.db.pool, { minCalls: 100 });
+    const report = await adviseIndexes(t.db, t.db, { minCalls: 100 });
     const suggestion = report.suggestions.find((s) => s.table === 'planted_orders');
     assert.ok(suggestion !== undefined, JSON.stringify(report, null, 1));
     assert.deepEqual(suggestion.columns, ['customer_ref']);
@@ -153,7 +153,7 @@ describe('doctor and advise on a planted database', () => {
 
   it('advise proposes nothing once the index exists', async () => {
     await t.db.query('CREATE INDEX planted_orders_customer_ref_idx ON planted_orders (customer_ref)');
-    const report = await adviseIndexes(t.db, t.db.pool, { minCalls: 100 });
+    const report = await adviseIndexes(t.db, t.db, { minCalls: 100 });
     assert.equal(
       report.suggestions.filter((s) => s.table === 'planted_orders').length,
       0,
@@ -172,7 +172,7 @@ describe('doctor on a clean, freshly migrated and seeded database', () => {
   after(async () => t?.drop());
 
   it('reports no warnings and exits 0', async () => {
-    const report = await runDoctor(t.db, { connections: t.db.pool });
+    const report = await runDoctor(t.db, { connections: t.db });
     const loud = report.findings.filter((f) => f.severity !== 'info');
     assert.deepEqual(loud, []);
     assert.ok(

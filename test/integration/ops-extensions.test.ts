@@ -21,7 +21,7 @@ describe('toolkit without the optional extensions', () => {
   after(async () => t?.drop());
 
   it('doctor reports EXTENSION_MISSING as info and runs the other checks', async () => {
-    const report = await runDoctor(t.db, { connections: t.db.pool });
+    const report = await runDoctor(t.db, { connections: t.db });
     const missing = report.findings.find((f) => f.code === 'EXTENSION_MISSING');
     assert.equal(missing?.severity, 'info');
     assert.equal(missing?.object, 'pg_stat_statements');
@@ -33,7 +33,7 @@ describe('toolkit without the optional extensions', () => {
   });
 
   it('advise fails with the typed EXTENSION_MISSING error', async () => {
-    await assert.rejects(adviseIndexes(t.db, t.db.pool), { code: 'EXTENSION_MISSING' });
+    await assert.rejects(adviseIndexes(t.db, t.db), { code: 'EXTENSION_MISSING' });
   });
 });
 

@@ -31,7 +31,7 @@ describe('partitions', () => {
     assert.ok(migrated !== undefined && migrated.defaultRows === 0);
     const plan = await planPartitions(t.db);
     assert.equal(plan.filter((a) => a.table === 'pm_events' && a.action === 'move_default_rows').length, 3);
-    const result = await maintainPartitions(t.db, t.db.pool);
+    const result = await maintainPartitions(t.db, t.db);
     assert.deepEqual(result.failed, []);
     const after = (await partitionStatus(t.db)).find((s) => s.table === 'pm_events')!;
     assert.equal(after.defaultRows, 0);
@@ -69,7 +69,7 @@ describe('partitions', () => {
     // Interrupted: a crash after the second batch (the progress callback throws).
     let batches = 0;
     await assert.rejects(
-      convertToPartitioned(t.db, t.db.pool, {
+      convertToPartitioned(t.db, t.db, {
         table: 'conv_log',
         column: 'at',
         batchSize: 100_000,
@@ -83,7 +83,7 @@ describe('partitions', () => {
     const mid = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM conv_log');
     assert.equal(Number(mid.rows[0]!.n), 1_000_000);
     // Resumed: finishes the move and swaps names.
-    const result = await convertToPartitioned(t.db, t.db.pool, {
+    const result = await convertToPartitioned(t.db, t.db, {
       table: 'conv_log',
       column: 'at',
       batchSize: 100_000,
@@ -116,7 +116,7 @@ describe('partitions', () => {
       `INSERT INTO conv_w SELECT g, timestamptz '2026-08-01' + (g % 60) * interval '1 day', 'old' FROM generate_series(1, 50000) g`,
     );
     // Start the conversion and stop after one batch, so the view and both tables are in place.
-    const first = await convertToPartitioned(t.db, t.db.pool, {
+    const first = await convertToPartitioned(t.db, t.db, {
       table: 'conv_w',
       column: 'at',
       batchSize: 5000,
@@ -130,7 +130,7 @@ describe('partitions', () => {
         await t.db.query(`DELETE FROM conv_w WHERE id = $1`, [45_000 + i]);
       }
     })();
-    const done = convertToPartitioned(t.db, t.db.pool, { table: 'conv_w', column: 'at', batchSize: 5000 });
+    const done = convertToPartitioned(t.db, t.db, { table: 'conv_w', column: 'at', batchSize: 5000 });
     await writer;
     assert.equal((await done).state, 'done');
     const { rows } = await t.db.query<{ n: string; updated: string; fresh: string; gone: string }>(
@@ -158,7 +158,7 @@ describe('partitions', () => {
       t.db.withTenant(tenant, async (tx) =>
         Number((await tx.query<{ n: string }>('SELECT count(*) AS n FROM conv_rls')).rows[0]!.n),
       );
-    const half = await convertToPartitioned(t.db, t.db.pool, {
+    const half = await convertToPartitioned(t.db, t.db, {
       table: 'conv_rls',
       column: 'at',
       batchSize: 1000,
@@ -166,7 +166,7 @@ describe('partitions', () => {
     });
     assert.equal(half.state, 'moving');
     assert.deepEqual([await countAs(a), await countAs(b)], [1000, 2000], 'through the view mid-move');
-    const done = await convertToPartitioned(t.db, t.db.pool, {
+    const done = await convertToPartitioned(t.db, t.db, {
       table: 'conv_rls',
       column: 'at',
       batchSize: 1000,

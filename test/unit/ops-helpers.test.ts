@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type pg from 'pg';
 import { DatabaseError } from '../../src/errors/errors.js';
 import { type Finding, quoteIdent, sortFindings } from '../../src/ops/finding.js';
 import { isLockFailure, withLockRetry } from '../../src/ops/lock-retry.js';
 import { covers, gaps, monthStart, type PartitionedTable } from '../../src/ops/partition-catalog.js';
-import type { ConnectionSource } from '../../src/ops/pinned-session.js';
+import type { QueryResult, Session, SessionSource } from '../../src/postgres/queryable.js';
+import { toDatabaseError } from '../../src/postgres/sqlstate.js';
 
 const table = (ranges: [string, string][], withDefault = true): PartitionedTable => ({
   table: 't',
@@ -72,35 +72,36 @@ describe('findings', () => {
   });
 });
 
-/** A connection source whose client fails the first `failures` bodies with lock_timeout. */
+/** A session source whose session fails the first `failures` bodies with lock_timeout. */
 function flakySource(failures: number): {
-  source: ConnectionSource;
+  source: SessionSource;
   statements: string[];
-  released: boolean[];
 } {
   const statements: string[] = [];
-  const released: boolean[] = [];
   let bodies = 0;
-  const source: ConnectionSource = {
-    async connect() {
-      const client = {
-        async query(text: string) {
+  const source: SessionSource = {
+    async withSession(fn, options) {
+      const session: Session = {
+        async query<Row>(text: string): Promise<QueryResult<Row>> {
           statements.push(text);
           if (text === 'SELECT body') {
             bodies++;
+            // What a real session throws: the driver's error wrapped with its SQLSTATE.
             if (bodies <= failures)
-              throw Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' });
+              throw toDatabaseError(
+                Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+                options.operation,
+              );
           }
           return { rows: [], rowCount: 0 };
         },
-        release(destroy?: boolean) {
-          released.push(destroy === true);
-        },
+        copyOut: () => Promise.reject(new Error('no COPY here')),
+        copyIn: () => Promise.reject(new Error('no COPY here')),
       };
-      return client as unknown as pg.PoolClient;
+      return fn(session);
     },
   };
-  return { source, statements, released };
+  return { source, statements };
 }
 
 describe('withLockRetry', () => {

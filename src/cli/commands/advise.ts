@@ -1,7 +1,7 @@
 /** `shannon-data advise indexes [--json]`: index suggestions proven with hypothetical indexes. */
 import { Command } from 'commander';
 import type { AdviseReport } from '../../ops/index-advisor.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 export function formatAdvice(r: AdviseReport): string {
   const lines = [
@@ -34,10 +34,11 @@ export function adviseCommand(ctx: CliContext): Command {
     .option('--json', 'print as JSON')
     .action(async (options: { minCalls: string; windowHours: string; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const ops = opsOn(database);
       const progress = ctx.progress(json, 'advise', 1);
       try {
-        const report = await dataLayer.ops.adviseIndexes({
+        const report = await ops.adviseIndexes({
           minCalls: Number(options.minCalls),
           windowHours: Number(options.windowHours),
           onProgress: (done, total) => progress.update(done, total),
@@ -46,7 +47,7 @@ export function adviseCommand(ctx: CliContext): Command {
         ctx.output(json, report, () => formatAdvice(report));
       } finally {
         progress.stop();
-        await dataLayer.close();
+        await database.close();
       }
     });
   return advise;

@@ -1,6 +1,6 @@
 /** `shannon-data aggregates verify|rebuild`: daily usage aggregates against a from-scratch recount. */
 import { Command } from 'commander';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 interface RangeFlags {
   from: string;
@@ -23,9 +23,10 @@ export function aggregatesCommand(ctx: CliContext): Command {
     .option('--tenant <uuid>', 'one tenant')
     .option('--json', 'print as JSON')
     .action(async (options: RangeFlags, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const ops = opsOn(database);
       try {
-        const diffs = await dataLayer.ops.verifyAggregates(range(options));
+        const diffs = await ops.verifyAggregates(range(options));
         ctx.output(options.json === true, { differences: diffs }, () =>
           diffs.length === 0
             ? 'aggregates match the recount'
@@ -38,7 +39,7 @@ export function aggregatesCommand(ctx: CliContext): Command {
         );
         if (diffs.length > 0) process.exitCode = 1;
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   aggregates
@@ -49,16 +50,17 @@ export function aggregatesCommand(ctx: CliContext): Command {
     .option('--tenant <uuid>', 'one tenant')
     .option('--json', 'print as JSON')
     .action(async (options: RangeFlags, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+      const ops = opsOn(database);
       try {
-        const result = await dataLayer.ops.rebuildAggregates(range(options));
+        const result = await ops.rebuildAggregates(range(options));
         ctx.output(
           options.json === true,
           result,
           `rebuilt ${options.from}..${options.to}: ${result.deleted} rows replaced by ${result.inserted}`,
         );
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   return aggregates;

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { ValidationError } from '../../errors/errors.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 /** Said on every export without a key: restore will refuse the archive unless told to trust it. */
 const UNSIGNED_WARNING =
@@ -35,10 +35,11 @@ export function archiveCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const json = options.json === true;
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+        const ops = opsOn(database);
         const progress = ctx.progress(json, 'export', options.table.length);
         try {
-          const manifest = await dataLayer.ops.exportArchive({
+          const manifest = await ops.exportArchive({
             directory: options.dir,
             ranges: options.table.map((table) => ({
               table,
@@ -58,7 +59,7 @@ export function archiveCommand(ctx: CliContext): Command {
           );
         } finally {
           progress.stop();
-          await dataLayer.close();
+          await database.close();
         }
       },
     );
@@ -75,10 +76,11 @@ export function archiveCommand(ctx: CliContext): Command {
     .option('--json', 'print as JSON')
     .action(async (options: { dir: string; trustUnsigned?: boolean; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+      const ops = opsOn(database);
       const progress = ctx.progress(json, 'restore', 1);
       try {
-        const result = await dataLayer.ops.restoreArchive({
+        const result = await ops.restoreArchive({
           directory: options.dir,
           trustUnsigned: options.trustUnsigned === true,
           onProgress: (d, t) => progress.update(d, t),
@@ -98,7 +100,7 @@ export function archiveCommand(ctx: CliContext): Command {
         if (result.files.some((f) => !f.verified)) process.exitCode = 1;
       } finally {
         progress.stop();
-        await dataLayer.close();
+        await database.close();
       }
     });
   return archive;

@@ -1,7 +1,42 @@
-/** `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse. */
+/**
+ * `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse.
+ * It only reads: it opens the database alone (no migration, spool, memory or write path) and, with
+ * QDRANT_URL, a Qdrant client for the collection checks.
+ */
 import { Command } from 'commander';
+import type { Config } from '../../config/config.js';
+import type { CollectionDefinition } from '../../memory/collections.js';
+import { QdrantBackend } from '../../memory/qdrant/qdrant-backend.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { DoctorReport } from '../../ops/doctor.js';
-import type { CliContext } from '../cli-context.js';
+import type { VectorInspector } from '../../ops/doctor-vector.js';
+import { type CliContext, opsOn } from '../cli-context.js';
+
+/**
+ * The embedded index lives in the serving process and is built from PostgreSQL on demand; loading
+ * it here would read every point into this process to say nothing about the server's copy. So
+ * every collection reads as not loaded, which the vector check passes over (what the data layer's
+ * unloaded embedded backend reported here before); the check still runs and lists the registry.
+ */
+const EMBEDDED_NOT_LOADED: VectorInspector = {
+  kind: 'embedded',
+  describe: async (physical: string, definition: CollectionDefinition) => ({
+    collection: physical,
+    exists: false,
+    points: 0,
+    indexedVectors: 0,
+    status: 'missing',
+    payloadIndexes: [],
+    missingPayloadIndexes: definition.payloadIndexes.map((p) => p.field),
+    drift: [],
+  }),
+};
+
+/** What the doctor inspects the vector collections with: Qdrant when configured, else nothing loaded. */
+function vectorInspector(config: Config, metrics: Metrics): VectorInspector {
+  if (config.qdrantUrl === undefined) return EMBEDDED_NOT_LOADED;
+  return new QdrantBackend({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, metrics });
+}
 
 /** Human rendering: one line per finding, its evidence and its fix. */
 export function formatDoctorReport(report: DoctorReport): string {
@@ -30,10 +65,11 @@ export function doctorCommand(ctx: CliContext): Command {
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const json = options.json === true;
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const ops = opsOn(database, vectorInspector(database.config, database.metrics));
       const progress = ctx.progress(json, 'doctor', 1);
       try {
-        const report = await dataLayer.ops.doctor({
+        const report = await ops.doctor({
           onCheck: (_name, i, total) => progress.update(i, total),
         });
         progress.stop();
@@ -41,7 +77,7 @@ export function doctorCommand(ctx: CliContext): Command {
         process.exitCode = report.exitCode;
       } finally {
         progress.stop();
-        await dataLayer.close();
+        await database.close();
       }
     });
 }

@@ -1,7 +1,7 @@
 /** `shannon-data explain "<sql>" [--analyze] [--json]`: a safe EXPLAIN with a plan summary. */
 import { Command } from 'commander';
 import type { ExplainResult } from '../../ops/explain.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 /** Human rendering of the summary (the full plan is in --json). */
 export function formatExplain(r: ExplainResult): string {
@@ -58,9 +58,10 @@ export function explainCommand(ctx: CliContext): Command {
         },
         command: Command,
       ) => {
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command));
+        const ops = opsOn(database);
         try {
-          const result = await dataLayer.ops.explain(sql, {
+          const result = await ops.explain(sql, {
             analyze: options.analyze === true,
             allowFunctions: options.allowFunctions === true,
             ...(options.tenant === undefined ? {} : { tenantId: options.tenant }),
@@ -68,7 +69,7 @@ export function explainCommand(ctx: CliContext): Command {
           });
           ctx.output(options.json === true, result, () => formatExplain(result));
         } finally {
-          await dataLayer.close();
+          await database.close();
         }
       },
     );

@@ -46,10 +46,10 @@ export function keysCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const expiresAt = parseExpiry(options.expires);
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
         try {
-          const tenant = await getTenant(dataLayer.db, options.tenant);
-          const created = await createApiKey(dataLayer.db, {
+          const tenant = await getTenant(database.db, options.tenant);
+          const created = await createApiKey(database.db, {
             tenantId: tenant.id,
             name: options.name,
             scopes: options.scopes
@@ -67,7 +67,7 @@ export function keysCommand(ctx: CliContext): Command {
             ].join('\n'),
           );
         } finally {
-          await dataLayer.close();
+          await database.close();
         }
       },
     );
@@ -77,10 +77,10 @@ export function keysCommand(ctx: CliContext): Command {
     .requiredOption('--tenant <slug-or-id>', 'the tenant')
     .option('--json', 'print as JSON')
     .action(async (options: { tenant: string; json?: boolean }, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
       try {
-        const tenant = await getTenant(dataLayer.db, options.tenant);
-        const all = await listApiKeys(dataLayer.db, tenant.id);
+        const tenant = await getTenant(database.db, options.tenant);
+        const all = await listApiKeys(database.db, tenant.id);
         ctx.output(options.json === true, { tenant: tenant.slug, keys: all }, () =>
           all.length === 0
             ? 'no keys'
@@ -92,7 +92,7 @@ export function keysCommand(ctx: CliContext): Command {
                 .join('\n'),
         );
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   keys
@@ -100,12 +100,12 @@ export function keysCommand(ctx: CliContext): Command {
     .description('Revoke a key; its next request gets 401')
     .option('--json', 'print as JSON')
     .action(async (idOrPrefix: string, options: { json?: boolean }, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
       try {
-        const revoked = await revokeApiKey(dataLayer.db, idOrPrefix);
+        const revoked = await revokeApiKey(database.db, idOrPrefix);
         ctx.output(options.json === true, revoked, `revoked key ${revoked.prefix} (${revoked.id})`);
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   return keys;

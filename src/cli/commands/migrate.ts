@@ -1,27 +1,21 @@
 /** `shannon-data migrate up|status [--json]`. */
 import { Command } from 'commander';
-import pg from 'pg';
 import type { Config } from '../../config/config.js';
-import { startEmbeddedServer } from '../../postgres/embedded-server.js';
-import { type MigrationStatus, migrateUp, migrationStatus } from '../../schema/migrator.js';
+import type { Database } from '../../postgres/database.js';
+import { type MigrationStatus, migrateDatabase, migrationStatus } from '../../schema/migrator.js';
 import type { CliContext } from '../cli-context.js';
 
-/** Connects to the configured database, or the embedded one, for the duration of `fn`. */
-async function withDatabaseClient<T>(config: Config, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const embedded =
-    config.databaseUrl === undefined
-      ? await startEmbeddedServer({ dataDir: config.dataDir, port: config.embeddedPort })
-      : undefined;
-  const client = new pg.Client({
-    connectionString: config.databaseUrl ?? embedded!.url,
-    connectionTimeoutMillis: config.pool.connectTimeoutMs,
-  });
+/** Opens the configured database, or the embedded one, for the duration of `fn`; migrates nothing itself. */
+async function withDatabase<T>(
+  ctx: CliContext,
+  config: Config,
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
+  const database = await ctx.openDatabase(config);
   try {
-    await client.connect();
-    return await fn(client);
+    return await fn(database.db);
   } finally {
-    await client.end().catch(() => undefined);
-    await embedded?.stop();
+    await database.close();
   }
 }
 
@@ -43,7 +37,7 @@ export function migrateCommand(ctx: CliContext): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = ctx.loadConfig(command);
       const json = options.json === true;
-      const results = await withDatabaseClient(config, (client) => migrateUp(client));
+      const results = await withDatabase(ctx, config, (db) => migrateDatabase(db));
       const applied = results.filter((r) => r.outcome === 'applied');
       ctx.output(json, { applied: applied.length, results }, () =>
         applied.length === 0
@@ -59,7 +53,7 @@ export function migrateCommand(ctx: CliContext): Command {
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const config = ctx.loadConfig(command);
-      const statuses = await withDatabaseClient(config, (client) => migrationStatus(client));
+      const statuses = await withDatabase(ctx, config, (db) => migrationStatus(db));
       const pending = statuses.filter((s) => s.state !== 'applied').length;
       ctx.output(options.json === true, { pending, migrations: statuses }, () => statusTable(statuses));
       if (statuses.some((s) => s.state === 'checksum_mismatch')) process.exitCode = 1;

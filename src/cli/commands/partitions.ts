@@ -1,6 +1,6 @@
 /** `shannon-data partitions status|plan|maintain|convert`: monthly partition upkeep. */
 import { Command } from 'commander';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 export function partitionsCommand(ctx: CliContext): Command {
   const partitions = new Command('partitions').description(
@@ -12,9 +12,10 @@ export function partitionsCommand(ctx: CliContext): Command {
     .option('--months-ahead <n>', 'months that must exist ahead', '3')
     .option('--json', 'print as JSON')
     .action(async (options: { monthsAhead: string; json?: boolean }, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const ops = opsOn(database);
       try {
-        const status = await dataLayer.ops.partitionStatus({ monthsAhead: Number(options.monthsAhead) });
+        const status = await ops.partitionStatus({ monthsAhead: Number(options.monthsAhead) });
         ctx.output(options.json === true, { tables: status }, () =>
           status
             .map(
@@ -24,7 +25,7 @@ export function partitionsCommand(ctx: CliContext): Command {
             .join('\n'),
         );
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   partitions
@@ -33,9 +34,10 @@ export function partitionsCommand(ctx: CliContext): Command {
     .option('--months-ahead <n>', 'months to premake', '3')
     .option('--json', 'print as JSON')
     .action(async (options: { monthsAhead: string; json?: boolean }, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const ops = opsOn(database);
       try {
-        const actions = await dataLayer.ops.planPartitions({ monthsAhead: Number(options.monthsAhead) });
+        const actions = await ops.planPartitions({ monthsAhead: Number(options.monthsAhead) });
         ctx.output(options.json === true, { actions }, () =>
           actions.length === 0
             ? 'nothing to do'
@@ -47,7 +49,7 @@ export function partitionsCommand(ctx: CliContext): Command {
                 .join('\n'),
         );
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   partitions
@@ -59,10 +61,11 @@ export function partitionsCommand(ctx: CliContext): Command {
     .action(
       async (options: { monthsAhead: string; lockTimeoutMs: string; json?: boolean }, command: Command) => {
         const json = options.json === true;
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+        const ops = opsOn(database);
         const progress = ctx.progress(json, 'maintain', 1);
         try {
-          const result = await dataLayer.ops.maintainPartitions({
+          const result = await ops.maintainPartitions({
             monthsAhead: Number(options.monthsAhead),
             lock: { lockTimeoutMs: Number(options.lockTimeoutMs) },
             onProgress: (done, total) => progress.update(done, total),
@@ -78,7 +81,7 @@ export function partitionsCommand(ctx: CliContext): Command {
           if (result.failed.length > 0) process.exitCode = 1;
         } finally {
           progress.stop();
-          await dataLayer.close();
+          await database.close();
         }
       },
     );
@@ -97,10 +100,11 @@ export function partitionsCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const json = options.json === true;
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+        const ops = opsOn(database);
         const progress = ctx.progress(json, `convert ${table}`, 1);
         try {
-          const result = await dataLayer.ops.convertToPartitioned({
+          const result = await ops.convertToPartitioned({
             table,
             column: options.column,
             batchSize: Number(options.batchSize),
@@ -114,7 +118,7 @@ export function partitionsCommand(ctx: CliContext): Command {
           );
         } finally {
           progress.stop();
-          await dataLayer.close();
+          await database.close();
         }
       },
     );

@@ -1,7 +1,7 @@
 /** `shannon-data retention plan|run [--dry-run]`: archive then drop what the policies expire. */
 import { Command } from 'commander';
 import type { RetentionReport } from '../../ops/retention.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, opsOn } from '../cli-context.js';
 
 function describe(a: RetentionReport['actions'][number]): string {
   switch (a.kind) {
@@ -34,10 +34,11 @@ export function retentionCommand(ctx: CliContext): Command {
     .option('--json', 'print as JSON')
     .action(async (options: { dryRun?: boolean; archiveDir?: string; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: options.dryRun !== true });
+      const ops = opsOn(database);
       const progress = ctx.progress(json, 'retention', 1);
       try {
-        const report = await dataLayer.ops.runRetention({
+        const report = await ops.runRetention({
           dryRun: options.dryRun === true,
           ...(options.archiveDir === undefined ? {} : { archiveDirectory: options.archiveDir }),
           onProgress: (done, total) => progress.update(done, total),
@@ -55,7 +56,7 @@ export function retentionCommand(ctx: CliContext): Command {
         if (report.actions.some((a) => a.error !== undefined)) process.exitCode = 1;
       } finally {
         progress.stop();
-        await dataLayer.close();
+        await database.close();
       }
     });
   return retention;

@@ -18,9 +18,9 @@ export function tenantsCommand(ctx: CliContext): Command {
         options: { name?: string; plan: string; rateLimitPerHour?: string; json?: boolean },
         command: Command,
       ) => {
-        const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
         try {
-          const tenant = await createTenant(dataLayer.db, {
+          const tenant = await createTenant(database.db, {
             slug,
             plan: options.plan as TenantPlan,
             ...(options.name === undefined ? {} : { name: options.name }),
@@ -34,7 +34,7 @@ export function tenantsCommand(ctx: CliContext): Command {
             `created tenant ${tenant.slug} (${tenant.id}), plan ${tenant.plan}, ${tenant.rateLimitPerHour} requests/hour`,
           );
         } finally {
-          await dataLayer.close();
+          await database.close();
         }
       },
     );
@@ -43,9 +43,9 @@ export function tenantsCommand(ctx: CliContext): Command {
     .description('List tenants')
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const dataLayer = await ctx.openDataLayer(ctx.loadConfig(command));
+      const database = await ctx.openDatabase(ctx.loadConfig(command));
       try {
-        const all = await listTenants(dataLayer.db);
+        const all = await listTenants(database.db);
         ctx.output(options.json === true, { tenants: all }, () =>
           all.length === 0
             ? 'no tenants'
@@ -57,7 +57,7 @@ export function tenantsCommand(ctx: CliContext): Command {
                 .join('\n'),
         );
       } finally {
-        await dataLayer.close();
+        await database.close();
       }
     });
   return tenants;

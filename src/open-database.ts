@@ -1,0 +1,73 @@
+/**
+ * The database alone, for tools that only read or diagnose (the doctor, explain, migration
+ * status): the pool-backed Database on the configured URL, or on the embedded PostgreSQL when no
+ * DATABASE_URL is set. No migration runs, and no spool, memory or write path is opened.
+ */
+import type { Config } from './config/config.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+import { Database } from './postgres/database.js';
+import { type EmbeddedServer, startEmbeddedServer } from './postgres/embedded-server.js';
+
+export interface OpenDatabaseOptions {
+  /** Use this registry instead of a new one (tests, embedding applications). */
+  metrics?: Metrics;
+  /** Receives the embedded server's log lines. */
+  onEmbeddedLog?: (line: string) => void;
+}
+
+export interface OpenedDatabase {
+  readonly config: Config;
+  readonly metrics: Metrics;
+  /** The primary pool (owner connection); no health ping runs unless the caller starts it. */
+  readonly db: Database;
+  /** The URL in use (the embedded server's when no DATABASE_URL was configured). */
+  readonly databaseUrl: string;
+  /** Set when this process runs the embedded PostgreSQL. */
+  readonly embedded: EmbeddedServer | undefined;
+  /** Closes the pool, then stops the embedded server. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the primary database, starting the embedded PostgreSQL when `config.databaseUrl` is unset.
+ * Connections are made on first use. @throws ShannonError when the embedded server cannot start.
+ */
+export async function openDatabase(
+  config: Config,
+  options: OpenDatabaseOptions = {},
+): Promise<OpenedDatabase> {
+  const metrics = options.metrics ?? createMetrics({ defaultMetrics: true });
+  const embedded =
+    config.databaseUrl === undefined
+      ? await startEmbeddedServer({
+          dataDir: config.dataDir,
+          port: config.embeddedPort,
+          ...(options.onEmbeddedLog === undefined ? {} : { onLog: options.onEmbeddedLog }),
+        })
+      : undefined;
+  const databaseUrl = config.databaseUrl ?? embedded!.url;
+  let db: Database;
+  try {
+    db = new Database({ connectionString: databaseUrl, pool: config.pool, metrics, name: 'primary' });
+  } catch (error) {
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+  let closed = false;
+  return {
+    config,
+    metrics,
+    db,
+    databaseUrl,
+    embedded,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.close();
+      } finally {
+        await embedded?.stop();
+      }
+    },
+  };
+}
