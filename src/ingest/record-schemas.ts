@@ -16,7 +16,7 @@ import {
   string,
   timestamp,
   uuid,
-} from './field-parsers.js';
+} from '../validation/field-parsers.js';
 import type { RecordKind } from './record-kinds.js';
 
 export interface ColumnSpec {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
-import { uuid } from './field-parsers.js';
+import { uuid } from '../validation/field-parsers.js';
 import { type IngestRecord, isRecordKind, RECORD_KINDS, type RecordKind } from './record-kinds.js';
 import { RECORD_SCHEMAS } from './record-schemas.js';
 import type { StampMemory } from './stamp-memory.js';

@@ -3,9 +3,6 @@
  * agents in one query (A2/A3, W16), plus a workflow's agent token total (A4).
  */
 import { ValidationError } from '../errors/errors.js';
-import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
-import * as sql from './sql/agent-executions.js';
-import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 import {
   optionalCount,
   optionalDate,
@@ -14,7 +11,10 @@ import {
   requireText,
   requireTimeRange,
   requireUuid,
-} from './validate.js';
+} from '../validation/checks.js';
+import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
+import * as sql from './sql/agent-executions.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 
 /** Agent run states the schema accepts. */
 export const AGENT_STATES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'] as const;
