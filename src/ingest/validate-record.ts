@@ -58,15 +58,6 @@ export function validateRecord(kind: unknown, input: unknown, options: ValidateO
   return validateRecordSized(kind, input, options).record;
 }
 
-/** Per kind: columns by name and the required ones, computed once. */
-const COLUMNS = new Map(
-  RECORD_KINDS.map((kind) => {
-    const columns = new Map(Object.entries(RECORD_SCHEMAS[kind].columns));
-    const required = [...columns].filter(([, c]) => c.required === true).map(([name]) => name);
-    return [kind, { columns, required }] as const;
-  }),
-);
-
 /** The record's path for error messages (only built when there is an error). */
 function pathOf(options: ValidateOptions): string {
   return typeof options.path === 'function' ? options.path() : (options.path ?? 'record');
@@ -105,7 +96,7 @@ function validateFields(
   source: Record<string, unknown>,
   options: ValidateOptions,
 ): IngestRecord {
-  const { columns, required } = COLUMNS.get(kind)!;
+  const { columns, required } = RECORD_SCHEMAS[kind];
   let tenantId: string | undefined;
   let suppliedKey: string | undefined;
   const row: Record<string, unknown> = {};
@@ -125,7 +116,7 @@ function validateFields(
     const column = columns.get(name);
     if (column === undefined) throw new ValidationError(name, `${name} is not a column of ${kind}`);
     if (value === null) {
-      if (column.required === true) throw new ValidationError(name, `${name} is required`);
+      if (column.access === 'required') throw new ValidationError(name, `${name} is required`);
       continue;
     }
     row[name] = column.parser.parse(value, name);
