@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
+import { IDEMPOTENCY_KEY_MAX } from '../schema/tables/table.js';
 import { uuid } from '../validation/field-parsers.js';
 import { type IngestRecord, isRecordKind, RECORD_KINDS, type RecordKind } from './record-kinds.js';
 import { RECORD_SCHEMAS } from './record-schemas.js';
@@ -12,7 +13,6 @@ import type { StampMemory } from './stamp-memory.js';
 
 /** Largest accepted record, serialised (bytes); bounds statement and spool entry sizes. */
 export const DEFAULT_MAX_RECORD_BYTES = 2 * 1024 * 1024;
-const KEY_MAX = 255;
 const tenantParser = uuid();
 
 /** JSON with object keys sorted, so equal content always hashes equally. */
@@ -108,8 +108,8 @@ function validateFields(
       continue;
     }
     if (name === 'idempotency_key' || name === 'idempotencyKey') {
-      if (typeof value !== 'string' || value.length === 0 || value.length > KEY_MAX)
-        throw new ValidationError(name, `${name} must be a string of 1 to ${KEY_MAX} characters`);
+      if (typeof value !== 'string' || value.length === 0 || value.length > IDEMPOTENCY_KEY_MAX)
+        throw new ValidationError(name, `${name} must be a string of 1 to ${IDEMPOTENCY_KEY_MAX} characters`);
       suppliedKey = value;
       continue;
     }

@@ -5,6 +5,9 @@
  */
 import type { Access, AnyColumn, ColumnFacts } from './columns.js';
 
+/** Longest idempotency key a record may supply (characters). */
+export const IDEMPOTENCY_KEY_MAX = 255;
+
 export type Columns = Readonly<Record<string, AnyColumn>>;
 
 export interface Table<C extends Columns = Columns> {
