@@ -36,8 +36,9 @@ export type RecordEnvelope = ({ tenant_id: string } | { tenantId: string }) & {
 };
 
 /** A record of kind K as `ingest.write(kind, record)` accepts it. */
-export type RecordOf<K extends RecordKind> = RecordInput<(typeof RECORD_TABLES)[K]['columns']> &
-  RecordEnvelope;
+export type RecordOf<K extends RecordKind> = K extends RecordKind
+  ? RecordInput<(typeof RECORD_TABLES)[K]['columns']> & RecordEnvelope
+  : never;
 
 export interface RecordSchema {
   readonly table: Table;
