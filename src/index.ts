@@ -25,6 +25,7 @@ export {
   type RecordResult,
 } from './ingest/ingest.js';
 export { type IngestRecord, RECORD_KINDS, type RecordKind } from './ingest/record-kinds.js';
+export type { RecordOf } from './ingest/record-schemas.js';
 export { COLLECTION_NAMES, type CollectionName, collectionRegistry } from './memory/collections.js';
 export { EmbeddingCache } from './memory/embedder/embedding-cache.js';
 export { HttpEmbedder, type HttpEmbedderOptions } from './memory/embedder/http-embedder.js';

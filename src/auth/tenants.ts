@@ -5,6 +5,7 @@
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { classifyError } from '../postgres/sqlstate.js';
+import { isUuid } from '../validation/checks.js';
 import { INSERT_TENANT, SELECT_TENANT_BY_ID, SELECT_TENANT_BY_SLUG, SELECT_TENANTS } from './auth-queries.js';
 
 export const TENANT_PLANS = ['free', 'pro', 'enterprise'] as const;
@@ -96,7 +97,7 @@ export async function createTenant(db: Queryable, input: CreateTenantInput): Pro
 
 /** The tenant with this slug or uuid. @throws ShannonError NOT_FOUND. */
 export async function getTenant(db: Queryable, slugOrId: string): Promise<Tenant> {
-  const isId = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(slugOrId);
+  const isId = isUuid(slugOrId);
   const { rows } = await db.query<TenantRow>(isId ? SELECT_TENANT_BY_ID : SELECT_TENANT_BY_SLUG, [slugOrId], {
     operation: 'auth.get_tenant',
   });

@@ -4,6 +4,8 @@
  * not overlap (per-key order, SPEC P3).
  */
 
+import { TERMINAL_TASK_STATUSES as TERMINAL_STATUSES } from '../schema/tables/task-executions.js';
+
 /** Every record kind `ingest.write(kind, record)` accepts. */
 export const RECORD_KINDS = [
   'task_execution',
@@ -58,12 +60,7 @@ export const LANES: Readonly<Record<LaneName, LaneSpec>> = {
 };
 
 /** Task statuses after which a task never changes status again. */
-export const TERMINAL_TASK_STATUSES: ReadonlySet<string> = new Set([
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TIMEOUT',
-]);
+export const TERMINAL_TASK_STATUSES: ReadonlySet<string> = new Set(TERMINAL_STATUSES);
 
 /** True when the value names a record kind. */
 export function isRecordKind(value: unknown): value is RecordKind {

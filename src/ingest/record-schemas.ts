@@ -1,31 +1,51 @@
 /**
- * The columns each record kind may carry, taken from the migrations (0005–0009, 0002 for
- * auth.audit_logs): parser, whether the caller must supply it, which column is stamped at
- * acceptance, and the natural key the idempotency key is derived from when the caller gives none.
+ * What the write path knows about each record kind: its table (src/schema/tables/), which column is
+ * stamped at acceptance, and the natural key the idempotency key is derived from when the caller
+ * gives none. The columns a record may carry, their parsers and whether they are required come from
+ * the table definition; so does `RecordOf<K>`, the TypeScript type of a record of kind K.
  */
-import {
-  boolean,
-  type FieldParser,
-  float,
-  inet,
-  integer,
-  jsonObject,
-  jsonValue,
-  numeric,
-  oneOf,
-  string,
-  timestamp,
-  uuid,
-} from './field-parsers.js';
+import { AGENT_EXECUTIONS } from '../schema/tables/agent-executions.js';
+import { AUDIT_LOGS, AUTH_AUDIT_LOGS } from '../schema/tables/audit-logs.js';
+import type { ColumnFacts } from '../schema/tables/columns.js';
+import { EVENT_LOGS } from '../schema/tables/event-logs.js';
+import { LEARNING_CASES } from '../schema/tables/learning-cases.js';
+import { SESSION_ARCHIVES } from '../schema/tables/session-archives.js';
+import { type RecordInput, recordColumns, type Table } from '../schema/tables/table.js';
+import { TASK_EXECUTIONS } from '../schema/tables/task-executions.js';
+import { TOKEN_USAGE } from '../schema/tables/token-usage.js';
+import { TOOL_EXECUTIONS } from '../schema/tables/tool-executions.js';
 import type { RecordKind } from './record-kinds.js';
 
-export interface ColumnSpec {
-  readonly parser: FieldParser;
-  readonly required?: boolean;
-}
+/** The table each record kind is written to. */
+export const RECORD_TABLES = {
+  task_execution: TASK_EXECUTIONS,
+  agent_execution: AGENT_EXECUTIONS,
+  tool_execution: TOOL_EXECUTIONS,
+  token_usage: TOKEN_USAGE,
+  event_log: EVENT_LOGS,
+  audit_log: AUDIT_LOGS,
+  auth_audit_log: AUTH_AUDIT_LOGS,
+  session_archive: SESSION_ARCHIVES,
+  learning_case: LEARNING_CASES,
+} as const satisfies Readonly<Record<RecordKind, Table>>;
+
+/** The fields of a record besides its columns: the tenant (required) and an optional idempotency key. */
+export type RecordEnvelope = ({ tenant_id: string } | { tenantId: string }) & {
+  idempotency_key?: string;
+  idempotencyKey?: string;
+};
+
+/** A record of kind K as `ingest.write(kind, record)` accepts it. */
+export type RecordOf<K extends RecordKind> = K extends RecordKind
+  ? RecordInput<(typeof RECORD_TABLES)[K]['columns']> & RecordEnvelope
+  : never;
 
 export interface RecordSchema {
-  readonly columns: Readonly<Record<string, ColumnSpec>>;
+  readonly table: Table;
+  /** The columns a record may set, in the order of the write path's statement parameters. */
+  readonly columns: ReadonlyMap<string, ColumnFacts>;
+  /** The required columns, in definition order (the first one missing is the one reported). */
+  readonly required: readonly string[];
   /** Time column stamped at acceptance when absent; kept unchanged through spool and replay. */
   readonly timeColumn: string;
   /**
@@ -35,183 +55,32 @@ export interface RecordSchema {
   readonly naturalKey: (row: Readonly<Record<string, unknown>>) => readonly unknown[] | undefined;
 }
 
-const TEXT_MAX = 1_000_000;
-const TASK_STATUSES = ['PENDING', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
-const AGENT_STATES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
-const req = (parser: FieldParser): ColumnSpec => ({ parser, required: true });
-const opt = (parser: FieldParser): ColumnSpec => ({ parser });
-const nonNegative = () => integer(0);
+function schema(
+  table: Table,
+  timeColumn: string,
+  naturalKey: RecordSchema['naturalKey'] = () => undefined,
+): RecordSchema {
+  const columns = new Map(recordColumns(table));
+  const required = [...columns].filter(([, c]) => c.access === 'required').map(([name]) => name);
+  return { table, columns, required, timeColumn, naturalKey };
+}
 
 export const RECORD_SCHEMAS: Readonly<Record<RecordKind, RecordSchema>> = {
-  task_execution: {
-    timeColumn: 'started_at',
-    naturalKey: (row) => [row['workflow_id']],
-    columns: {
-      workflow_id: req(string(255)),
-      query: req(string(TEXT_MAX)),
-      status: req(oneOf(TASK_STATUSES)),
-      user_id: opt(uuid()),
-      session_id: opt(string(255)),
-      mode: opt(string(50)),
-      started_at: opt(timestamp()),
-      completed_at: opt(timestamp()),
-      result: opt(string(TEXT_MAX)),
-      error_message: opt(string(TEXT_MAX)),
-      total_tokens: opt(nonNegative()),
-      prompt_tokens: opt(nonNegative()),
-      completion_tokens: opt(nonNegative()),
-      total_cost_usd: opt(numeric(12, 6)),
-      duration_ms: opt(nonNegative()),
-      agents_used: opt(nonNegative()),
-      tools_invoked: opt(nonNegative()),
-      cache_hits: opt(nonNegative()),
-      complexity_score: opt(numeric(6, 3)),
-      metadata: opt(jsonObject()),
-      response: opt(jsonObject()),
-      model_used: opt(string(100)),
-      provider: opt(string(50)),
-      trigger_type: opt(oneOf(['api', 'schedule'])),
-      schedule_id: opt(uuid()),
-      cache_read_tokens: opt(nonNegative()),
-      cache_creation_tokens: opt(nonNegative()),
-      cache_aware_total_tokens: opt(nonNegative()),
-    },
-  },
-  agent_execution: {
-    timeColumn: 'created_at',
-    naturalKey: () => undefined,
-    columns: {
-      agent_id: req(string(255)),
-      input: req(string(TEXT_MAX)),
-      output: opt(string(TEXT_MAX)),
-      state: opt(oneOf(AGENT_STATES)),
-      tokens_used: opt(nonNegative()),
-      model_used: opt(string(100)),
-      duration_ms: opt(integer(0, Number.MAX_SAFE_INTEGER, 'int8')),
-      created_at: opt(timestamp()),
-      workflow_id: opt(string(255)),
-      task_id: opt(uuid()),
-      error_message: opt(string(TEXT_MAX)),
-      metadata: opt(jsonObject()),
-      strategy: opt(string(100)),
-    },
-  },
-  tool_execution: {
-    timeColumn: 'created_at',
-    naturalKey: () => undefined,
-    columns: {
-      tool_name: req(string(255)),
-      agent_execution_id: opt(uuid()),
-      input_params: opt(jsonObject()),
-      output: opt(string(TEXT_MAX)),
-      success: opt(boolean()),
-      error: opt(string(TEXT_MAX)),
-      duration_ms: opt(integer(0, Number.MAX_SAFE_INTEGER, 'int8')),
-      tokens_consumed: opt(nonNegative()),
-      workflow_id: opt(string(255)),
-      agent_id: opt(string(255)),
-      metadata: opt(jsonObject()),
-      created_at: opt(timestamp()),
-    },
-  },
-  token_usage: {
-    timeColumn: 'created_at',
-    // One row per LLM call: (task, agent, call_sequence) once the caller numbers its calls.
-    naturalKey: (row) =>
-      row['task_id'] !== undefined && typeof row['call_sequence'] === 'number' && row['call_sequence'] > 0
-        ? [row['task_id'], row['agent_id'] ?? null, row['call_sequence']]
-        : undefined,
-    columns: {
-      provider: req(string(50)),
-      model: req(string(255)),
-      prompt_tokens: req(nonNegative()),
-      completion_tokens: req(nonNegative()),
-      total_tokens: req(nonNegative()),
-      cost_usd: req(numeric(12, 6)),
-      user_id: opt(uuid()),
-      created_at: opt(timestamp()),
-      task_id: opt(uuid()),
-      agent_id: opt(string(255)),
-      cache_read_tokens: opt(nonNegative()),
-      cache_creation_tokens: opt(nonNegative()),
-      call_sequence: opt(integer(0)),
-      cache_aware_total_tokens: opt(nonNegative()),
-    },
-  },
-  event_log: {
-    timeColumn: 'created_at',
-    // W5: without a sequence the natural key is incomplete; the content decides instead.
-    naturalKey: (row) =>
-      typeof row['seq'] === 'number' ? [row['workflow_id'], row['type'], row['seq']] : undefined,
-    columns: {
-      workflow_id: req(string(255)),
-      type: req(string(100)),
-      task_id: opt(uuid()),
-      agent_id: opt(string(255)),
-      message: opt(string(TEXT_MAX)),
-      payload: opt(jsonObject()),
-      timestamp: opt(timestamp()),
-      seq: opt(integer(1, Number.MAX_SAFE_INTEGER, 'int8')),
-      stream_id: opt(string(64)),
-      created_at: opt(timestamp()),
-    },
-  },
-  audit_log: {
-    timeColumn: 'created_at',
-    naturalKey: () => undefined,
-    columns: {
-      action: req(string(255)),
-      user_id: opt(uuid()),
-      entity_type: opt(string(100)),
-      entity_id: opt(string(255)),
-      ip_address: opt(inet()),
-      user_agent: opt(string(TEXT_MAX)),
-      request_id: opt(string(255)),
-      old_value: opt(jsonValue()),
-      new_value: opt(jsonValue()),
-      created_at: opt(timestamp()),
-    },
-  },
-  auth_audit_log: {
-    timeColumn: 'created_at',
-    naturalKey: () => undefined,
-    columns: {
-      event_type: req(string(100)),
-      user_id: opt(uuid()),
-      ip_address: opt(inet()),
-      user_agent: opt(string(TEXT_MAX)),
-      details: opt(jsonObject()),
-      created_at: opt(timestamp()),
-    },
-  },
-  session_archive: {
-    timeColumn: 'snapshot_taken_at',
-    naturalKey: () => undefined,
-    columns: {
-      session_id: req(string(255)),
-      user_id: opt(uuid()),
-      snapshot_data: opt(jsonObject()),
-      message_count: opt(nonNegative()),
-      total_tokens: opt(nonNegative()),
-      total_cost_usd: opt(numeric(12, 6)),
-      session_started_at: opt(timestamp()),
-      snapshot_taken_at: opt(timestamp()),
-      ttl_expires_at: opt(timestamp()),
-    },
-  },
-  learning_case: {
-    timeColumn: 'created_at',
-    naturalKey: (row) => [row['input_hash']],
-    columns: {
-      input_hash: req(string(64)),
-      action_taken: req(jsonValue()),
-      outcome: req(jsonValue()),
-      user_id: opt(uuid()),
-      input_summary: opt(string(TEXT_MAX)),
-      reward: opt(float()),
-      metadata: opt(jsonObject()),
-      created_at: opt(timestamp()),
-      task_id: opt(uuid()),
-    },
-  },
+  task_execution: schema(TASK_EXECUTIONS, 'started_at', (row) => [row['workflow_id']]),
+  agent_execution: schema(AGENT_EXECUTIONS, 'created_at'),
+  tool_execution: schema(TOOL_EXECUTIONS, 'created_at'),
+  // One row per LLM call: (task, agent, call_sequence) once the caller numbers its calls.
+  token_usage: schema(TOKEN_USAGE, 'created_at', (row) =>
+    row['task_id'] !== undefined && typeof row['call_sequence'] === 'number' && row['call_sequence'] > 0
+      ? [row['task_id'], row['agent_id'] ?? null, row['call_sequence']]
+      : undefined,
+  ),
+  // W5: without a sequence the natural key is incomplete; the content decides instead.
+  event_log: schema(EVENT_LOGS, 'created_at', (row) =>
+    typeof row['seq'] === 'number' ? [row['workflow_id'], row['type'], row['seq']] : undefined,
+  ),
+  audit_log: schema(AUDIT_LOGS, 'created_at'),
+  auth_audit_log: schema(AUTH_AUDIT_LOGS, 'created_at'),
+  session_archive: schema(SESSION_ARCHIVES, 'snapshot_taken_at'),
+  learning_case: schema(LEARNING_CASES, 'created_at', (row) => [row['input_hash']]),
 };

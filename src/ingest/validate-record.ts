@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
-import { uuid } from './field-parsers.js';
+import { IDEMPOTENCY_KEY_MAX } from '../schema/tables/table.js';
+import { uuid } from '../validation/field-parsers.js';
 import { type IngestRecord, isRecordKind, RECORD_KINDS, type RecordKind } from './record-kinds.js';
 import { RECORD_SCHEMAS } from './record-schemas.js';
 import type { StampMemory } from './stamp-memory.js';
 
 /** Largest accepted record, serialised (bytes); bounds statement and spool entry sizes. */
 export const DEFAULT_MAX_RECORD_BYTES = 2 * 1024 * 1024;
-const KEY_MAX = 255;
 const tenantParser = uuid();
 
 /** JSON with object keys sorted, so equal content always hashes equally. */
@@ -58,15 +58,6 @@ export function validateRecord(kind: unknown, input: unknown, options: ValidateO
   return validateRecordSized(kind, input, options).record;
 }
 
-/** Per kind: columns by name and the required ones, computed once. */
-const COLUMNS = new Map(
-  RECORD_KINDS.map((kind) => {
-    const columns = new Map(Object.entries(RECORD_SCHEMAS[kind].columns));
-    const required = [...columns].filter(([, c]) => c.required === true).map(([name]) => name);
-    return [kind, { columns, required }] as const;
-  }),
-);
-
 /** The record's path for error messages (only built when there is an error). */
 function pathOf(options: ValidateOptions): string {
   return typeof options.path === 'function' ? options.path() : (options.path ?? 'record');
@@ -105,7 +96,7 @@ function validateFields(
   source: Record<string, unknown>,
   options: ValidateOptions,
 ): IngestRecord {
-  const { columns, required } = COLUMNS.get(kind)!;
+  const { columns, required } = RECORD_SCHEMAS[kind];
   let tenantId: string | undefined;
   let suppliedKey: string | undefined;
   const row: Record<string, unknown> = {};
@@ -117,15 +108,15 @@ function validateFields(
       continue;
     }
     if (name === 'idempotency_key' || name === 'idempotencyKey') {
-      if (typeof value !== 'string' || value.length === 0 || value.length > KEY_MAX)
-        throw new ValidationError(name, `${name} must be a string of 1 to ${KEY_MAX} characters`);
+      if (typeof value !== 'string' || value.length === 0 || value.length > IDEMPOTENCY_KEY_MAX)
+        throw new ValidationError(name, `${name} must be a string of 1 to ${IDEMPOTENCY_KEY_MAX} characters`);
       suppliedKey = value;
       continue;
     }
     const column = columns.get(name);
     if (column === undefined) throw new ValidationError(name, `${name} is not a column of ${kind}`);
     if (value === null) {
-      if (column.required === true) throw new ValidationError(name, `${name} is required`);
+      if (column.access === 'required') throw new ValidationError(name, `${name} is required`);
       continue;
     }
     row[name] = column.parser.parse(value, name);

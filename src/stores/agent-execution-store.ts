@@ -2,10 +2,9 @@
  * Agent executions: idempotent insert (A1) and performance over a bounded window for all candidate
  * agents in one query (A2/A3, W16), plus a workflow's agent token total (A4).
  */
+
 import { ValidationError } from '../errors/errors.js';
-import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
-import * as sql from './sql/agent-executions.js';
-import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
+import { AGENT_STATES } from '../schema/tables/agent-executions.js';
 import {
   optionalCount,
   optionalDate,
@@ -14,10 +13,13 @@ import {
   requireText,
   requireTimeRange,
   requireUuid,
-} from './validate.js';
+} from '../validation/checks.js';
+import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
+import * as sql from './sql/agent-executions.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 
 /** Agent run states the schema accepts. */
-export const AGENT_STATES = ['PENDING', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'] as const;
+export { AGENT_STATES } from '../schema/tables/agent-executions.js';
 /** Default look-back of A2/A3 (days) and the longest window accepted. */
 export const DEFAULT_PERFORMANCE_WINDOW_DAYS = 7;
 export const MAX_PERFORMANCE_WINDOW_DAYS = 90;

@@ -1,10 +1,10 @@
 /** Event logs: idempotent append (E1, W5) and a workflow's events in order with keyset pages (E2/E3). */
 import { ValidationError } from '../errors/errors.js';
+import { optionalDate, requireObject, requireText, requireUuid } from '../validation/checks.js';
 import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
 import { type Page, pageLimit, startPositionAsc, toPage } from './keyset.js';
 import * as sql from './sql/events.js';
 import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
-import { optionalDate, requireObject, requireText, requireUuid } from './validate.js';
 
 /** Event types E3 leaves out unless told otherwise (streaming fragments). */
 export const DEFAULT_EXCLUDED_EVENT_TYPES: readonly string[] = ['LLM_PARTIAL'];

@@ -1,7 +1,7 @@
 /** The single-record idempotent insert shared by the append-only stores. */
 import type { Queryable } from '../postgres/queryable.js';
+import { requireText } from '../validation/checks.js';
 import { LOCK_IDEMPOTENCY_KEY } from './sql/idempotency.js';
-import { requireText } from './validate.js';
 
 /** Longest idempotency key accepted (bytes of text; keys are usually uuids or "<workflow>:<seq>"). */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;

@@ -4,7 +4,7 @@
  * milliseconds and skip or repeat rows that share a millisecond).
  */
 import { ValidationError } from '../errors/errors.js';
-import { isUuid } from './validate.js';
+import { isUuid } from '../validation/checks.js';
 
 /** Default page size of every list method. */
 export const DEFAULT_PAGE_LIMIT = 20;

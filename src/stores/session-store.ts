@@ -3,10 +3,6 @@
  * newest-first keyset listing (S3/S5), soft delete and atomic context patches (W11).
  */
 import { ShannonError, ValidationError } from '../errors/errors.js';
-
-import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
-import * as sql from './sql/sessions.js';
-import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 import {
   isUuid,
   requireCount,
@@ -14,7 +10,10 @@ import {
   requireText,
   requireUuid,
   rethrowForeignKey,
-} from './validate.js';
+} from '../validation/checks.js';
+import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
+import * as sql from './sql/sessions.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 
 export interface Session {
   id: string;

@@ -1,6 +1,5 @@
 /** Validation of task store inputs: statuses, the upsert's parameter list, session id lists. */
 import { ValidationError } from '../errors/errors.js';
-import { TASK_STATUSES, type TaskStatus, type TaskUpsert } from './task-types.js';
 import {
   optionalAmount,
   optionalCount,
@@ -8,7 +7,8 @@ import {
   requireObject,
   requireText,
   requireUuid,
-} from './validate.js';
+} from '../validation/checks.js';
+import { TASK_STATUSES, type TaskStatus, type TaskUpsert } from './task-types.js';
 
 /** Accepts a status in any letter case (Shannon's callers send lower case) and returns it upper case. */
 export function parseTaskStatus(field: string, value: unknown): TaskStatus {

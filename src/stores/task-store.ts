@@ -4,13 +4,13 @@
  * and the supervisor-memory reads without casts (T10/T11).
  */
 import { ValidationError } from '../errors/errors.js';
+import { requireText, requireUuid, rethrowForeignKey } from '../validation/checks.js';
 import { type Page, pageLimit, startPosition, toPage } from './keyset.js';
 import * as sql from './sql/tasks.js';
 import { parseTaskStatus, sessionKeys, upsertValues } from './task-input.js';
 import { type TaskRow, type TaskSummaryRow, toTask, toTaskSummary } from './task-rows.js';
 import type { Task, TaskStatus, TaskSummary, TaskUpsert } from './task-types.js';
 import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
-import { requireText, requireUuid, rethrowForeignKey } from './validate.js';
 
 export { parseTaskStatus } from './task-input.js';
 export {

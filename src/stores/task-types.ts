@@ -1,18 +1,9 @@
 /** Shapes of task executions as the task store accepts and returns them. */
 
-/** Task statuses the schema accepts. */
-export const TASK_STATUSES = [
-  'PENDING',
-  'RUNNING',
-  'PAUSED',
-  'COMPLETED',
-  'FAILED',
-  'CANCELLED',
-  'TIMEOUT',
-] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
-/** Statuses after which a task's status never changes. */
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
+import type { TaskStatus } from '../schema/tables/task-executions.js';
+
+// The statuses are part of the table's definition; re-exported for the store's callers.
+export { TASK_STATUSES, type TaskStatus, TERMINAL_TASK_STATUSES } from '../schema/tables/task-executions.js';
 
 /** Input of `TaskStore.upsert`; omitted (or null) fields keep their stored values. */
 export interface TaskUpsert {

@@ -5,7 +5,7 @@
  */
 import { ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
-import { requireUuid } from './validate.js';
+import { requireUuid } from '../validation/checks.js';
 
 /** The part of `Database` the stores need: tenant-scoped transactions. */
 export interface TenantScope {

@@ -3,9 +3,6 @@
  * per-agent breakdown in one query (U2/U3, W17), and the usage report by time range and user (U4).
  */
 import { ValidationError } from '../errors/errors.js';
-import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
-import * as sql from './sql/token-usage.js';
-import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 import {
   optionalAmount,
   optionalCount,
@@ -14,7 +11,10 @@ import {
   requireText,
   requireTimeRange,
   requireUuid,
-} from './validate.js';
+} from '../validation/checks.js';
+import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
+import * as sql from './sql/token-usage.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 
 /** Longest time range a usage report may cover (days). */
 export const MAX_USAGE_REPORT_DAYS = 366;

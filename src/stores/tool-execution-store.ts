@@ -1,8 +1,5 @@
 /** Tool executions: idempotent insert only (nothing in Shannon reads this table). */
 import { ValidationError } from '../errors/errors.js';
-import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
-import * as sql from './sql/tool-executions.js';
-import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 import {
   optionalCount,
   optionalDate,
@@ -10,7 +7,10 @@ import {
   requireObject,
   requireText,
   requireUuid,
-} from './validate.js';
+} from '../validation/checks.js';
+import { type InsertResult, insertOnce, requireIdempotencyKey } from './idempotent-insert.js';
+import * as sql from './sql/tool-executions.js';
+import { type CallOptions, inTenant, type TenantScope } from './tenant-scope.js';
 
 export interface ToolExecutionInput {
   idempotencyKey: string;

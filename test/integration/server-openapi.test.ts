@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { EVENT_LOGS } from '../../src/schema/tables/event-logs.js';
+import { recordColumns } from '../../src/schema/tables/table.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
+
+interface RecordSchemaDoc {
+  title: string;
+  required: string[];
+  additionalProperties: boolean;
+  properties: Record<string, { type?: unknown; minimum?: number; maxLength?: number; format?: string }>;
+}
 
 describe('OpenAPI document', () => {
   let h: ServerHarness;
@@ -39,5 +48,44 @@ describe('OpenAPI document', () => {
         assert.ok(op.responses?.['4XX'] ?? op.responses?.['4xx'], `${method} ${path} documents its errors`);
       }
     }
+  });
+
+  it("documents each kind's records with the columns of its table definition", async () => {
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+    };
+    const body = doc.paths['/v1/ingest/{kind}']!.post.requestBody.content['application/json']!.schema as {
+      properties: { records: { items: { anyOf: RecordSchemaDoc[] } } };
+    };
+    const events = body.properties.records.items.anyOf.find((s) => s.title === 'event_log');
+    assert.ok(events, 'event_log records are documented');
+    assert.deepEqual(Object.keys(events.properties), [
+      ...recordColumns(EVENT_LOGS).map(([name]) => name),
+      'idempotency_key',
+    ]);
+    assert.deepEqual(events.required, ['workflow_id', 'type']);
+    assert.equal(events.additionalProperties, false);
+    assert.deepEqual(events.properties['workflow_id'], { type: 'string', maxLength: 255 });
+    assert.deepEqual(events.properties['seq'], {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: Number.MAX_SAFE_INTEGER,
+    });
+    assert.deepEqual(events.properties['created_at'], { type: ['string', 'null'], format: 'date-time' });
+  });
+
+  it('keeps deciding on records in the write path: the documented schema does not validate', async () => {
+    const { key } = await h.tenantWithKey();
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/event_log',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { records: [{ workflow_id: 'w', type: 't', seq: 0, unknown_column: 1 }] },
+    });
+    assert.equal(res.statusCode, 400);
+    const { error } = res.json() as { error: { code: string; field: string; message: string } };
+    assert.equal(error.code, 'VALIDATION_FAILED');
+    assert.equal(error.field, 'records[0].seq');
+    assert.equal(error.message, 'records[0].seq must be an integer between 1 and 9007199254740991, got 0');
   });
 });

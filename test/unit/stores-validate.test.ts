@@ -1,7 +1,7 @@
 /** Timestamps given to the stores and query routes: real calendar times only, never rolled over. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { optionalDate } from '../../src/stores/validate.js';
+import { optionalDate } from '../../src/validation/checks.js';
 
 test('optionalDate accepts ISO dates and zoned date-times, refuses days that do not exist', () => {
   assert.equal(optionalDate('from', '2026-08-01')?.toISOString(), '2026-08-01T00:00:00.000Z');

@@ -5,69 +5,45 @@
  * so every update of a workflow lands on one row of the partitioned table. What an update changes is
  * TASK_CONFLICT_UPDATE, the rule set the task store's single upsert uses too.
  */
+
+import { recordColumns } from '../../schema/tables/table.js';
+import { TASK_EXECUTIONS } from '../../schema/tables/task-executions.js';
 import { TASK_CONFLICT_UPDATE } from '../../stores/sql/tasks.js';
 
-export const TASK_COLUMNS = [
-  'workflow_id',
-  'query',
-  'status',
-  'started_at',
-  'user_id',
-  'session_id',
-  'mode',
-  'completed_at',
-  'result',
-  'error_message',
-  'total_tokens',
-  'prompt_tokens',
-  'completion_tokens',
-  'total_cost_usd',
-  'duration_ms',
-  'agents_used',
-  'tools_invoked',
-  'cache_hits',
-  'complexity_score',
-  'metadata',
-  'response',
-  'model_used',
-  'provider',
-  'trigger_type',
-  'schedule_id',
-  'cache_read_tokens',
-  'cache_creation_tokens',
-  'cache_aware_total_tokens',
-] as const;
+const SETTABLE = recordColumns(TASK_EXECUTIONS);
 
-export const TASK_TYPES = [
-  'text',
-  'text',
-  'text',
-  'timestamptz',
-  'uuid',
-  'text',
-  'text',
-  'timestamptz',
-  'text',
-  'text',
-  'int4',
-  'int4',
-  'int4',
-  'numeric',
-  'int4',
-  'int4',
-  'int4',
-  'int4',
-  'numeric',
-  'jsonb',
-  'jsonb',
-  'text',
-  'text',
-  'text',
-  'uuid',
-  'int4',
-  'int4',
-  'int4',
-] as const;
+/** The columns a task record may set, in parameter order (src/schema/tables/task-executions.ts). */
+export const TASK_COLUMNS: readonly string[] = SETTABLE.map(([name]) => name);
+
+/** Array element type of each TASK_COLUMNS parameter. */
+export const TASK_TYPES: readonly string[] = SETTABLE.map(([, c]) => c.bindType);
+
+/** Items joined with ", ", wrapped before 100 characters, continuation lines indented by two. */
+function wrapped(items: readonly string[]): string {
+  const lines = [''];
+  for (const item of items) {
+    const last = lines.length - 1;
+    const next = lines[last] === '' ? item : `${lines[last]}, ${item}`;
+    if (next.length > 96 && lines[last] !== '') {
+      lines[last] = `${lines[last]},`;
+      lines.push(item);
+    } else lines[last] = next;
+  }
+  return lines.join('\n  ');
+}
+
+// id and started_at come from the claimed key row, never from the record; a column the record
+// leaves out (NULL) takes the column's default, which an explicit NULL would not.
+const TARGETS = ['id', 'started_at', 'tenant_id', ...TASK_COLUMNS.filter((c) => c !== 'started_at')];
+const VALUES = [
+  'k.task_id',
+  'k.started_at',
+  'r.tenant_id',
+  ...SETTABLE.filter(([name]) => name !== 'started_at').map(([name, c]) =>
+    c.default?.value === undefined ? `r.${name}` : `COALESCE(r.${name}, ${c.default.sql})`,
+  ),
+];
+const ARRAYS = ['uuid', ...TASK_TYPES].map((type, i) => `$${i + 1}::${type}[]`);
 
 /** $1 tenant ids, $2 workflow ids, $3 started_at (first write wins). */
 export const CLAIM_TASK_KEYS = `
@@ -78,25 +54,9 @@ ON CONFLICT DO NOTHING`;
 
 /** $1 tenant ids, then one array per TASK_COLUMNS entry ($2 … $29). */
 export const UPSERT_TASK_EXECUTIONS = `
-INSERT INTO public.task_executions AS t (id, started_at, tenant_id, workflow_id, query, status, user_id,
-  session_id, mode, completed_at, result, error_message, total_tokens, prompt_tokens, completion_tokens,
-  total_cost_usd, duration_ms, agents_used, tools_invoked, cache_hits, complexity_score, metadata, response,
-  model_used, provider, trigger_type, schedule_id, cache_read_tokens, cache_creation_tokens,
-  cache_aware_total_tokens)
-SELECT k.task_id, k.started_at, r.tenant_id, r.workflow_id, r.query, r.status, r.user_id,
-  r.session_id, r.mode, r.completed_at, r.result, r.error_message, COALESCE(r.total_tokens, 0),
-  COALESCE(r.prompt_tokens, 0), COALESCE(r.completion_tokens, 0), COALESCE(r.total_cost_usd, 0), r.duration_ms,
-  COALESCE(r.agents_used, 0), COALESCE(r.tools_invoked, 0), COALESCE(r.cache_hits, 0), r.complexity_score,
-  COALESCE(r.metadata, '{}'), COALESCE(r.response, '{}'), r.model_used, r.provider,
-  COALESCE(r.trigger_type, 'api'), r.schedule_id, COALESCE(r.cache_read_tokens, 0),
-  COALESCE(r.cache_creation_tokens, 0), COALESCE(r.cache_aware_total_tokens, 0)
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::uuid[], $7::text[],
-  $8::text[], $9::timestamptz[], $10::text[], $11::text[], $12::int4[], $13::int4[], $14::int4[],
-  $15::numeric[], $16::int4[], $17::int4[], $18::int4[], $19::int4[], $20::numeric[], $21::jsonb[],
-  $22::jsonb[], $23::text[], $24::text[], $25::text[], $26::uuid[], $27::int4[], $28::int4[], $29::int4[])
-  AS r(tenant_id, workflow_id, query, status, started_at, user_id, session_id, mode, completed_at, result,
-       error_message, total_tokens, prompt_tokens, completion_tokens, total_cost_usd, duration_ms, agents_used,
-       tools_invoked, cache_hits, complexity_score, metadata, response, model_used, provider, trigger_type,
-       schedule_id, cache_read_tokens, cache_creation_tokens, cache_aware_total_tokens)
+INSERT INTO public.task_executions AS t (${wrapped(TARGETS)})
+SELECT ${wrapped(VALUES)}
+FROM unnest(${wrapped(ARRAYS)})
+  AS r(${wrapped(['tenant_id', ...TASK_COLUMNS])})
 JOIN public.task_execution_keys k ON k.tenant_id = r.tenant_id AND k.workflow_id = r.workflow_id
 ${TASK_CONFLICT_UPDATE}`;

@@ -5,18 +5,70 @@
  * failure's status — 429/503 with Retry-After for backpressure and shutdown — and the per-record
  * outcomes; records are idempotent, so resending the whole batch is always safe.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
 import { ShannonError, ValidationError } from '../../errors/errors.js';
 import type { Ingest } from '../../ingest/ingest.js';
 import { RECORD_KINDS, type RecordKind } from '../../ingest/record-kinds.js';
+import { RECORD_TABLES } from '../../ingest/record-schemas.js';
+import { recordJsonSchema } from '../../schema/tables/json-schema.js';
 import type { HttpLimits } from '../limits.js';
 import { checkBatch, principalOf } from './route-helpers.js';
 
+/**
+ * The request body as /openapi.json documents it: each kind's record schema, derived from its table
+ * definition. Documentation only — Fastify validates the route's own `body` (records are objects),
+ * and the write path's validation decides on every record, with its error codes and field names.
+ */
+function documentedBody(batchRecords: number): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: ['records'],
+    additionalProperties: false,
+    properties: {
+      records: {
+        type: 'array',
+        minItems: 1,
+        maxItems: batchRecords,
+        description: "Records of the kind named in the path; the tenant is the API key's.",
+        items: { anyOf: RECORD_KINDS.map((kind) => recordJsonSchema(RECORD_TABLES[kind], kind)) },
+      },
+    },
+  };
+}
+
+const DOCUMENTED_RESPONSE = {
+  type: 'object',
+  description: 'Every record is durable (committed, or fsynced to the spool and written later).',
+  properties: {
+    accepted: { type: 'integer' },
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          key: { type: 'string', description: 'The idempotency key, supplied or derived.' },
+          outcome: { type: 'string', enum: ['committed', 'spooled'] },
+        },
+      },
+    },
+  },
+};
+
 export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpLimits): void {
+  const body = documentedBody(limits.batchRecords);
   app.post<{ Params: { kind: RecordKind }; Body: { records: Array<Record<string, unknown>> } }>(
     '/v1/ingest/:kind',
     {
-      config: { scope: 'data:write' },
+      config: {
+        scope: 'data:write',
+        swaggerTransform: ({ schema, url }) => {
+          const documented = schema as FastifySchema & { response?: Record<string, unknown> };
+          return {
+            url,
+            schema: { ...documented, body, response: { 200: DOCUMENTED_RESPONSE, ...documented.response } },
+          };
+        },
+      },
       schema: {
         tags: ['ingest'],
         security: [{ apiKey: [] }],

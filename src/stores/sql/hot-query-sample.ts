@@ -1,4 +1,5 @@
 /** The sample the hot-query test and benchmark derive parameters from (owner connection, all tenants). */
+import { UUID_PATTERN } from '../../validation/checks.js';
 import { cursorTimeSql } from '../keyset.js';
 
 // Not a hot query: a one-off scan that finds the busiest tenant, user, session and workflow.
@@ -12,7 +13,7 @@ WITH tenant AS (
 ), sess AS (
   SELECT t.session_id FROM public.task_executions t, tenant, usr
   WHERE t.tenant_id = tenant.tenant_id AND t.user_id = usr.user_id
-    AND t.session_id ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+    AND t.session_id ~ '${UUID_PATTERN.source}'
   GROUP BY t.session_id ORDER BY count(*) DESC, t.session_id LIMIT 1
 ), deep AS (
   SELECT ${cursorTimeSql('t.started_at')} AS at, t.id FROM public.task_executions t, tenant

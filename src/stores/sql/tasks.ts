@@ -3,16 +3,16 @@
  * idempotency goes through task_execution_keys (one row per tenant and workflow fixing the task's
  * id and started_at, see docs/schema.md). Lists are keyset-paginated on (started_at, id).
  */
+import { TASK_EXECUTIONS, TERMINAL_TASK_STATUSES } from '../../schema/tables/task-executions.js';
 import { cursorTimeSql } from '../keyset.js';
 
-/** Statuses after which a task never changes status again. */
-export const TERMINAL_STATUSES_SQL = `('COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT')`;
+/** Statuses after which a task never changes status again: `('COMPLETED', …)`. */
+export const TERMINAL_STATUSES_SQL = `(${TERMINAL_TASK_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
-const DETAIL_COLUMNS = `t.id, t.tenant_id, t.workflow_id, t.user_id, t.session_id, t.query, t.mode, t.status,
-  t.started_at, t.completed_at, t.result, t.error_message, t.total_tokens, t.prompt_tokens,
-  t.completion_tokens, t.total_cost_usd, t.duration_ms, t.agents_used, t.tools_invoked, t.cache_hits,
-  t.complexity_score, t.metadata, t.created_at, t.updated_at, t.response, t.model_used, t.provider,
-  t.trigger_type, t.schedule_id, t.cache_read_tokens, t.cache_creation_tokens, t.cache_aware_total_tokens`;
+/** Every column of the table (src/schema/tables/task-executions.ts), four to a line. */
+const DETAIL_COLUMNS = Object.keys(TASK_EXECUTIONS.columns)
+  .map((c, i) => (i > 0 && i % 4 === 0 ? `\n  t.${c}` : `t.${c}`))
+  .join(', ');
 
 // Listing rows leave out the unbounded result/response/metadata (W20: pages stay small).
 const SUMMARY_COLUMNS = `t.id, t.tenant_id, t.workflow_id, t.user_id, t.session_id, t.query, t.mode, t.status,

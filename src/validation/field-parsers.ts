@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { ValidationError } from '../errors/errors.js';
-import { daysInMonth, isCalendarTimestamp } from '../stores/validate.js';
+import { daysInMonth, isCalendarTimestamp, isUuid } from './checks.js';
 
 export interface FieldParser {
   readonly pgType: string;
@@ -15,7 +15,6 @@ export interface FieldParser {
   parse(value: unknown, field: string): unknown;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const INT32_MAX = 2_147_483_647;
 
 function describe(value: unknown): string {
@@ -27,8 +26,7 @@ export function uuid(): FieldParser {
   return {
     pgType: 'uuid',
     parse(value, field) {
-      if (typeof value !== 'string' || !UUID.test(value))
-        throw new ValidationError(field, `${field} must be a UUID, got ${describe(value)}`);
+      if (!isUuid(value)) throw new ValidationError(field, `${field} must be a UUID, got ${describe(value)}`);
       return value.toLowerCase();
     },
   };

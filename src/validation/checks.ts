@@ -1,7 +1,12 @@
-/** Input checks shared by the stores; each throws a ValidationError naming the field. */
+/**
+ * The input checks every layer shares — the stores' `require…` functions, the UUID pattern and the
+ * calendar test the write path's field parsers (field-parsers.ts) build on. Each check throws a
+ * ValidationError naming the field.
+ */
 import { isDatabaseError, ValidationError } from '../errors/errors.js';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID in its canonical 8-4-4-4-12 hex form, either case (PostgreSQL prints lower case). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True when `value` is a canonical UUID string. */
 export function isUuid(value: unknown): value is string {
