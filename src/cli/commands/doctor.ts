@@ -4,39 +4,9 @@
  * QDRANT_URL, a Qdrant client for the collection checks.
  */
 import { Command } from 'commander';
-import type { Config } from '../../config/config.js';
-import type { CollectionDefinition } from '../../memory/collections.js';
-import { QdrantBackend } from '../../memory/qdrant/qdrant-backend.js';
-import type { Metrics } from '../../observability/metrics.js';
+import { createVectorBackend } from '../../memory/create-backend.js';
 import type { DoctorReport } from '../../ops/doctor.js';
-import type { VectorInspector } from '../../ops/doctor-vector.js';
 import { type CliContext, opsOn } from '../cli-context.js';
-
-/**
- * The embedded index lives in the serving process and is built from PostgreSQL on demand; loading
- * it here would read every point into this process to say nothing about the server's copy. So
- * every collection reads as not loaded, which the vector check passes over (what the data layer's
- * unloaded embedded backend reported here before); the check still runs and lists the registry.
- */
-const EMBEDDED_NOT_LOADED: VectorInspector = {
-  kind: 'embedded',
-  describe: async (physical: string, definition: CollectionDefinition) => ({
-    collection: physical,
-    exists: false,
-    points: 0,
-    indexedVectors: 0,
-    status: 'missing',
-    payloadIndexes: [],
-    missingPayloadIndexes: definition.payloadIndexes.map((p) => p.field),
-    drift: [],
-  }),
-};
-
-/** What the doctor inspects the vector collections with: Qdrant when configured, else nothing loaded. */
-function vectorInspector(config: Config, metrics: Metrics): VectorInspector {
-  if (config.qdrantUrl === undefined) return EMBEDDED_NOT_LOADED;
-  return new QdrantBackend({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, metrics });
-}
 
 /** Human rendering: one line per finding, its evidence and its fix. */
 export function formatDoctorReport(report: DoctorReport): string {
@@ -66,7 +36,11 @@ export function doctorCommand(ctx: CliContext): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const json = options.json === true;
       const database = await ctx.openDatabase(ctx.loadConfig(command));
-      const ops = opsOn(database, vectorInspector(database.config, database.metrics));
+      // The configured backend, as the service builds it. An embedded index is never opened here (its
+      // collections read as not loaded, which the vector check passes over): loading it would read
+      // every point into this process and say nothing about the serving process's copy.
+      const vectors = createVectorBackend({ ...database, snapshotDir: null });
+      const ops = opsOn(database, vectors);
       const progress = ctx.progress(json, 'doctor', 1);
       try {
         const report = await ops.doctor({
@@ -77,6 +51,7 @@ export function doctorCommand(ctx: CliContext): Command {
         process.exitCode = report.exitCode;
       } finally {
         progress.stop();
+        await vectors.close();
         await database.close();
       }
     });
