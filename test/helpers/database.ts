@@ -1,9 +1,12 @@
 /**
  * One database per test file, cloned from a migrated template. The template is named after the
  * checksum of every migration file, built once under an advisory lock (test files run in
- * parallel processes), and reused until a migration changes.
+ * parallel processes), and reused until a migration changes. A file's databases are dropped when
+ * it is done, unless one of its tests failed: then they are kept and named on stderr, so the
+ * failure can be looked at in the data it left.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { afterEach, beforeEach } from 'node:test';
 import pg from 'pg';
 import { DEFAULT_POOL_MAX_LIFETIME_MS, type PoolConfig } from '../../src/config/config.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
@@ -90,6 +93,36 @@ export async function ensureTemplate(base = TEST_SERVER_URL): Promise<string> {
   return name;
 }
 
+/**
+ * Failures seen so far in this test file (each file runs in its own process). Hooks registered at
+ * the root apply to every test of the file, nested ones included. A drop() called while a test
+ * runs (a `finally` inside the test) waits for that test's result.
+ */
+const outcome = { failed: false, running: 0, pending: [] as (() => Promise<void>)[] };
+// Only under the test runner (it sets NODE_TEST_CONTEXT in each file's process): a root hook
+// registered in a plain script, such as scripts/update-schema-dump.ts, would start a test report.
+if (process.env['NODE_TEST_CONTEXT'] !== undefined) {
+  beforeEach(() => {
+    outcome.running++;
+  });
+  afterEach(async (t) => {
+    // `passed` is there since Node 20.12; this @types/node does not declare it yet.
+    if ('passed' in t && t.passed === false) outcome.failed = true;
+    outcome.running = Math.max(0, outcome.running - 1);
+    if (outcome.running > 0) return;
+    for (const settle of outcome.pending.splice(0)) await settle();
+  });
+}
+
+async function dropOrKeep(name: string): Promise<void> {
+  if (process.env['KEEP_TEST_DB'] === '1') return;
+  if (outcome.failed) {
+    process.stderr.write(`kept test database ${name} (a test in this file failed)\n`);
+    return;
+  }
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
 export interface TestDatabase {
   name: string;
   /** Connection URL as the owner (superuser) — for tests that need raw access. */
@@ -97,7 +130,10 @@ export interface TestDatabase {
   /** Pool as the owner; tenant transactions switch to the application role. */
   db: Database;
   metrics: Metrics;
-  /** Drops the database (set KEEP_TEST_DB=1 to keep it for inspection). */
+  /**
+   * Closes the pool and drops the database, unless a test of this file failed (then it is kept and
+   * named on stderr); KEEP_TEST_DB=1 keeps it always.
+   */
   drop(): Promise<void>;
 }
 
@@ -130,8 +166,8 @@ export async function createTestDatabase(
       if (dropped) return;
       dropped = true;
       await db.close();
-      if (process.env['KEEP_TEST_DB'] === '1') return;
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      if (outcome.running > 0) outcome.pending.push(() => dropOrKeep(name));
+      else await dropOrKeep(name);
     },
   };
 }
