@@ -11,17 +11,7 @@ import type { Database } from '../postgres/database.js';
 import { classifyError } from '../postgres/sqlstate.js';
 import { type IngestEvents, NO_INGEST_EVENTS } from './ingest-events.js';
 import type { IngestRecord, RecordKind } from './record-kinds.js';
-import {
-  INSERT_AGENT_EXECUTIONS,
-  INSERT_AUDIT_LOGS,
-  INSERT_AUTH_AUDIT_LOGS,
-  INSERT_EVENT_LOGS,
-  INSERT_LEARNING_CASES,
-  INSERT_SESSION_ARCHIVES,
-  INSERT_TOKEN_USAGE,
-  INSERT_TOOL_EXECUTIONS,
-  type InsertStatement,
-} from './sql/insert-statements.js';
+import { INSERT_STATEMENTS } from './sql/insert-statements.js';
 import {
   CLAIM_TASK_KEYS,
   TASK_COLUMNS,
@@ -39,17 +29,6 @@ export interface RecordWriter {
 
 /** SQLSTATE of "COPY FROM not supported with row-level security". */
 const FEATURE_NOT_SUPPORTED = '0A000';
-
-const INSERTS: Readonly<Record<Exclude<RecordKind, 'task_execution'>, InsertStatement>> = {
-  agent_execution: INSERT_AGENT_EXECUTIONS,
-  tool_execution: INSERT_TOOL_EXECUTIONS,
-  token_usage: INSERT_TOKEN_USAGE,
-  event_log: INSERT_EVENT_LOGS,
-  audit_log: INSERT_AUDIT_LOGS,
-  auth_audit_log: INSERT_AUTH_AUDIT_LOGS,
-  session_archive: INSERT_SESSION_ARCHIVES,
-  learning_case: INSERT_LEARNING_CASES,
-};
 
 /** One parameter array per column; jsonb values serialised, absent values NULL. */
 function columnArrays(
@@ -118,7 +97,7 @@ export class PostgresRecordWriter implements RecordWriter {
   async write(kind: RecordKind, records: readonly IngestRecord[]): Promise<number> {
     if (records.length === 0) return 0;
     if (kind === 'task_execution') return this.writeTasks(records);
-    const statement = INSERTS[kind];
+    const statement = INSERT_STATEMENTS[kind];
     if (this.copyPermitted && (this.upsertUntil.get(kind) ?? 0) <= this.now()) {
       try {
         let data = '';

@@ -95,7 +95,7 @@ export function halves<T>(items: readonly T[], n: number): T[][] {
 }
 
 export function unnestParams(rows: readonly Row[]): unknown[] {
-  // Same parameter order as INSERT_EVENT_LOGS: tenant, key, then its columns.
+  // Same parameter order as INSERT_STATEMENTS.event_log: tenant, key, then its columns.
   return [
     rows.map((r) => r.tenant),
     rows.map((r) => r.key),

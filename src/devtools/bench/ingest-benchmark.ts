@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ShannonError } from '../../errors/errors.js';
 import { createIngest, type Ingest } from '../../ingest/ingest.js';
-import { INSERT_EVENT_LOGS } from '../../ingest/sql/insert-statements.js';
+import { INSERT_STATEMENTS } from '../../ingest/sql/insert-statements.js';
 import { createMetrics } from '../../observability/metrics.js';
 import type { Database } from '../../postgres/database.js';
 import { DEFAULT_BENCH_INGEST_ROWS } from '../devtools-defaults.js';
@@ -198,7 +198,7 @@ export async function runIngestBenchmark(
     const unnestS = await timed(() =>
       withClients(raw, 2, (cs) =>
         batched(cs, unnested, async (c, batch) => {
-          await c.query(INSERT_EVENT_LOGS.upsertText, unnestParams(batch));
+          await c.query(INSERT_STATEMENTS.event_log.upsertText, unnestParams(batch));
         }),
       ),
     );

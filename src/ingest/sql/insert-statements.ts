@@ -12,15 +12,9 @@
  * never takes a column default, and both store the same row. Parameter and column order:
  * tenant_id, idempotency_key, then the columns a record may set, in definition order.
  */
-import { AGENT_EXECUTIONS } from '../../schema/tables/agent-executions.js';
-import { AUDIT_LOGS, AUTH_AUDIT_LOGS } from '../../schema/tables/audit-logs.js';
-import { EVENT_LOGS } from '../../schema/tables/event-logs.js';
-import { LEARNING_CASES } from '../../schema/tables/learning-cases.js';
-import { SESSION_ARCHIVES } from '../../schema/tables/session-archives.js';
 import { recordColumns, type Table } from '../../schema/tables/table.js';
-import { TOKEN_USAGE } from '../../schema/tables/token-usage.js';
-import { TOOL_EXECUTIONS } from '../../schema/tables/tool-executions.js';
-import type { IngestRecord } from '../record-kinds.js';
+import { type IngestRecord, RECORD_KINDS, type RecordKind } from '../record-kinds.js';
+import { RECORD_TABLES } from '../record-schemas.js';
 import { copyField } from './copy-text.js';
 
 export interface InsertStatement {
@@ -82,11 +76,13 @@ function insertStatement(definition: Table): InsertStatement {
   };
 }
 
-export const INSERT_AGENT_EXECUTIONS = insertStatement(AGENT_EXECUTIONS);
-export const INSERT_TOOL_EXECUTIONS = insertStatement(TOOL_EXECUTIONS);
-export const INSERT_TOKEN_USAGE = insertStatement(TOKEN_USAGE);
-export const INSERT_EVENT_LOGS = insertStatement(EVENT_LOGS);
-export const INSERT_AUDIT_LOGS = insertStatement(AUDIT_LOGS);
-export const INSERT_AUTH_AUDIT_LOGS = insertStatement(AUTH_AUDIT_LOGS);
-export const INSERT_SESSION_ARCHIVES = insertStatement(SESSION_ARCHIVES);
-export const INSERT_LEARNING_CASES = insertStatement(LEARNING_CASES);
+/** The kinds written by plain inserts; task records are upserts (upsert-task-executions.ts). */
+export type InsertKind = Exclude<RecordKind, 'task_execution'>;
+
+/** One insert statement per insert-only kind, derived from its table. */
+export const INSERT_STATEMENTS: Readonly<Record<InsertKind, InsertStatement>> = Object.fromEntries(
+  RECORD_KINDS.filter((kind) => kind !== 'task_execution').map((kind) => [
+    kind,
+    insertStatement(RECORD_TABLES[kind]),
+  ]),
+) as Record<InsertKind, InsertStatement>;
