@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import type { DoctorThresholds } from './doctor-thresholds.js';
-import type { Finding } from './finding.js';
+import type { DoctorChecks, Finding } from './finding.js';
 
 export const SESSIONS_SQL = `
 SELECT pid, usename, application_name, state, wait_event_type,
@@ -203,3 +203,11 @@ export async function checkReplication(db: Queryable, t: DoctorThresholds): Prom
   }
   return findings;
 }
+
+/** The activity checks, run by the doctor in this order. */
+export const ACTIVITY_CHECKS: DoctorChecks = {
+  sessions: checkSessions,
+  cache_hit: checkCacheHit,
+  connections: checkConnections,
+  replication: checkReplication,
+};

@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import type { DoctorThresholds } from './doctor-thresholds.js';
-import { type Finding, quoteIdent } from './finding.js';
+import { type DoctorChecks, type Finding, quoteIdent } from './finding.js';
 
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'shannon_ops') AND n.nspname NOT LIKE 'pg_toast%'`;
 
@@ -274,3 +274,10 @@ export async function checkForeignKeys(db: Queryable): Promise<Finding[]> {
     })),
   );
 }
+
+/** The index checks, run by the doctor in this order. */
+export const INDEX_CHECKS: DoctorChecks = {
+  unused_indexes: checkUnusedIndexes,
+  index_shape: checkIndexShape,
+  foreign_keys: checkForeignKeys,
+};

@@ -1,7 +1,7 @@
 /** Doctor checks on partitioned tables: partitions missing ahead, gaps, default partitions with rows. */
 import type { Queryable } from '../postgres/queryable.js';
 import type { DoctorThresholds } from './doctor-thresholds.js';
-import type { Finding } from './finding.js';
+import type { DoctorChecks, Finding } from './finding.js';
 import { countRowsCapped, covers, gaps, listPartitionedTables, monthStart } from './partition-catalog.js';
 
 /** Partition coverage findings for every partitioned table of the database. */
@@ -53,3 +53,8 @@ export async function checkPartitions(
   }
   return findings;
 }
+
+/** The partition check, run by the doctor in this order. */
+export const PARTITION_CHECKS: DoctorChecks = {
+  partitions: (db, t) => checkPartitions(db, t),
+};

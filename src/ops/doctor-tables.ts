@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import type { DoctorThresholds } from './doctor-thresholds.js';
-import type { Finding } from './finding.js';
+import type { DoctorChecks, Finding } from './finding.js';
 
 const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', 'shannon_ops') AND n.nspname NOT LIKE 'pg_toast%'`;
 
@@ -258,3 +258,12 @@ export async function checkSequences(db: Queryable, t: DoctorThresholds): Promis
   }
   return findings;
 }
+
+/** The table checks, run by the doctor in this order. */
+export const TABLE_CHECKS: DoctorChecks = {
+  seq_scans: checkSeqScans,
+  bloat: checkBloat,
+  autovacuum: checkAutovacuum,
+  xid_age: checkXidAge,
+  sequences: checkSequences,
+};

@@ -4,14 +4,14 @@
  * EXTENSION_MISSING info finding instead of failing the run.
  */
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
-import { checkCacheHit, checkConnections, checkReplication, checkSessions } from './doctor-activity.js';
-import { checkForeignKeys, checkIndexShape, checkUnusedIndexes } from './doctor-indexes.js';
-import { checkPartitions } from './doctor-partitions.js';
-import { checkAutovacuum, checkBloat, checkSeqScans, checkSequences, checkXidAge } from './doctor-tables.js';
+import { ACTIVITY_CHECKS } from './doctor-activity.js';
+import { INDEX_CHECKS } from './doctor-indexes.js';
+import { PARTITION_CHECKS } from './doctor-partitions.js';
+import { TABLE_CHECKS } from './doctor-tables.js';
 import { DEFAULT_DOCTOR_THRESHOLDS, type DoctorThresholds } from './doctor-thresholds.js';
 import { explainStatement } from './explain.js';
 import { statementStatsState } from './extensions.js';
-import { type Finding, type Severity, sortFindings } from './finding.js';
+import { type DoctorChecks, type Finding, type Severity, sortFindings } from './finding.js';
 import { captureStatementStats, type StatementWorkload, statementWorkload } from './statement-stats.js';
 
 /** A check contributed from outside the relational store (e.g. the vector memory's collections). */
@@ -123,21 +123,14 @@ async function checkSlowQueries(
 /** Runs every check and returns the findings, most severe first. */
 export async function runDoctor(db: Queryable, options: DoctorOptions = {}): Promise<DoctorReport> {
   const t: DoctorThresholds = { ...DEFAULT_DOCTOR_THRESHOLDS, ...options.thresholds };
+  const bound = (table: DoctorChecks): Record<string, ExtraCheck> =>
+    Object.fromEntries(Object.entries(table).map(([name, check]) => [name, () => check(db, t)]));
   const checks: Record<string, ExtraCheck> = {
     slow_queries: () => checkSlowQueries(db, t, options.connections),
-    sessions: () => checkSessions(db, t),
-    cache_hit: () => checkCacheHit(db, t),
-    connections: () => checkConnections(db, t),
-    unused_indexes: () => checkUnusedIndexes(db, t),
-    index_shape: () => checkIndexShape(db),
-    foreign_keys: () => checkForeignKeys(db),
-    seq_scans: () => checkSeqScans(db, t),
-    bloat: () => checkBloat(db, t),
-    autovacuum: () => checkAutovacuum(db),
-    xid_age: () => checkXidAge(db, t),
-    sequences: () => checkSequences(db, t),
-    partitions: () => checkPartitions(db, t),
-    replication: () => checkReplication(db, t),
+    ...bound(ACTIVITY_CHECKS),
+    ...bound(INDEX_CHECKS),
+    ...bound(TABLE_CHECKS),
+    ...bound(PARTITION_CHECKS),
     ...options.extraChecks,
   };
   const names = Object.keys(checks);

@@ -2,6 +2,8 @@
  * Doctor findings: a stable code, a severity, the object concerned, the numbers that triggered it
  * and the fix as SQL or a command. Codes are listed once here (docs/operations.md mirrors them).
  */
+import type { Queryable } from '../postgres/queryable.js';
+import type { DoctorThresholds } from './doctor-thresholds.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -60,6 +62,16 @@ export interface Finding {
   /** What to do: SQL or a shell command. */
   fix: string;
 }
+
+/** One doctor check: reads the database, judges by the thresholds, returns its findings. */
+export type DoctorCheck = (db: Queryable, t: DoctorThresholds) => Promise<Finding[]>;
+
+/**
+ * A module's checks by the name the report gives them, in the order they run. Each doctor-*.ts
+ * exports one such table and the doctor runs them all, so a check added to a module is run
+ * without touching doctor.ts.
+ */
+export type DoctorChecks = Readonly<Record<string, DoctorCheck>>;
 
 /** Orders findings critical → warning → info, then by code and object, for stable output. */
 export function sortFindings(findings: Finding[]): Finding[] {
