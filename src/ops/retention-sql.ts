@@ -1,4 +1,4 @@
-/** Named queries of the retention run. */
+/** Named queries and DDL builders of the retention run. */
 
 /** Tenants with their plan and workspace retention, for per-tenant policies. */
 export const TENANT_RETENTION_SQL = `SELECT id::text AS id, plan, workspace_retention_days FROM auth.tenants`;
@@ -42,3 +42,12 @@ SELECT count(*)::bigint AS n FROM auth.refresh_tokens WHERE expires_at < $1 OR (
 
 export const PURGE_SESSION_ARCHIVES_SQL = `DELETE FROM public.session_archives WHERE ttl_expires_at < $1`;
 export const COUNT_SESSION_ARCHIVES_SQL = `SELECT count(*)::bigint AS n FROM public.session_archives WHERE ttl_expires_at < $1`;
+
+/**
+ * Dropping an expired monthly partition, after its rows are archived: detached first (a short
+ * lock on the parent), then dropped. Both names come from the partition catalogue, already quoted.
+ */
+export const detachPartitionSql = (table: string, partition: string): string =>
+  `ALTER TABLE ${table} DETACH PARTITION ${partition}`;
+
+export const dropPartitionSql = (partition: string): string => `DROP TABLE ${partition}`;

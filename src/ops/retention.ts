@@ -21,6 +21,8 @@ import {
   COUNT_MEMORY_POINTS_SQL,
   COUNT_REFRESH_TOKENS_SQL,
   COUNT_SESSION_ARCHIVES_SQL,
+  detachPartitionSql,
+  dropPartitionSql,
   MEMORY_POINTS_IN_RANGE_SQL,
   PURGE_REFRESH_TOKENS_SQL,
   PURGE_SESSION_ARCHIVES_SQL,
@@ -222,8 +224,8 @@ export async function runRetention(
             source,
             'ops.retention.drop_partition',
             async (tx) => {
-              await tx.query(`ALTER TABLE ${action.table} DETACH PARTITION ${action.partition}`);
-              await tx.query(`DROP TABLE ${action.partition}`);
+              await tx.query(detachPartitionSql(action.table, action.partition));
+              await tx.query(dropPartitionSql(action.partition));
             },
             options.lock,
           );
