@@ -23,9 +23,18 @@ import {
   parseManifest,
   RESTORABLE_TABLES,
 } from './archive-manifest.js';
-import { qualifiedName, quoteIdentAlways as quote } from './finding.js';
+import { qualifiedName } from './finding.js';
 import { withLockRetry } from './lock-retry.js';
 import { REQUEUE_RESTORED_POINTS_SQL } from './retention-sql.js';
+import {
+  checkStageSql,
+  copyIntoStageSql,
+  createStageSql,
+  insertFromStageSql,
+  MARK_RESTORED_SQL,
+  PARTITION_COVERING_SQL,
+} from './sql/archive-sql.js';
+import { createPartitionSql, PREPARE_PARTITION_SQL } from './sql/partitions-sql.js';
 
 async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -56,53 +65,16 @@ async function ensurePartition(
   const upper = to.toISOString();
   const label = `${from.getUTCFullYear()}${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
   await withLockRetry(source, 'ops.archive.ensure_partition', async (tx) => {
-    const covered = await tx.query(
-      `SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
-          AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$FROM \\('([^']*)'\\)$re$))[1]::timestamptz <= $2::timestamptz
-          AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$TO \\('([^']*)'\\)$re$))[1]::timestamptz > $2::timestamptz`,
-      [shape.qualified, lower],
-    );
+    const covered = await tx.query(PARTITION_COVERING_SQL, [shape.qualified, lower]);
     if (covered.rowCount > 0) return;
     const partition = qualifiedName(shape.schema, `${shape.name}_p${label}`);
-    await tx.query(
-      `CREATE TABLE ${partition} PARTITION OF ${shape.qualified} FOR VALUES FROM ('${lower}') TO ('${upper}')`,
-    );
-    await tx.query(
-      `SELECT public.shannon_prepare_partition($1::regclass, c.relrowsecurity, $3)
-         FROM pg_class c WHERE c.oid = $2::regclass
-          AND to_regprocedure('public.shannon_prepare_partition(regclass,boolean,text)') IS NOT NULL`,
-      [
-        partition,
-        shape.qualified,
-        `Monthly partition of ${shape.qualified} for ${lower.slice(0, 7)} (UTC), restored.`,
-      ],
-    );
+    await tx.query(createPartitionSql(partition, shape.qualified, lower, upper));
+    await tx.query(PREPARE_PARTITION_SQL, [
+      partition,
+      shape.qualified,
+      `Monthly partition of ${shape.qualified} for ${lower.slice(0, 7)} (UTC), restored.`,
+    ]);
   });
-}
-
-/** Session-local table the rows of one file are loaded into and checked in, before the target. */
-const STAGE_TABLE = 'shannon_restore_rows';
-
-/** Creates the staging table shaped like `target`; it disappears at COMMIT or ROLLBACK. */
-function createStageSql(target: string): string {
-  return `CREATE TEMP TABLE ${STAGE_TABLE} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`;
-}
-
-/** Counts staged rows, those outside [$1, $2) of `column`, and those of another tenant than $3. */
-function checkStageSql(column: string, tenantScoped: boolean): string {
-  const c = quote(column);
-  const foreign = tenantScoped ? 'count(*) FILTER (WHERE tenant_id IS DISTINCT FROM $3::uuid)' : '0';
-  return `SELECT count(*) AS rows,
-                 count(*) FILTER (WHERE ${c} IS NULL OR ${c} < $1::timestamptz OR ${c} >= $2::timestamptz) AS outside,
-                 ${foreign} AS foreign
-            FROM pg_temp.${STAGE_TABLE}`;
-}
-
-/** Archived identity values are kept, as COPY into the table would keep them (hence OVERRIDING). */
-function insertFromStageSql(target: string, columns: string[]): string {
-  const list = columns.map(quote).join(', ');
-  return `INSERT INTO ${target} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM pg_temp.${STAGE_TABLE}`;
 }
 
 function refused(file: ArchiveFile, reason: string, message: string): ShannonError {
@@ -136,11 +108,7 @@ async function loadFile(source: SessionSource, shape: TableShape, file: ArchiveF
         await session.query('BEGIN');
         try {
           await session.query(createStageSql(shape.qualified));
-          await session.copyIn(
-            `COPY pg_temp.${STAGE_TABLE} (${file.columns.map(quote).join(', ')}) FROM STDIN`,
-            createReadStream(path),
-            [createGunzip()],
-          );
+          await session.copyIn(copyIntoStageSql(file.columns), createReadStream(path), [createGunzip()]);
           await checkStage(session, file);
           await session.query(insertFromStageSql(shape.qualified, file.columns));
           await session.query('COMMIT');
@@ -281,11 +249,7 @@ export async function restoreArchive(
       });
     }
   }
-  await db.query(
-    `UPDATE shannon_ops.archives SET restored_at = now() WHERE directory = $1`,
-    [options.directory],
-    { operation: 'ops.archive.mark_restored' },
-  );
+  await db.query(MARK_RESTORED_SQL, [options.directory], { operation: 'ops.archive.mark_restored' });
   options.onProgress?.(manifest.files.length, manifest.files.length);
   return result;
 }

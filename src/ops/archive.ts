@@ -14,22 +14,16 @@ import { createGzip } from 'node:zlib';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE, signManifest } from './archive-manifest.js';
-import { qualifiedName, quoteIdentAlways as quote } from './finding.js';
+import { qualifiedName } from './finding.js';
+import {
+  CURRENT_DATABASE_SQL,
+  copyOutSql,
+  RECORD_ARCHIVE_SQL,
+  rangeSelectSql,
+  TABLE_KEY_SQL,
+} from './sql/archive-sql.js';
 
 export { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE } from './archive-manifest.js';
-
-export const TABLE_KEY_SQL = `
-SELECT n.nspname AS schema_name, c.relname AS table_name, c.relkind::text AS relkind,
-       (SELECT array_agg(a.attname::text ORDER BY k.ord)
-          FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-         WHERE i.indrelid = c.oid AND i.indisprimary) AS key_columns,
-       (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
-       (SELECT a.attname::text FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-         WHERE pt.partrelid = c.oid AND pt.partnatts = 1) AS partition_column
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = to_regclass($1)`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -87,10 +81,15 @@ function rangeSelect(shape: TableShape, column: string, range: ArchiveRange): st
     throw new ValidationError('tenantId', 'must be a UUID');
   if (!shape.columns.includes(column))
     throw new ValidationError('column', `${shape.qualified} has no column ${column}`);
-  const tenant = range.tenantId === undefined ? '' : ` AND tenant_id = '${range.tenantId.toLowerCase()}'`;
-  return `SELECT ${shape.columns.map(quote).join(', ')} FROM ${shape.qualified}
-           WHERE ${quote(column)} >= '${range.from.toISOString()}' AND ${quote(column)} < '${range.to.toISOString()}'${tenant}
-           ORDER BY ${shape.keys.map(quote).join(', ')}`;
+  return rangeSelectSql({
+    table: shape.qualified,
+    columns: shape.columns,
+    keys: shape.keys,
+    column,
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    tenantId: range.tenantId?.toLowerCase(),
+  });
 }
 
 /** A pass-through stream that feeds every chunk to `hash`. */
@@ -115,7 +114,7 @@ async function copyOut(
         const hash = createHash('sha256');
         // The hashing transform must be drained even when nothing keeps the text (a checksum only).
         const rest = sinks.length > 0 ? sinks : [new Writable({ write: (_c, _e, cb) => cb() })];
-        const rows = await session.copyOut(`COPY (${sql}) TO STDOUT`, [hashing(hash), ...rest]);
+        const rows = await session.copyOut(copyOutSql(sql), [hashing(hash), ...rest]);
         return { rows, sha256: hash.digest('hex') };
       },
       { operation: 'ops.archive.export' },
@@ -195,7 +194,7 @@ export async function writeManifest(
   files: ArchiveFile[],
   key?: string,
 ): Promise<ArchiveManifest> {
-  const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
+  const { rows } = await db.query<{ db: string }>(CURRENT_DATABASE_SQL);
   const body = { version: 1 as const, createdAt: new Date().toISOString(), database: rows[0]!.db, files };
   const manifest: ArchiveManifest = {
     ...body,
@@ -203,13 +202,9 @@ export async function writeManifest(
   };
   await mkdir(directory, { recursive: true });
   await writeFile(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  await db.query(
-    `INSERT INTO shannon_ops.archives (directory, manifest) VALUES ($1, $2)`,
-    [directory, JSON.stringify(manifest)],
-    {
-      operation: 'ops.archive.record',
-    },
-  );
+  await db.query(RECORD_ARCHIVE_SQL, [directory, JSON.stringify(manifest)], {
+    operation: 'ops.archive.record',
+  });
   return manifest;
 }
 
