@@ -13,6 +13,7 @@ import { Transform, Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
+import { isUuid } from '../validation/checks.js';
 import { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE, signManifest } from './archive-manifest.js';
 import { qualifiedName } from './finding.js';
 import {
@@ -24,8 +25,6 @@ import {
 } from './sql/archive-sql.js';
 
 export { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE } from './archive-manifest.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One range to archive. */
 export interface ArchiveRange {
@@ -77,7 +76,7 @@ function rangeSelect(shape: TableShape, column: string, range: ArchiveRange): st
     throw new ValidationError('from', 'must be a date');
   if (!(range.to instanceof Date) || Number.isNaN(range.to.getTime()))
     throw new ValidationError('to', 'must be a date');
-  if (range.tenantId !== undefined && !UUID.test(range.tenantId))
+  if (range.tenantId !== undefined && !isUuid(range.tenantId))
     throw new ValidationError('tenantId', 'must be a UUID');
   if (!shape.columns.includes(column))
     throw new ValidationError('column', `${shape.qualified} has no column ${column}`);
