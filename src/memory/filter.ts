@@ -4,6 +4,7 @@
  * and the server-side composition that always adds the tenant condition (P4).
  */
 import { LimitExceededError, ValidationError } from '../errors/errors.js';
+import { isUuid } from '../validation/checks.js';
 import { RESERVED_PAYLOAD_KEYS } from './collections.js';
 import { isPointId } from './point-id.js';
 
@@ -58,7 +59,6 @@ export const DEFAULT_FILTER_LIMITS: FilterLimits = Object.freeze({
 });
 
 const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CLAUSES = ['must', 'should', 'must_not'] as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -228,7 +228,7 @@ export function composeFilter(
   callerFilter: Filter | undefined,
   extra: Condition[] = [],
 ): Filter {
-  if (typeof tenantId !== 'string' || !UUID_PATTERN.test(tenantId)) {
+  if (!isUuid(tenantId)) {
     throw new ValidationError('tenantId', 'must be a tenant UUID');
   }
   const must: Condition[] = [tenantCondition(tenantId.toLowerCase()), ...extra];
@@ -243,7 +243,7 @@ export function isEmptyFilter(filter: Filter): boolean {
 
 /** True when `tenantId` is a UUID (the only accepted tenant id shape). */
 export function isTenantId(tenantId: unknown): tenantId is string {
-  return typeof tenantId === 'string' && UUID_PATTERN.test(tenantId);
+  return isUuid(tenantId);
 }
 
 /** Number of leaf conditions (field, is_empty, has_id) anywhere in a filter. */

@@ -3,6 +3,7 @@
  * retried write lands on the same point instead of duplicating it (the original used random UUIDs, W25).
  */
 import { createHash } from 'node:crypto';
+import { isUuid } from '../validation/checks.js';
 
 /** Namespace UUID of Shannon Data memory points (fixed; changing it would re-key every point). */
 export const POINT_ID_NAMESPACE = '6f1c5a2e-3b7d-4e58-9a41-0c2d8e7f6b13';
@@ -11,14 +12,12 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(uuid.replace(/-/g, ''), 'hex');
 }
 
-const POINT_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * True when `id` has the shape of a point id: any UUID, either case. Derived ids are UUIDv5, but
  * an explicit caller id may be any version, so the version nibble is not checked.
  */
 export function isPointId(id: unknown): id is string {
-  return typeof id === 'string' && POINT_ID_PATTERN.test(id);
+  return isUuid(id);
 }
 
 /** UUIDv5 of `name` in `namespace`. */

@@ -8,6 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { resolve, sep } from 'node:path';
 import { ShannonError } from '../errors/errors.js';
+import { isUuid } from '../validation/checks.js';
 import { DEFAULT_RETENTION_POLICIES } from './retention-policies.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -51,7 +52,6 @@ export const RESTORABLE_TABLES: ReadonlySet<string> = new Set([
   'public.memory_points',
 ]);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const SIGNATURE = /^hmac-sha256:[0-9a-f]{64}$/;
 /** Exactly what `Date.prototype.toISOString` writes for years 0000–9999. */
@@ -186,7 +186,7 @@ function parseFile(raw: unknown, index: number, directory: string): ArchiveFile 
   const to = strictArchiveDate(raw['to'], `${at}.to`);
   if (from.getTime() >= to.getTime()) throw untrusted('bad_date', `${at}: from must be before to`);
   const tenantId = raw['tenantId'];
-  if (tenantId !== null && (typeof tenantId !== 'string' || !UUID.test(tenantId)))
+  if (tenantId !== null && !isUuid(tenantId))
     throw untrusted('malformed', `${at}.tenantId ${shown(tenantId)} is not a UUID`);
   const columns = raw['columns'];
   if (

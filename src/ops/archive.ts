@@ -1,52 +1,30 @@
 /**
- * Archive export and restore. A time range of a table (a whole partition or any range, optionally
- * one tenant's rows) is streamed with COPY in primary-key order through gzip into a file; the
+ * Archive export. A time range of a table (a whole partition or any range, optionally one
+ * tenant's rows) is streamed with COPY in primary-key order through gzip into a file; the
  * manifest records rows, the SHA-256 of the uncompressed COPY text (content) and of the file, and
- * is signed with HMAC-SHA256 when a key is configured. Restore checks the signature and the
- * manifest (archive-manifest.ts), the file hash, recreates the month's partition if it was
- * dropped, loads the rows through a temporary table that proves they lie in the manifest's range
- * and tenant, and re-reads the range to prove the same content hash.
+ * is signed with HMAC-SHA256 when a key is configured. Restore (archive-restore.ts) checks all of
+ * it before it loads a row.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip, createGzip } from 'node:zlib';
-import { isDatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
+import { createGzip } from 'node:zlib';
+import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
-import {
-  type ArchiveFile,
-  type ArchiveManifest,
-  archiveFilePath,
-  checkManifestSignature,
-  MANIFEST_FILE,
-  type ManifestTrust,
-  parseManifest,
-  RESTORABLE_TABLES,
-  signManifest,
-} from './archive-manifest.js';
+import { isUuid } from '../validation/checks.js';
+import { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE, signManifest } from './archive-manifest.js';
 import { qualifiedName } from './finding.js';
-import { withLockRetry } from './lock-retry.js';
-import { REQUEUE_RESTORED_POINTS_SQL } from './retention-sql.js';
+import {
+  CURRENT_DATABASE_SQL,
+  copyOutSql,
+  RECORD_ARCHIVE_SQL,
+  rangeSelectSql,
+  TABLE_KEY_SQL,
+} from './sql/archive-sql.js';
 
 export { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE } from './archive-manifest.js';
-
-export const TABLE_KEY_SQL = `
-SELECT n.nspname AS schema_name, c.relname AS table_name, c.relkind::text AS relkind,
-       (SELECT array_agg(a.attname::text ORDER BY k.ord)
-          FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-          JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-         WHERE i.indrelid = c.oid AND i.indisprimary) AS key_columns,
-       (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
-         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
-       (SELECT a.attname::text FROM pg_partitioned_table pt JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-         WHERE pt.partrelid = c.oid AND pt.partnatts = 1) AS partition_column
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = to_regclass($1)`;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One range to archive. */
 export interface ArchiveRange {
@@ -58,7 +36,8 @@ export interface ArchiveRange {
   tenantId?: string;
 }
 
-interface TableShape {
+/** A table as export and restore see it in the catalog. */
+export interface TableShape {
   qualified: string;
   schema: string;
   name: string;
@@ -67,8 +46,6 @@ interface TableShape {
   columns: string[];
   partitionColumn: string | null;
 }
-
-const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 /** Reads a table's key, columns and partition key. @throws ValidationError when it does not exist. */
 export async function tableShape(db: Queryable, table: string): Promise<TableShape> {
@@ -99,17 +76,23 @@ function rangeSelect(shape: TableShape, column: string, range: ArchiveRange): st
     throw new ValidationError('from', 'must be a date');
   if (!(range.to instanceof Date) || Number.isNaN(range.to.getTime()))
     throw new ValidationError('to', 'must be a date');
-  if (range.tenantId !== undefined && !UUID.test(range.tenantId))
+  if (range.tenantId !== undefined && !isUuid(range.tenantId))
     throw new ValidationError('tenantId', 'must be a UUID');
   if (!shape.columns.includes(column))
     throw new ValidationError('column', `${shape.qualified} has no column ${column}`);
-  const tenant = range.tenantId === undefined ? '' : ` AND tenant_id = '${range.tenantId.toLowerCase()}'`;
-  return `SELECT ${shape.columns.map(quote).join(', ')} FROM ${shape.qualified}
-           WHERE ${quote(column)} >= '${range.from.toISOString()}' AND ${quote(column)} < '${range.to.toISOString()}'${tenant}
-           ORDER BY ${shape.keys.map(quote).join(', ')}`;
+  return rangeSelectSql({
+    table: shape.qualified,
+    columns: shape.columns,
+    keys: shape.keys,
+    column,
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    tenantId: range.tenantId?.toLowerCase(),
+  });
 }
 
-function hashing(hash: ReturnType<typeof createHash>): Transform {
+/** A pass-through stream that feeds every chunk to `hash`. */
+export function hashing(hash: ReturnType<typeof createHash>): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
@@ -130,7 +113,7 @@ async function copyOut(
         const hash = createHash('sha256');
         // The hashing transform must be drained even when nothing keeps the text (a checksum only).
         const rest = sinks.length > 0 ? sinks : [new Writable({ write: (_c, _e, cb) => cb() })];
-        const rows = await session.copyOut(`COPY (${sql}) TO STDOUT`, [hashing(hash), ...rest]);
+        const rows = await session.copyOut(copyOutSql(sql), [hashing(hash), ...rest]);
         return { rows, sha256: hash.digest('hex') };
       },
       { operation: 'ops.archive.export' },
@@ -210,7 +193,7 @@ export async function writeManifest(
   files: ArchiveFile[],
   key?: string,
 ): Promise<ArchiveManifest> {
-  const { rows } = await db.query<{ db: string }>('SELECT current_database() AS db');
+  const { rows } = await db.query<{ db: string }>(CURRENT_DATABASE_SQL);
   const body = { version: 1 as const, createdAt: new Date().toISOString(), database: rows[0]!.db, files };
   const manifest: ArchiveManifest = {
     ...body,
@@ -218,13 +201,9 @@ export async function writeManifest(
   };
   await mkdir(directory, { recursive: true });
   await writeFile(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-  await db.query(
-    `INSERT INTO shannon_ops.archives (directory, manifest) VALUES ($1, $2)`,
-    [directory, JSON.stringify(manifest)],
-    {
-      operation: 'ops.archive.record',
-    },
-  );
+  await db.query(RECORD_ARCHIVE_SQL, [directory, JSON.stringify(manifest)], {
+    operation: 'ops.archive.record',
+  });
   return manifest;
 }
 
@@ -246,267 +225,4 @@ export async function exportArchive(
   }
   options.onProgress?.(options.ranges.length, options.ranges.length);
   return writeManifest(db, options.directory, files, options.key);
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path), hashing(hash), new Writable({ write: (_c, _e, cb) => cb() }));
-  return hash.digest('hex');
-}
-
-/**
- * Recreates the month partition a restored range needs when it was dropped (no-op otherwise). The
- * bounds in the DDL are written from parsed dates by `toISOString`, never copied from the manifest.
- */
-async function ensurePartition(
-  source: SessionSource,
-  shape: TableShape,
-  from: Date,
-  to: Date,
-): Promise<void> {
-  if (shape.relkind !== 'p') return;
-  const monthly =
-    from.getUTCDate() === 1 &&
-    from.getUTCHours() === 0 &&
-    from.getUTCMinutes() === 0 &&
-    from.getUTCSeconds() === 0 &&
-    from.getUTCMilliseconds() === 0 &&
-    to.getTime() === Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1);
-  if (!monthly) return;
-  const lower = from.toISOString();
-  const upper = to.toISOString();
-  const label = `${from.getUTCFullYear()}${String(from.getUTCMonth() + 1).padStart(2, '0')}`;
-  await withLockRetry(source, 'ops.archive.ensure_partition', async (tx) => {
-    const covered = await tx.query(
-      `SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
-          AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$FROM \\('([^']*)'\\)$re$))[1]::timestamptz <= $2::timestamptz
-          AND (regexp_match(pg_get_expr(c.relpartbound, c.oid), $re$TO \\('([^']*)'\\)$re$))[1]::timestamptz > $2::timestamptz`,
-      [shape.qualified, lower],
-    );
-    if (covered.rowCount > 0) return;
-    const partition = qualifiedName(shape.schema, `${shape.name}_p${label}`);
-    await tx.query(
-      `CREATE TABLE ${partition} PARTITION OF ${shape.qualified} FOR VALUES FROM ('${lower}') TO ('${upper}')`,
-    );
-    await tx.query(
-      `SELECT public.shannon_prepare_partition($1::regclass, c.relrowsecurity, $3)
-         FROM pg_class c WHERE c.oid = $2::regclass
-          AND to_regprocedure('public.shannon_prepare_partition(regclass,boolean,text)') IS NOT NULL`,
-      [
-        partition,
-        shape.qualified,
-        `Monthly partition of ${shape.qualified} for ${lower.slice(0, 7)} (UTC), restored.`,
-      ],
-    );
-  });
-}
-
-/** Session-local table the rows of one file are loaded into and checked in, before the target. */
-const STAGE_TABLE = 'shannon_restore_rows';
-
-/** Creates the staging table shaped like `target`; it disappears at COMMIT or ROLLBACK. */
-function createStageSql(target: string): string {
-  return `CREATE TEMP TABLE ${STAGE_TABLE} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`;
-}
-
-/** Counts staged rows, those outside [$1, $2) of `column`, and those of another tenant than $3. */
-function checkStageSql(column: string, tenantScoped: boolean): string {
-  const c = quote(column);
-  const foreign = tenantScoped ? 'count(*) FILTER (WHERE tenant_id IS DISTINCT FROM $3::uuid)' : '0';
-  return `SELECT count(*) AS rows,
-                 count(*) FILTER (WHERE ${c} IS NULL OR ${c} < $1::timestamptz OR ${c} >= $2::timestamptz) AS outside,
-                 ${foreign} AS foreign
-            FROM pg_temp.${STAGE_TABLE}`;
-}
-
-/** Archived identity values are kept, as COPY into the table would keep them (hence OVERRIDING). */
-function insertFromStageSql(target: string, columns: string[]): string {
-  const list = columns.map(quote).join(', ');
-  return `INSERT INTO ${target} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM pg_temp.${STAGE_TABLE}`;
-}
-
-function refused(file: ArchiveFile, reason: string, message: string): ShannonError {
-  return new ShannonError('ARCHIVE_UNTRUSTED', `${file.file}: ${message}; nothing of it was restored`, {
-    details: { reason, file: file.file, table: file.table },
-  });
-}
-
-/** Checks a manifest entry against the table it names, as the catalog has it now. */
-function checkAgainstTable(file: ArchiveFile, shape: TableShape): void {
-  // The manifest text was checked too; this catches a search_path or a name that resolves elsewhere.
-  if (!RESTORABLE_TABLES.has(shape.qualified))
-    throw refused(file, 'table_not_restorable', `${shape.qualified} is not a table restore writes into`);
-  const unknown = file.columns.filter((c) => !shape.columns.includes(c));
-  if (unknown.length > 0)
-    throw refused(file, 'unknown_columns', `${shape.qualified} has no column(s) ${unknown.join(', ')}`);
-  if (!shape.columns.includes(file.column))
-    throw refused(file, 'unknown_columns', `${shape.qualified} has no column ${file.column}`);
-  if (file.tenantId !== null && !shape.columns.includes('tenant_id'))
-    throw refused(file, 'unknown_columns', `${shape.qualified} has no tenant_id column`);
-}
-
-/**
- * Loads one file in one transaction: COPY into the staging table, refuse the file unless every row
- * lies in the manifest's range (and tenant) and the count matches, then insert into the table.
- */
-async function loadFile(source: SessionSource, shape: TableShape, file: ArchiveFile, path: string) {
-  try {
-    await source.withSession(
-      async (session) => {
-        await session.query('BEGIN');
-        try {
-          await session.query(createStageSql(shape.qualified));
-          await session.copyIn(
-            `COPY pg_temp.${STAGE_TABLE} (${file.columns.map(quote).join(', ')}) FROM STDIN`,
-            createReadStream(path),
-            [createGunzip()],
-          );
-          await checkStage(session, file);
-          await session.query(insertFromStageSql(shape.qualified, file.columns));
-          await session.query('COMMIT');
-        } catch (error) {
-          await session.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      },
-      { operation: 'ops.archive.restore' },
-    );
-  } catch (error) {
-    if (error instanceof ShannonError && !isDatabaseError(error)) throw error;
-    throw new ShannonError(
-      'DB_QUERY_FAILED',
-      `${file.file}: restore failed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
-  }
-}
-
-/** Refuses the staged rows unless every one lies in the manifest's range (and tenant) and the count matches. */
-async function checkStage(session: Queryable, file: ArchiveFile): Promise<void> {
-  const tenantScoped = file.tenantId !== null;
-  const { rows } = await session.query<{ rows: string; outside: string; foreign: string }>(
-    checkStageSql(file.column, tenantScoped),
-    tenantScoped ? [file.from, file.to, file.tenantId] : [file.from, file.to],
-  );
-  const check = rows[0]!;
-  if (Number(check.outside) > 0)
-    throw refused(
-      file,
-      'row_outside_range',
-      `${check.outside} row(s) have ${file.column} outside [${file.from}, ${file.to})`,
-    );
-  if (Number(check.foreign) > 0)
-    throw refused(
-      file,
-      'row_of_other_tenant',
-      `${check.foreign} row(s) belong to a tenant other than ${file.tenantId}`,
-    );
-  if (Number(check.rows) !== file.rows)
-    throw refused(file, 'row_count', `holds ${check.rows} rows, the manifest says ${file.rows}`);
-}
-
-export interface RestoreOptions {
-  directory: string;
-  /** The key manifests are signed with (SHANNON_ARCHIVE_KEY). */
-  key?: string;
-  /**
-   * Restore an archive that is unsigned, or signed when no key is set. A wrong signature and the
-   * manifest checks (tables, file names, dates, rows) still refuse. Default false.
-   */
-  trustUnsigned?: boolean;
-  onProgress?: (done: number, total: number) => void;
-}
-
-export interface RestoreResult {
-  directory: string;
-  /** `verified` when the signature matched the key; otherwise trusted on the operator's word. */
-  trust: ManifestTrust;
-  files: { file: string; table: string; rows: number; verified: boolean }[];
-}
-
-async function readManifest(directory: string): Promise<Record<string, unknown>> {
-  const text = await readFile(join(directory, MANIFEST_FILE), 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new ShannonError('ARCHIVE_UNTRUSTED', `${MANIFEST_FILE} is not valid JSON`, {
-      cause: error,
-      details: { reason: 'malformed' },
-    });
-  }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-    throw new ShannonError('ARCHIVE_UNTRUSTED', `${MANIFEST_FILE} does not hold a JSON object`, {
-      details: { reason: 'malformed' },
-    });
-  return raw as Record<string, unknown>;
-}
-
-/**
- * Restores every file of an archive directory: checks the signature and every manifest entry
- * before loading anything, verifies each file hash, loads the rows (checked against the manifest)
- * in one transaction per file, then proves the range's content hash equals the manifest's.
- * @throws ShannonError ARCHIVE_UNTRUSTED for an unsigned or wrongly signed archive (unless
- * `trustUnsigned`) and for entries restore refuses; CONFLICT when a file's hash differs.
- */
-export async function restoreArchive(
-  db: Queryable,
-  source: SessionSource,
-  options: RestoreOptions,
-): Promise<RestoreResult> {
-  const raw = await readManifest(options.directory);
-  const trust = checkManifestSignature(raw, options.key, options.trustUnsigned === true);
-  const manifest = parseManifest(raw, options.directory);
-  const shapes = new Map<string, TableShape>();
-  for (const f of manifest.files) {
-    const shape = shapes.get(f.table) ?? (await tableShape(db, f.table));
-    shapes.set(f.table, shape);
-    checkAgainstTable(f, shape);
-  }
-  const result: RestoreResult = { directory: options.directory, trust, files: [] };
-  for (const [i, f] of manifest.files.entries()) {
-    options.onProgress?.(i, manifest.files.length);
-    const path = archiveFilePath(options.directory, f.file);
-    const actual = await sha256OfFile(path);
-    if (actual !== f.fileSha256) {
-      throw new ShannonError(
-        'CONFLICT',
-        `${f.file}: file checksum ${actual} does not match the manifest (${f.fileSha256})`,
-        { details: { file: f.file } },
-      );
-    }
-    const shape = shapes.get(f.table)!;
-    const from = new Date(f.from);
-    const to = new Date(f.to);
-    await ensurePartition(source, shape, from, to);
-    await loadFile(source, shape, f, path);
-    const range: ArchiveRange = {
-      table: f.table,
-      column: f.column,
-      from,
-      to,
-      ...(f.tenantId === null ? {} : { tenantId: f.tenantId }),
-    };
-    const check = await rangeChecksum(db, source, range);
-    result.files.push({
-      file: f.file,
-      table: f.table,
-      rows: check.rows,
-      verified: check.sha256 === f.sha256 && check.rows === f.rows,
-    });
-    if (shape.qualified === 'public.memory_points') {
-      // Restored points need a newer version and an outbox row, or the vector index never sees them.
-      await db.query(REQUEUE_RESTORED_POINTS_SQL, [f.from, f.to, f.tenantId], {
-        operation: 'ops.archive.requeue_points',
-      });
-    }
-  }
-  await db.query(
-    `UPDATE shannon_ops.archives SET restored_at = now() WHERE directory = $1`,
-    [options.directory],
-    { operation: 'ops.archive.mark_restored' },
-  );
-  options.onProgress?.(manifest.files.length, manifest.files.length);
-  return result;
 }

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
 import { type Queryable, SESSION_DEADLINE_GRACE_MS, type SessionSource } from '../postgres/queryable.js';
+import { isUuid } from '../validation/checks.js';
 import { unsafeFunctions } from './explain-functions.js';
 import { eachNode, type PlanNode, type PlanSummary, summarizePlan } from './plan-summary.js';
 import { analyzeStatement, type StatementKind } from './sql-statement.js';
@@ -22,8 +23,6 @@ SELECT c.relname AS name, max(c.reltuples)::float8 AS rows
 
 /** The role EXPLAIN ANALYZE runs the statement as: the application's, without BYPASSRLS. */
 export const EXPLAIN_ANALYZE_ROLE = 'shannon_app';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ExplainOptions {
   /** Run the statement (EXPLAIN ANALYZE, BUFFERS) as `shannon_app`; its effects are rolled back. */
@@ -168,7 +167,7 @@ export async function explainStatement(
       { field: 'sql', details: { functions: unsafe } },
     );
   }
-  if (options.tenantId !== undefined && !UUID.test(options.tenantId))
+  if (options.tenantId !== undefined && !isUuid(options.tenantId))
     throw new ValidationError('tenantId', 'must be a UUID');
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXPLAIN_TIMEOUT_MS;
   const prepared = preparedStatementName();

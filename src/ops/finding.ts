@@ -87,6 +87,14 @@ export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * Quotes an identifier always, whatever its spelling, so a catalog column named like a keyword
+ * (`timestamp`, `order`) stays a column in generated SQL.
+ */
+export function quoteIdentAlways(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
 /** `schema.name` with each part quoted when needed. */
 export function qualifiedName(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;

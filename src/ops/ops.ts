@@ -16,14 +16,8 @@ import {
   rebuildDailyAggregates,
   verifyDailyAggregates,
 } from './aggregates.js';
-import {
-  type ArchiveManifest,
-  type ArchiveRange,
-  exportArchive,
-  type RestoreOptions,
-  type RestoreResult,
-  restoreArchive,
-} from './archive.js';
+import { type ArchiveManifest, type ArchiveRange, exportArchive } from './archive.js';
+import { type RestoreOptions, type RestoreResult, restoreArchive } from './archive-restore.js';
 import { type DoctorOptions, type DoctorReport, runDoctor } from './doctor.js';
 import { checkVectorCollections, type VectorInspector } from './doctor-vector.js';
 import { type ExplainOptions, type ExplainResult, explainStatement } from './explain.js';

@@ -5,7 +5,7 @@
  * lock_timeout with retries.
  */
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
-import { qualifiedName, quoteIdent } from './finding.js';
+import { qualifiedName } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import {
   countRowsCapped,
@@ -15,6 +15,15 @@ import {
   monthStart,
   type PartitionedTable,
 } from './partition-catalog.js';
+import {
+  attachPartitionSql,
+  createPartitionIfMissingSql,
+  createStandaloneLikeSql,
+  DEFAULT_PARTITION_SQL,
+  defaultRowMonthsSql,
+  moveDefaultRowsSql,
+  PREPARE_PARTITION_SQL,
+} from './sql/partitions-sql.js';
 
 /** Months ahead kept premade by maintain (pg_partman's premake default is 4; we keep 3 + current). */
 export const DEFAULT_MONTHS_AHEAD = 3;
@@ -35,10 +44,6 @@ export interface PartitionTableStatus {
 export type PartitionAction =
   | { action: 'create'; table: string; partition: string; from: string; to: string }
   | { action: 'move_default_rows'; table: string; partition: string; from: string; to: string; rows: number };
-
-export const DEFAULT_ROW_MONTHS_SQL = (defaultPartition: string, column: string) => `
-SELECT date_trunc('month', ${quoteIdent(column)} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month, count(*)::bigint AS n
-  FROM ONLY ${defaultPartition} GROUP BY 1 ORDER BY 1`;
 
 function monthLabel(d: Date): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
@@ -120,7 +125,7 @@ export async function planPartitions(
     const def = t.partitions.find((p) => p.isDefault);
     if (def !== undefined) {
       const { rows } = await db.query<{ month: Date; n: string }>(
-        DEFAULT_ROW_MONTHS_SQL(def.name, t.keyColumn),
+        defaultRowMonthsSql(def.name, t.keyColumn),
         [],
         {
           operation: 'ops.partitions.default_months',
@@ -143,39 +148,23 @@ async function applyAction(source: SessionSource, a: PartitionAction, lock: Lock
     source,
     'ops.partitions.maintain',
     async (tx) => {
-      const bounds = `FOR VALUES FROM ('${a.from}') TO ('${a.to}')`;
       if (a.action === 'create') {
-        await tx.query(`CREATE TABLE IF NOT EXISTS ${a.partition} PARTITION OF ${a.table} ${bounds}`);
+        await tx.query(createPartitionIfMissingSql(a.partition, a.table, a.from, a.to));
       } else {
         // Rows of this month sit in the default partition, so ATTACH would fail its validation scan:
         // build the month standalone, move the rows, then attach.
-        const { rows } = await tx.query<{ def: string; key: string }>(
-          `SELECT c.oid::regclass::text AS def, a.attname::text AS key
-             FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-             JOIN pg_partitioned_table pt ON pt.partrelid = i.inhparent
-             JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-            WHERE i.inhparent = $1::regclass AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT'`,
-          [a.table],
-        );
+        const { rows } = await tx.query<{ def: string; key: string }>(DEFAULT_PARTITION_SQL, [a.table]);
         const def = rows[0]!;
-        const key = quoteIdent(def.key);
-        await tx.query(
-          `CREATE TABLE ${a.partition} (LIKE ${a.table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`,
-        );
-        await tx.query(
-          `WITH moved AS (DELETE FROM ONLY ${def.def} WHERE ${key} >= $1 AND ${key} < $2 RETURNING *)
-           INSERT INTO ${a.partition} SELECT * FROM moved`,
-          [a.from, a.to],
-        );
-        await tx.query(`ALTER TABLE ${a.table} ATTACH PARTITION ${a.partition} ${bounds}`);
+        await tx.query(createStandaloneLikeSql(a.partition, a.table));
+        await tx.query(moveDefaultRowsSql(def.def, a.partition, def.key), [a.from, a.to]);
+        await tx.query(attachPartitionSql(a.table, a.partition, a.from, a.to));
       }
       // Our own tables get the parent's RLS and no direct grants (public.shannon_prepare_partition).
-      await tx.query(
-        `SELECT public.shannon_prepare_partition($1::regclass, c.relrowsecurity, $3)
-           FROM pg_class c
-          WHERE c.oid = $2::regclass AND to_regprocedure('public.shannon_prepare_partition(regclass,boolean,text)') IS NOT NULL`,
-        [a.partition, a.table, `Monthly partition of ${a.table} for ${a.from.slice(0, 7)} (UTC).`],
-      );
+      await tx.query(PREPARE_PARTITION_SQL, [
+        a.partition,
+        a.table,
+        `Monthly partition of ${a.table} for ${a.from.slice(0, 7)} (UTC).`,
+      ]);
     },
     lock,
   );

@@ -9,6 +9,7 @@ import type { PoolConfig } from '../config/config.js';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import { type Breaker, createBreaker } from '../resilience/policies.js';
+import { isUuid } from '../validation/checks.js';
 import { ClientSession, copyOn, queryOn, runWithDeadline, timeoutError } from './client-session.js';
 import { poolOptions } from './pool-options.js';
 import {
@@ -25,8 +26,6 @@ import { isInfrastructureFailure, toDatabaseError } from './sqlstate.js';
 
 /** The role tenant transactions switch to; it owns nothing and cannot bypass row-level security. */
 export const DEFAULT_APP_ROLE = 'shannon_app';
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DatabaseOptions {
   connectionString: string;
@@ -226,7 +225,7 @@ export class Database implements Queryable, SessionSource {
     options: TransactionOptions = {},
   ): Promise<T> {
     const operation = options.operation ?? 'transaction';
-    if (options.tenantId !== undefined && !UUID_PATTERN.test(options.tenantId)) {
+    if (options.tenantId !== undefined && !isUuid(options.tenantId)) {
       throw new ValidationError(
         'tenantId',
         `tenant id must be a UUID, got ${JSON.stringify(options.tenantId)}`,

@@ -45,7 +45,7 @@ const BY_CLASS: Readonly<Record<string, SqlStateClass>> = {
 };
 
 /** Node socket errors that mean "the server is unreachable". */
-const NETWORK_ERROR_CODES = new Set([
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'EPIPE',
@@ -119,7 +119,7 @@ export function isTransient(error: unknown): boolean {
  * rather than "this statement is wrong": refused credentials, a missing database, an I/O error on
  * the server. The service answers them 503 like an outage; only a bug is a 500.
  */
-const UNAVAILABLE_FATAL_CLASSES = new Set(['28', '3D', '58']);
+const UNAVAILABLE_FATAL_CLASSES: ReadonlySet<string> = new Set(['28', '3D', '58']);
 
 /**
  * Wraps a driver error into a DatabaseError with a stable code, keeping SQLSTATE and cause. The

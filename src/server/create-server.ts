@@ -66,7 +66,7 @@ function toFastifyTrustProxy(
 }
 
 /** Paths without spans (probed and scraped constantly); their routes log at warn level only. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
 export async function createServer(

@@ -12,6 +12,7 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
+import { isUuid } from '../validation/checks.js';
 import { MemorySessionBackend } from './memory-session-backend.js';
 import { RedisSessionBackend } from './redis-session-backend.js';
 import {
@@ -67,8 +68,6 @@ export interface SessionCacheOptions {
 
 type SnapshotTrigger = 'periodic' | 'expiry' | 'capacity' | 'deleted' | 'close';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Validates a state; returns it with its serialized length (bytes), which the cache's bounds count. */
 function checkState(state: unknown): { state: SessionState; bytes: number } {
   if (typeof state !== 'object' || state === null || Array.isArray(state))
@@ -76,7 +75,7 @@ function checkState(state: unknown): { state: SessionState; bytes: number } {
   const s = state as SessionState;
   if (typeof s.data !== 'object' || s.data === null || Array.isArray(s.data))
     throw new ValidationError('state.data', 'must be an object');
-  if (s.userId !== undefined && !(typeof s.userId === 'string' && UUID_PATTERN.test(s.userId))) {
+  if (s.userId !== undefined && !isUuid(s.userId)) {
     throw new ValidationError('state.userId', 'must be a UUID');
   }
   for (const field of ['messageCount', 'totalTokens'] as const) {
