@@ -51,3 +51,17 @@ export const detachPartitionSql = (table: string, partition: string): string =>
   `ALTER TABLE ${table} DETACH PARTITION ${partition}`;
 
 export const dropPartitionSql = (partition: string): string => `DROP TABLE ${partition}`;
+
+export const MEMORY_POINTS_TABLE_EXISTS_SQL = `SELECT to_regclass('public.memory_points') IS NOT NULL AS ok`;
+
+/** A tenant's rows in [$2, $3) of a table; `table` is the catalogue's quoted name, `column` quoted. */
+export const countTenantRowsSql = (table: string, column: string): string =>
+  `SELECT count(*) AS n FROM ${table} WHERE tenant_id = $1 AND ${column} >= $2 AND ${column} < $3`;
+
+/**
+ * Deletes up to 10 000 of a tenant's rows older than $2, chosen by primary key (`keys`, quoted):
+ * short transactions, no long lock or vacuum debt at once.
+ */
+export const deleteTenantRowsBatchSql = (table: string, keys: string, column: string): string =>
+  `DELETE FROM ${table} WHERE (${keys}) IN (
+     SELECT ${keys} FROM ${table} WHERE tenant_id = $1 AND ${column} < $2 LIMIT 10000)`;

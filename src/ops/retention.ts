@@ -21,9 +21,12 @@ import {
   COUNT_MEMORY_POINTS_SQL,
   COUNT_REFRESH_TOKENS_SQL,
   COUNT_SESSION_ARCHIVES_SQL,
+  countTenantRowsSql,
+  deleteTenantRowsBatchSql,
   detachPartitionSql,
   dropPartitionSql,
   MEMORY_POINTS_IN_RANGE_SQL,
+  MEMORY_POINTS_TABLE_EXISTS_SQL,
   PURGE_REFRESH_TOKENS_SQL,
   PURGE_SESSION_ARCHIVES_SQL,
   TENANT_RETENTION_SQL,
@@ -72,9 +75,7 @@ async function count(db: Queryable, sql: string, values: unknown[]): Promise<num
 }
 
 async function memoryPointsExist(db: Queryable): Promise<boolean> {
-  const { rows } = await db.query<{ ok: boolean }>(
-    `SELECT to_regclass('public.memory_points') IS NOT NULL AS ok`,
-  );
+  const { rows } = await db.query<{ ok: boolean }>(MEMORY_POINTS_TABLE_EXISTS_SQL);
   return rows[0]!.ok;
 }
 
@@ -139,11 +140,11 @@ export async function planRetention(
       const days = effective(t);
       if (days >= keepDays) continue;
       const before = new Date(now.getTime() - days * DAY_MS);
-      const rows = await count(
-        db,
-        `SELECT count(*) AS n FROM ${shape.qualified} WHERE tenant_id = $1 AND ${quoteIdent(column)} >= $2 AND ${quoteIdent(column)} < $3`,
-        [t.id, dropBoundary, before],
-      );
+      const rows = await count(db, countTenantRowsSql(shape.qualified, quoteIdent(column)), [
+        t.id,
+        dropBoundary,
+        before,
+      ]);
       if (rows > 0)
         actions.push({
           kind: 'delete_tenant_rows',
@@ -254,8 +255,7 @@ export async function runRetention(
           const keys = shape.keys.map(quoteIdent).join(', ');
           for (;;) {
             const r = await db.query(
-              `DELETE FROM ${action.table} WHERE (${keys}) IN (
-                 SELECT ${keys} FROM ${action.table} WHERE tenant_id = $1 AND ${quoteIdent(column)} < $2 LIMIT 10000)`,
+              deleteTenantRowsBatchSql(action.table, keys, quoteIdent(column)),
               [action.tenantId, action.before],
               { operation: 'ops.retention.delete_tenant_rows', timeoutMs: 600_000 },
             );
