@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import { ShannonError, ValidationError } from '../../errors/errors.js';
 import type { Ingest } from '../../ingest/ingest.js';
 import { RECORD_KINDS, type RecordKind } from '../../ingest/record-kinds.js';
-import { RECORD_TABLES } from '../../ingest/record-schemas.js';
+import { RECORD_TABLES, type RecordOf } from '../../ingest/record-schemas.js';
 import { recordJsonSchema } from '../../schema/tables/json-schema.js';
 import type { HttpLimits } from '../limits.js';
 import { checkBatch, principalOf } from './route-helpers.js';
@@ -99,7 +99,8 @@ export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpL
         }
         return { ...record, tenant_id: tenantId };
       });
-      const results = await ingest.writeBatch(req.params.kind, scoped);
+      // Request data, typed only as objects: the write path validates each record against its kind.
+      const results = await ingest.writeBatch(req.params.kind, scoped as RecordOf<RecordKind>[]);
       const failed = results.find((r) => r.outcome === 'rejected');
       const summary = results.map((r) =>
         r.outcome === 'rejected'
