@@ -5,6 +5,7 @@
 import type { ShannonError } from '../errors/errors.js';
 import type { WriteOutcome } from './coalesce.js';
 import type { RecordKind } from './record-kinds.js';
+import type { RecordOf } from './record-schemas.js';
 import type { SpoolStats } from './spool.js';
 import type { WriteQueueStats } from './write-queue.js';
 
@@ -31,17 +32,19 @@ export interface IngestStats {
  */
 export interface Ingest {
   /**
-   * Accepts one record; resolves once it is committed or fsynced to the spool.
+   * Accepts one record; resolves once it is committed or fsynced to the spool. The record's type,
+   * `RecordOf<K>`, is derived from the kind's table definition; it is validated at run time all the
+   * same (callers in JavaScript, or with data from an untrusted edge cast to it, get ValidationError).
    * @throws ValidationError for invalid input; BackpressureError when the queue or spool is full;
    * ShannonError SHUTTING_DOWN after close(); DatabaseError when PostgreSQL rejects the record itself.
    */
-  write(kind: RecordKind, record: unknown): Promise<{ key: string; outcome: WriteOutcome }>;
+  write<K extends RecordKind>(kind: K, record: RecordOf<K>): Promise<{ key: string; outcome: WriteOutcome }>;
   /**
    * Accepts several records of one kind (all validated first: one invalid record rejects the call);
    * resolves with one result per record, in order, once each is durable or rejected.
    * @throws ValidationError, BackpressureError or SHUTTING_DOWN for the whole call, as write().
    */
-  writeBatch(kind: RecordKind, records: readonly unknown[]): Promise<RecordResult[]>;
+  writeBatch<K extends RecordKind>(kind: K, records: readonly RecordOf<K>[]): Promise<RecordResult[]>;
   /** Flushes everything queued now; resolves once all of it is settled. */
   flush(): Promise<void>;
   /** Runs one replay pass of the spool now (it also runs on its own timer). */

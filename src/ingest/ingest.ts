@@ -163,6 +163,8 @@ export async function createIngest(options: IngestOptions): Promise<Ingest> {
 
   replayer.start();
 
+  // write() and writeBatch() are typed RecordOf<K> by the interface (ingest-api.ts), yet validate
+  // each record as untrusted input: JavaScript callers and the HTTP routes send what they are sent.
   return {
     async write(kind, input) {
       assertOpen();

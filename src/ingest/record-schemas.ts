@@ -17,9 +17,12 @@ export type RecordEnvelope = ({ tenant_id: string } | { tenantId: string }) & {
   idempotencyKey?: string;
 };
 
+/** The columns a record of kind K may set: RecordOf<K> without its tenant and idempotency key. */
+export type RecordColumnsOf<K extends RecordKind> = RecordInput<(typeof RECORD_TABLES)[K]['columns']>;
+
 /** A record of kind K as `ingest.write(kind, record)` accepts it. */
 export type RecordOf<K extends RecordKind> = K extends RecordKind
-  ? RecordInput<(typeof RECORD_TABLES)[K]['columns']> & RecordEnvelope
+  ? RecordColumnsOf<K> & RecordEnvelope
   : never;
 
 export interface RecordSchema {

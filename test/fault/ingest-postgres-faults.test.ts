@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
+import type { RecordOf } from '../../src/ingest/record-schemas.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { Database } from '../../src/postgres/database.js';
@@ -63,7 +64,7 @@ async function openIngest(db: Database, dataDir: string): Promise<Ingest> {
   });
 }
 
-function eventRecord(prefix: string, i: number, createdAt: string) {
+function eventRecord(prefix: string, i: number, createdAt: string): RecordOf<'event_log'> {
   return {
     tenant_id: tenant,
     idempotency_key: `${prefix}-${i}`,
@@ -75,7 +76,7 @@ function eventRecord(prefix: string, i: number, createdAt: string) {
 }
 
 /** Writes records until every one is acknowledged, retrying the unacknowledged with the same keys. */
-async function writeUntilAcked(ingest: Ingest, records: Record<string, unknown>[], acked: Set<string>) {
+async function writeUntilAcked(ingest: Ingest, records: RecordOf<'event_log'>[], acked: Set<string>) {
   let pending = records;
   while (pending.length > 0) {
     let results: Awaited<ReturnType<Ingest['writeBatch']>>;
@@ -85,7 +86,7 @@ async function writeUntilAcked(ingest: Ingest, records: Record<string, unknown>[
       await sleep(50); // backpressure: the whole call was refused; retry it
       continue;
     }
-    const retry: Record<string, unknown>[] = [];
+    const retry: RecordOf<'event_log'>[] = [];
     results.forEach((r, i) => {
       if (r.outcome === 'rejected') retry.push(pending[i]!);
       else acked.add(String(pending[i]!['idempotency_key']));

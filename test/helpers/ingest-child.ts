@@ -8,6 +8,7 @@
 import { createInterface } from 'node:readline';
 import { toShannonError } from '../../src/errors/errors.js';
 import { createIngest } from '../../src/ingest/ingest.js';
+import type { RecordOf } from '../../src/ingest/record-schemas.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { Database } from '../../src/postgres/database.js';
 import { testPoolConfig } from './database.js';
@@ -48,7 +49,7 @@ lines.on('line', (line) => {
   const record = JSON.parse(line) as Record<string, unknown>;
   const key = String(record['idempotency_key']);
   const p: Promise<void> = ingest
-    .write('event_log', record)
+    .write('event_log', record as RecordOf<'event_log'>) // a line of stdin: the write path validates it
     .then((r) => void out(`A ${key} ${r.outcome}`))
     .catch((e: unknown) => void out(`R ${key} ${toShannonError(e).code}`))
     .finally(() => {

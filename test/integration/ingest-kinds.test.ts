@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
 import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
 import type { RecordKind } from '../../src/ingest/record-kinds.js';
+import type { RecordColumnsOf, RecordOf } from '../../src/ingest/record-schemas.js';
 import { PostgresRecordWriter } from '../../src/ingest/record-writer.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -34,7 +35,7 @@ after(async () => {
 
 const now = () => new Date().toISOString();
 
-const SAMPLES: Record<RecordKind, () => Record<string, unknown>> = {
+const SAMPLES: { [K in RecordKind]: () => RecordColumnsOf<K> } = {
   task_execution: () => ({ workflow_id: `wf-${randomUUID()}`, query: 'q', status: 'RUNNING' }),
   agent_execution: () => ({
     agent_id: 'agent-1',
@@ -93,8 +94,10 @@ describe('every kind is stored exactly once', () => {
   for (const kind of Object.keys(SAMPLES) as RecordKind[]) {
     test(kind, async () => {
       const before = await count(TABLES[kind]);
-      const record: Record<string, unknown> = { ...SAMPLES[kind](), tenant_id: tenant, created_at: now() };
-      if (kind === 'task_execution' || kind === 'session_archive') delete record['created_at'];
+      const sample = { ...SAMPLES[kind](), tenant_id: tenant };
+      // Tasks and session archives have no created_at column a record may set.
+      const record =
+        kind === 'task_execution' || kind === 'session_archive' ? sample : { ...sample, created_at: now() };
       const first = await ingest.write(kind, record);
       assert.equal(first.outcome, 'committed');
       // The same record again (a client retry) is absorbed by its idempotency key.
@@ -169,14 +172,17 @@ test('coalesced updates in one batch land as sequential upserts would', async ()
 
 test('one bad row fails alone and is reported to its caller', async () => {
   const missingUser = randomUUID();
-  const good = Array.from({ length: 20 }, () => ({
-    tenant_id: tenant,
-    workflow_id: `wf-${randomUUID()}`,
-    query: 'q',
-    status: 'RUNNING',
-  }));
+  const good = Array.from(
+    { length: 20 },
+    (): RecordOf<'task_execution'> => ({
+      tenant_id: tenant,
+      workflow_id: `wf-${randomUUID()}`,
+      query: 'q',
+      status: 'RUNNING',
+    }),
+  );
   // The user does not exist: the (tenant_id, user_id) foreign key rejects this row only.
-  const bad = {
+  const bad: RecordOf<'task_execution'> = {
     tenant_id: tenant,
     workflow_id: `wf-${randomUUID()}`,
     query: 'q',
@@ -193,13 +199,14 @@ test('one bad row fails alone and is reported to its caller', async () => {
 
 test('invalid input is refused before anything is queued, naming the field', async () => {
   await assert.rejects(
-    ingest.write('token_usage', { tenant_id: tenant, provider: 'x', model: 'm', prompt_tokens: -1 }),
+    // Deliberately invalid (required columns missing, a negative count): validation must refuse it.
+    ingest.write('token_usage', { tenant_id: tenant, provider: 'x', model: 'm', prompt_tokens: -1 } as never),
     (e: unknown) => isShannonError(e) && e.code === 'VALIDATION_FAILED' && e.field === 'record.prompt_tokens',
   );
   await assert.rejects(
     ingest.writeBatch('event_log', [
       { tenant_id: tenant, workflow_id: 'w', type: 't' },
-      { tenant_id: tenant },
+      { tenant_id: tenant } as unknown as RecordOf<'event_log'>, // deliberately invalid: no workflow_id, no type
     ]),
     (e: unknown) => isShannonError(e) && e.field === 'records[1].workflow_id',
   );
@@ -217,12 +224,15 @@ test('a retry of records sent without their time column gets the first stamp, so
   // A client resends a whole batch after one record of it failed (the documented retry rule):
   // the records committed the first time are not stored again. Derived keys, no time column.
   const input = `retry ${randomUUID()}`;
-  const batch = Array.from({ length: 5 }, (_, i) => ({
-    tenant_id: tenant,
-    agent_id: 'agent-retry',
-    input: `${input} ${i}`,
-    state: 'COMPLETED',
-  }));
+  const batch = Array.from(
+    { length: 5 },
+    (_, i): RecordOf<'agent_execution'> => ({
+      tenant_id: tenant,
+      agent_id: 'agent-retry',
+      input: `${input} ${i}`,
+      state: 'COMPLETED',
+    }),
+  );
   batch[2] = { ...batch[2]!, tenant_id: randomUUID() }; // no such tenant: the foreign key refuses it
   const firstTry = await ingest.writeBatch('agent_execution', batch);
   assert.deepEqual(

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { Ajv } from 'ajv';
 import { EVENT_LOGS } from '../../src/schema/tables/event-logs.js';
+import { fieldName } from '../../src/schema/tables/json-schema.js';
 import { recordColumns } from '../../src/schema/tables/table.js';
+import { TASK_EXECUTIONS } from '../../src/schema/tables/task-executions.js';
 import { type ServerHarness, startServerHarness } from './server-harness.js';
 
 interface RecordSchemaDoc {
@@ -87,5 +91,70 @@ describe('OpenAPI document', () => {
     assert.equal(error.code, 'VALIDATION_FAILED');
     assert.equal(error.field, 'records[0].seq');
     assert.equal(error.message, 'records[0].seq must be an integer between 1 and 9007199254740991, got 0');
+  });
+
+  it('documents the task and event answers with the columns of their tables, as they are returned', async () => {
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json() as {
+      paths: Record<
+        string,
+        { get: { responses: Record<string, { content: Record<string, { schema: object }> }> } }
+      >;
+    };
+    const documented = (path: string) =>
+      doc.paths[path]!.get.responses['200']!.content['application/json']!.schema;
+    const { tenantId, key } = await h.tenantWithKey();
+    const workflow = `wf-${randomUUID()}`;
+    const session = `s-${randomUUID()}`;
+    await h.ingest.write('task_execution', {
+      tenant_id: tenantId,
+      workflow_id: workflow,
+      query: 'q',
+      status: 'COMPLETED',
+      session_id: session,
+      result: 'r',
+      complexity_score: 1.5,
+      metadata: { a: 1 },
+    });
+    await h.ingest.write('event_log', { tenant_id: tenantId, workflow_id: workflow, type: 't', seq: 1 });
+    await h.ingest.write('event_log', {
+      tenant_id: tenantId,
+      workflow_id: workflow,
+      type: 'u',
+      payload: { p: 1 },
+    });
+
+    // Formats are not checked here (ajv-formats is not a dependency); types, nulls and presence are.
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+    const answers: Array<[string, string, readonly string[]]> = [
+      ['/v1/tasks', '/v1/tasks', Object.keys(TASK_EXECUTIONS.columns)],
+      ['/v1/tasks/{workflowId}', `/v1/tasks/${workflow}`, Object.keys(TASK_EXECUTIONS.columns)],
+      ['/v1/tasks/{workflowId}/events', `/v1/tasks/${workflow}/events`, Object.keys(EVENT_LOGS.columns)],
+      [
+        '/v1/sessions/{sessionId}/tasks',
+        `/v1/sessions/${session}/tasks`,
+        Object.keys(TASK_EXECUTIONS.columns),
+      ],
+    ];
+    for (const [path, url, columns] of answers) {
+      const schema = documented(path);
+      const res = await h.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+      assert.equal(res.statusCode, 200, url);
+      const body = res.json() as { items?: Array<Record<string, unknown>> };
+      const validate = ajv.compile(schema);
+      assert.ok(validate(body), `${url}: ${ajv.errorsText(validate.errors)}`);
+      // Every field of the answer is documented, and every documented field is in the answer.
+      const items = body.items ?? [body as Record<string, unknown>];
+      assert.ok(items.length > 0, url);
+      const rowSchema = (
+        'items' in (schema as { properties: object }).properties
+          ? (schema as { properties: { items: { items: object } } }).properties.items.items
+          : schema
+      ) as { properties: Record<string, unknown> };
+      for (const item of items)
+        assert.deepEqual(Object.keys(item).sort(), Object.keys(rowSchema.properties).sort(), url);
+      // The names are the table's columns in camelCase (the listing leaves out its detail columns).
+      for (const name of Object.keys(rowSchema.properties))
+        assert.ok(columns.map(fieldName).includes(name), `${url}: ${name}`);
+    }
   });
 });

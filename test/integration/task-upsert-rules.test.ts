@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { createIngest, type Ingest } from '../../src/ingest/ingest.js';
+import type { RecordOf } from '../../src/ingest/record-schemas.js';
+import type { TaskStatus } from '../../src/schema/tables/task-executions.js';
 import { createStores, type Stores } from '../../src/stores/index.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -37,7 +39,7 @@ after(async () => {
 });
 
 interface Update {
-  status: string;
+  status: TaskStatus;
   query?: string;
   result?: string;
   errorMessage?: string;
@@ -60,7 +62,7 @@ const update: fc.Arbitrary<Update> = fc.record(
 );
 
 /** The write path requires a query on every record; the first update of a sequence always has one. */
-function asRecord(workflow: string, u: Update, query: string): Record<string, unknown> {
+function asRecord(workflow: string, u: Update, query: string): RecordOf<'task_execution'> {
   return {
     tenant_id: tenant,
     workflow_id: workflow,

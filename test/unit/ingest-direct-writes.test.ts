@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { DatabaseError } from '../../src/errors/errors.js';
 import { createIngest } from '../../src/ingest/ingest.js';
 import type { IngestRecord, RecordKind } from '../../src/ingest/record-kinds.js';
+import type { RecordOf } from '../../src/ingest/record-schemas.js';
 import type { RecordWriter } from '../../src/ingest/record-writer.js';
 import { Spool } from '../../src/ingest/spool.js';
 import { validateRecord } from '../../src/ingest/validate-record.js';
@@ -21,8 +22,21 @@ import { WriteSlots } from '../../src/ingest/write-slots.js';
 
 const tenant_id = '00000000-0000-4000-8000-000000000001';
 
-const event = (workflow_id: string, seq: number) => ({ tenant_id, workflow_id, type: 't', seq });
-const task = (workflow_id: string, status: string) => ({ tenant_id, workflow_id, query: 'q', status });
+const event = (workflow_id: string, seq: number): RecordOf<'event_log'> => ({
+  tenant_id,
+  workflow_id,
+  type: 't',
+  seq,
+});
+const task = (
+  workflow_id: string,
+  status: RecordOf<'task_execution'>['status'],
+): RecordOf<'task_execution'> => ({
+  tenant_id,
+  workflow_id,
+  query: 'q',
+  status,
+});
 
 /** Logs `kind workflow status` per record written; writes of `held` workflows wait for release(). */
 class GatedWriter implements RecordWriter {

@@ -11,6 +11,7 @@ import { createApiKey } from '../../auth/api-keys.js';
 import { createTenant } from '../../auth/tenants.js';
 import type { DataLayer } from '../../data-layer.js';
 import { ShannonError } from '../../errors/errors.js';
+import type { RecordOf } from '../../ingest/record-schemas.js';
 import { createServer } from '../../server/create-server.js';
 import {
   DEFAULT_BENCH_BATCH,
@@ -71,7 +72,7 @@ export interface HttpBenchmarkResult {
 /** Records with cheap unique keys (a counter), so key generation costs the same on both sides. */
 function eventBatcher(run: string) {
   let next = 0;
-  return (size: number): Array<Record<string, unknown>> =>
+  return (size: number) =>
     Array.from({ length: size }, () => {
       next += 1;
       const key = `${run}-${next}`;
@@ -158,12 +159,15 @@ export async function runHttpBenchmark(
 
     // Data for the read phases: tasks to list and points to search.
     options.onPhase?.('seeding reads');
-    const tasks = Array.from({ length: 500 }, (_, i) => ({
-      workflow_id: `bench-${run}-${i}`,
-      query: `benchmark task ${i}`,
-      status: i % 3 === 0 ? 'COMPLETED' : 'RUNNING',
-      tenant_id: tenant.id,
-    }));
+    const tasks = Array.from(
+      { length: 500 },
+      (_, i): RecordOf<'task_execution'> => ({
+        workflow_id: `bench-${run}-${i}`,
+        query: `benchmark task ${i}`,
+        status: i % 3 === 0 ? 'COMPLETED' : 'RUNNING',
+        tenant_id: tenant.id,
+      }),
+    );
     for (let i = 0; i < tasks.length; i += 100)
       await served.ingest.writeBatch('task_execution', tasks.slice(i, i + 100));
     const dim = served.config.vectorDimension;

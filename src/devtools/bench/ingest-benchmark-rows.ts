@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import type { RecordOf } from '../../ingest/record-schemas.js';
 
 const COPY_ROWS_PER_STATEMENT = 10_000;
 /** Rows per batch of the batched phases and of the write path's writeBatch calls. */
@@ -126,7 +127,7 @@ export async function batched(
 }
 
 /** A generated row as the write path's input record. */
-export function eventRecord(r: Row): Record<string, unknown> {
+export function eventRecord(r: Row): RecordOf<'event_log'> {
   return {
     tenant_id: r.tenant,
     idempotency_key: r.key,

@@ -5,14 +5,14 @@
  * failure's status — 429/503 with Retry-After for backpressure and shutdown — and the per-record
  * outcomes; records are idempotent, so resending the whole batch is always safe.
  */
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { ShannonError, ValidationError } from '../../errors/errors.js';
 import type { Ingest } from '../../ingest/ingest.js';
 import { RECORD_KINDS, type RecordKind } from '../../ingest/record-kinds.js';
-import { RECORD_TABLES } from '../../ingest/record-schemas.js';
+import { RECORD_TABLES, type RecordOf } from '../../ingest/record-schemas.js';
 import { recordJsonSchema } from '../../schema/tables/json-schema.js';
 import type { HttpLimits } from '../limits.js';
-import { checkBatch, principalOf } from './route-helpers.js';
+import { checkBatch, documentOnly, principalOf } from './route-helpers.js';
 
 /**
  * The request body as /openapi.json documents it: each kind's record schema, derived from its table
@@ -59,16 +59,7 @@ export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpL
   app.post<{ Params: { kind: RecordKind }; Body: { records: Array<Record<string, unknown>> } }>(
     '/v1/ingest/:kind',
     {
-      config: {
-        scope: 'data:write',
-        swaggerTransform: ({ schema, url }) => {
-          const documented = schema as FastifySchema & { response?: Record<string, unknown> };
-          return {
-            url,
-            schema: { ...documented, body, response: { 200: DOCUMENTED_RESPONSE, ...documented.response } },
-          };
-        },
-      },
+      config: { scope: 'data:write', swaggerTransform: documentOnly({ body, ok: DOCUMENTED_RESPONSE }) },
       schema: {
         tags: ['ingest'],
         security: [{ apiKey: [] }],
@@ -99,7 +90,8 @@ export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpL
         }
         return { ...record, tenant_id: tenantId };
       });
-      const results = await ingest.writeBatch(req.params.kind, scoped);
+      // Request data, typed only as objects: the write path validates each record against its kind.
+      const results = await ingest.writeBatch(req.params.kind, scoped as RecordOf<RecordKind>[]);
       const failed = results.find((r) => r.outcome === 'rejected');
       const summary = results.map((r) =>
         r.outcome === 'rejected'

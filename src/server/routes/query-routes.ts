@@ -4,16 +4,58 @@
  * transaction; a foreign id reads exactly like an absent one.
  */
 import type { FastifyInstance } from 'fastify';
+import type { JsonSchema } from '../../schema/tables/columns.js';
+import { EVENT_LOGS } from '../../schema/tables/event-logs.js';
+import { rowJsonSchema } from '../../schema/tables/json-schema.js';
+import { TASK_EXECUTIONS } from '../../schema/tables/task-executions.js';
 import type { Stores } from '../../stores/create-stores.js';
 import type { HttpLimits } from '../limits.js';
 import {
   CURSOR_QUERY,
+  documentOnly,
   notFound,
   principalOf,
   queryInt,
   SMALL_INT_QUERY,
   UUID_SCHEMA,
 } from './route-helpers.js';
+
+// Response schemas, derived from the table definitions and documented only (documentOnly): the
+// answers are serialised as the stores return them.
+/** Columns a task listing leaves out (the store's summary rows, src/stores/sql/tasks.ts; W20). */
+const TASK_DETAIL_COLUMNS = [
+  'result',
+  'prompt_tokens',
+  'completion_tokens',
+  'agents_used',
+  'tools_invoked',
+  'cache_hits',
+  'complexity_score',
+  'metadata',
+  'response',
+  'schedule_id',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+] as const;
+const TASK = rowJsonSchema(TASK_EXECUTIONS, 'Task');
+const TASK_SUMMARY = rowJsonSchema(TASK_EXECUTIONS, 'TaskSummary', TASK_DETAIL_COLUMNS);
+const EVENT = rowJsonSchema(EVENT_LOGS, 'EventLog');
+
+/** A keyset page of rows. */
+function pageOf(items: JsonSchema, description: string): JsonSchema {
+  return {
+    type: 'object',
+    description,
+    required: ['items', 'nextCursor'],
+    properties: {
+      items: { type: 'array', items },
+      nextCursor: {
+        type: ['string', 'null'],
+        description: 'The next page (`cursor`); null on the last page.',
+      },
+    },
+  };
+}
 
 interface PageQuery {
   limit?: string;
@@ -43,7 +85,12 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
   app.get<{ Querystring: PageQuery & { userId?: string; sessionId?: string; status?: string } }>(
     '/v1/tasks',
     {
-      config: read,
+      config: {
+        ...read,
+        swaggerTransform: documentOnly({
+          ok: pageOf(TASK_SUMMARY, 'Tasks, without result, response and metadata.'),
+        }),
+      },
       schema: {
         tags: ['tasks'],
         security,
@@ -74,7 +121,7 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
   app.get<{ Params: { workflowId: string } }>(
     '/v1/tasks/:workflowId',
     {
-      config: read,
+      config: { ...read, swaggerTransform: documentOnly({ ok: { ...TASK, description: 'The task.' } }) },
       schema: { tags: ['tasks'], security, summary: 'The task of a workflow.', params: workflowParams },
     },
     async (req) => {
@@ -87,7 +134,7 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
   app.get<{ Params: { workflowId: string }; Querystring: PageQuery }>(
     '/v1/tasks/:workflowId/events',
     {
-      config: read,
+      config: { ...read, swaggerTransform: documentOnly({ ok: pageOf(EVENT, 'Events of the workflow.') }) },
       schema: {
         tags: ['events'],
         security,
@@ -277,7 +324,17 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
   app.get<{ Params: { sessionId: string }; Querystring: { limit?: string } }>(
     '/v1/sessions/:sessionId/tasks',
     {
-      config: read,
+      config: {
+        ...read,
+        swaggerTransform: documentOnly({
+          ok: {
+            type: 'object',
+            description: 'The latest tasks of the session, newest first.',
+            required: ['items'],
+            properties: { items: { type: 'array', items: TASK } },
+          },
+        }),
+      },
       schema: {
         tags: ['sessions'],
         security,

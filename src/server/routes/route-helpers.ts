@@ -3,9 +3,30 @@
  * size, cursors) and number parsing for query strings (the API validates without type coercion,
  * so `null` never turns into 0 in a body).
  */
-import type { FastifyRequest } from 'fastify';
+import type { SwaggerTransform } from '@fastify/swagger';
+import type { FastifyRequest, FastifySchema } from 'fastify';
 import type { Principal } from '../../auth/authenticator.js';
 import { LimitExceededError, ShannonError } from '../../errors/errors.js';
+
+/**
+ * A route's `config.swaggerTransform` that adds to its OpenAPI entry what Fastify must not enforce:
+ * a request body and a 200 response, documented only. As the route's own `schema.body` or
+ * `schema.response`, Fastify would validate the body with it, or serialise the answer through it
+ * (dropping the fields it does not list).
+ */
+export function documentOnly(documented: { body?: unknown; ok?: unknown }): SwaggerTransform {
+  return ({ schema, url }) => {
+    const own = schema as FastifySchema & { response?: Record<string, unknown> };
+    return {
+      url,
+      schema: {
+        ...own,
+        ...(documented.body === undefined ? {} : { body: documented.body }),
+        ...(documented.ok === undefined ? {} : { response: { 200: documented.ok, ...own.response } }),
+      },
+    };
+  };
+}
 
 /** The authenticated caller; routes with a scope always have one. */
 export function principalOf(req: FastifyRequest): Principal {
