@@ -131,7 +131,27 @@ function guarded(backend: SessionBackend): SessionBackend {
  * Creates the session cache and starts its snapshot timer (unref'd).
  * @throws ConfigError when a tenant's share could not hold one session of the largest size.
  */
-export function createSessionCache(options: SessionCacheOptions) {
+/** Hot session state: Redis when configured, else in process; snapshots to session_archives. */
+export interface SessionCache {
+  readonly backend: SessionBackend['kind'];
+  /** The live state of a session, or undefined (expired entries count as misses). */
+  get(tenantId: string, sessionId: string): Promise<(SessionEntry & { source: 'cache' }) | undefined>;
+  /** Writes a session's state and renews its TTL. @throws ValidationError naming the field. */
+  set(tenantId: string, sessionId: string, state: unknown, ttl?: number): Promise<SessionEntry>;
+  /** Removes a session (archiving its last state); false when it was not cached. */
+  delete(tenantId: string, sessionId: string): Promise<boolean>;
+  /** The latest archived snapshot of a session (for restore after expiry). */
+  latestSnapshot(
+    tenantId: string,
+    sessionId: string,
+  ): Promise<{ data: unknown; takenAt: string } | undefined>;
+  /** Runs a sweep now (expiry + periodic snapshots); tests and shutdown use it. */
+  sweep(): Promise<void>;
+  /** Stops the timer and snapshots every session written since the last sweep. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createSessionCache(options: SessionCacheOptions): SessionCache {
   const ttlMs = options.ttlMs ?? DEFAULT_SESSION_TTL_MS;
   const intervalMs = options.snapshotIntervalMs ?? DEFAULT_SNAPSHOT_INTERVAL_MS;
   const now = options.now ?? Date.now;
@@ -248,7 +268,6 @@ export function createSessionCache(options: SessionCacheOptions) {
   return {
     backend: backend.kind,
 
-    /** The live state of a session, or undefined (expired entries count as misses). */
     async get(
       tenantId: string,
       sessionId: string,
@@ -262,7 +281,6 @@ export function createSessionCache(options: SessionCacheOptions) {
       return { ...entry, source: 'cache' };
     },
 
-    /** Writes a session's state and renews its TTL. @throws ValidationError naming the field. */
     async set(
       tenantId: string,
       sessionId: string,
@@ -288,7 +306,6 @@ export function createSessionCache(options: SessionCacheOptions) {
       return entry;
     },
 
-    /** Removes a session (archiving its last state); false when it was not cached. */
     async delete(tenantId: string, sessionId: string): Promise<boolean> {
       const entry = await backend.delete(tenantId, sessionId);
       if (entry === undefined) return false;
@@ -296,7 +313,6 @@ export function createSessionCache(options: SessionCacheOptions) {
       return true;
     },
 
-    /** The latest archived snapshot of a session (for restore after expiry). */
     async latestSnapshot(
       tenantId: string,
       sessionId: string,
@@ -316,10 +332,8 @@ export function createSessionCache(options: SessionCacheOptions) {
         : { data: row.snapshot_data, takenAt: row.snapshot_taken_at.toISOString() };
     },
 
-    /** Runs a sweep now (expiry + periodic snapshots); tests and shutdown use it. */
     sweep: runSweep,
 
-    /** Stops the timer and snapshots every session written since the last sweep. Idempotent. */
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
@@ -330,6 +344,3 @@ export function createSessionCache(options: SessionCacheOptions) {
     },
   };
 }
-
-/** The session cache returned by `createSessionCache`. */
-export type SessionCache = ReturnType<typeof createSessionCache>;

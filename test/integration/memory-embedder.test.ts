@@ -8,6 +8,7 @@ import { EmbeddingCache } from '../../src/memory/embedder/embedding-cache.js';
 import { HttpEmbedder } from '../../src/memory/embedder/http-embedder.js';
 import { LexicalHashEmbedder } from '../../src/memory/embedder/lexical-hash-embedder.js';
 import { createMetrics } from '../../src/observability/metrics.js';
+import { createRedisGuard } from '../../src/resilience/redis-guard.js';
 
 const DIM = 16;
 const local = new LexicalHashEmbedder(DIM);
@@ -139,19 +140,26 @@ describe('HTTP embedder', () => {
   });
 
   it('is built from configuration: HTTP + Redis when EMBEDDING_URL is set, lexical hashing otherwise', async () => {
-    const configured = createEmbedder({
-      vectorDimension: DIM,
-      redisUrl: 'redis://127.0.0.1:6379',
-      embeddingUrl: service.url,
-      embeddingApi: 'shannon',
-      embeddingModel: `cfg-${Date.now()}`,
-    });
+    const guard = createRedisGuard({ url: 'redis://127.0.0.1:6379' });
+    const configured = createEmbedder(
+      {
+        vectorDimension: DIM,
+        embeddingUrl: service.url,
+        embeddingApi: 'shannon',
+        embeddingModel: `cfg-${Date.now()}`,
+      },
+      undefined,
+      guard,
+    );
     const before = service.bodies.length;
     const [v] = await configured.embed(['configured text']);
     assert.deepEqual(Array.from(v as Float32Array), Array.from(local.embedOne('configured text')));
     assert.equal(service.bodies.length, before + 1);
     await configured.close();
-    const fallback = createEmbedder({ vectorDimension: DIM, redisUrl: undefined });
+    // The client is the caller's: the embedder's close() leaves it usable.
+    assert.equal(await guard.client.ping(), 'PONG');
+    await guard.close();
+    const fallback = createEmbedder({ vectorDimension: DIM });
     assert.equal(fallback.model, 'lexical-hash-v1');
     assert.equal((await fallback.embed(['x']))[0]?.length, DIM);
   });
