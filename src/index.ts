@@ -37,6 +37,7 @@ export {
   type Memory,
   type MemoryHit,
   type SearchOptions,
+  type SearchQuery,
 } from './memory/memory.js';
 export { mmrRerank } from './memory/mmr.js';
 export { pointId } from './memory/point-id.js';

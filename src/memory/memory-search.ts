@@ -14,11 +14,16 @@ import { validateVector } from './vector.js';
 export const DEFAULT_SEARCH_LIMIT = 5;
 export const MAX_SEARCH_LIMIT = 1000;
 
-/** Options of a vector search. */
-export interface SearchOptions {
-  vector: ArrayLike<number>;
-  /** Caller filter (Qdrant subset); reserved keys are rejected; the tenant condition is added. */
-  filter?: unknown;
+/** What a search looks for: a query vector, or a text embedded with the memory's embedder. */
+export type SearchQuery = { vector: ArrayLike<number>; text?: never } | { text: string; vector?: never };
+
+/** Options of a vector search: the query (`vector` or `text`, exactly one) and how to rank it. */
+export type SearchOptions = SearchQuery & {
+  /**
+   * Caller filter (Qdrant subset); reserved keys are rejected; the tenant condition is added. Typed
+   * as `Filter`, and checked at run time all the same (a filter can come from an untrusted edge).
+   */
+  filter?: Filter;
   /** Top-k, default 5, at most 1000. */
   limit?: number;
   /** Minimum cosine score of a hit. */
@@ -26,7 +31,7 @@ export interface SearchOptions {
   /** MMR: true uses the collection's defaults; an object overrides lambda / pool multiplier. */
   mmr?: boolean | { lambda?: number; poolMultiplier?: number };
   withVector?: boolean;
-}
+};
 
 /** A search or scroll result. */
 export interface MemoryHit {
@@ -39,8 +44,10 @@ export interface MemoryHit {
 /** Reads of the vector memory; every call is scoped to one tenant, except `embed`. */
 export interface MemorySearch {
   /**
-   * Vector search with the tenant filter always applied, score threshold and optional MMR.
-   * @throws ValidationError naming the field (vector dimension, limit 1–1000, threshold −1–1, filter).
+   * Vector search with the tenant filter always applied, score threshold and optional MMR. A `text`
+   * query is embedded first with the memory's embedder (the same model its points were written with).
+   * @throws ValidationError naming the field (vector or text, vector dimension, limit 1–1000,
+   * threshold −1–1, filter).
    */
   search(tenantId: string, collection: CollectionName, options: SearchOptions): Promise<MemoryHit[]>;
   /** The most recent points of a session, ordered by payload `timestamp` (true recency, W24); default 5. */
@@ -49,10 +56,10 @@ export interface MemorySearch {
     collection: CollectionName,
     sessionId: string,
     limit?: number,
-    extraFilter?: unknown,
+    extraFilter?: Filter,
   ): Promise<MemoryHit[]>;
   /** Number of the tenant's indexed points matching a filter. */
-  count(tenantId: string, collection: CollectionName, filter?: unknown): Promise<number>;
+  count(tenantId: string, collection: CollectionName, filter?: Filter): Promise<number>;
   /** Embeds texts with the embedder the memory was built with (EMBEDDING_URL, else lexical hashing). */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
@@ -70,6 +77,20 @@ function checkLimit(limit: number): void {
   }
 }
 
+/** The query as a vector of the collection's dimension: given, or the embedding of the text. */
+async function queryVector(ctx: MemoryContext, query: SearchQuery, dimension: number): Promise<Float32Array> {
+  const { vector, text } = query as { vector?: ArrayLike<number>; text?: unknown };
+  if ((vector === undefined) === (text === undefined)) {
+    throw new ValidationError('vector', 'give exactly one of vector or text');
+  }
+  if (vector !== undefined) return validateVector(vector, dimension, 'vector');
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new ValidationError('text', 'must be a non-empty string');
+  }
+  const [embedded] = await ctx.embedder.embed([text]);
+  return validateVector(embedded as Float32Array, dimension, 'text');
+}
+
 export function createMemorySearch(ctx: MemoryContext): MemorySearch {
   const { backend, metrics } = ctx;
 
@@ -78,7 +99,7 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
       ctx.requireTenant(tenantId);
       const def = ctx.definition(collection);
       const active = await ctx.activeVersion(collection);
-      const vector = validateVector(options.vector, active.dimension, 'vector');
+      const vector = await queryVector(ctx, options, active.dimension);
       const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
       checkLimit(limit);
       const threshold = options.scoreThreshold;

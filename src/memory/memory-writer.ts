@@ -5,7 +5,7 @@
 import { DatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import type { CollectionName } from './collections.js';
-import { composeFilter, leafConditions, parseFilter } from './filter.js';
+import { composeFilter, type Filter, leafConditions, parseFilter } from './filter.js';
 import { matchesFilter } from './filter-evaluator.js';
 import type { MemoryContext } from './memory-context.js';
 import { isPointId } from './point-id.js';
@@ -41,7 +41,7 @@ export interface MemoryWriter {
    * Deletes the tenant's points matching a filter, evaluated on PostgreSQL's payloads (the truth).
    * @throws ValidationError when the filter has no condition.
    */
-  deleteByFilter(tenantId: string, collection: CollectionName, filter: unknown): Promise<number>;
+  deleteByFilter(tenantId: string, collection: CollectionName, filter: Filter): Promise<number>;
   /** Merges keys into a point's payload; false when the tenant has no such point. */
   updatePayload(
     tenantId: string,

@@ -22,6 +22,7 @@ export {
   type MemoryHit,
   type MemorySearch,
   type SearchOptions,
+  type SearchQuery,
 } from './memory-search.js';
 export type { MemoryWriter, WriteOptions } from './memory-writer.js';
 

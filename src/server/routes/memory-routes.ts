@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
+import type { Filter } from '../../memory/filter.js';
 import type { MemoryHit, MemorySearch, MemoryWriter } from '../../memory/memory.js';
 import type { MemoryPointInput } from '../../memory/point-input.js';
 import type { HttpLimits } from '../limits.js';
@@ -167,7 +168,8 @@ export function memoryRoutes(
       const [query] = await withVectors([{ vector: b.vector, text: b.text }], memory);
       const hits = await memory.search(principalOf(req).tenantId, req.params.collection, {
         vector: query!.vector,
-        ...(b.filter === undefined ? {} : { filter: b.filter }),
+        // The body's filter is checked inside search (parseFilter), with errors naming its field.
+        ...(b.filter === undefined ? {} : { filter: b.filter as Filter }),
         ...(b.limit === undefined ? {} : { limit: b.limit }),
         ...(b.scoreThreshold === undefined ? {} : { scoreThreshold: b.scoreThreshold }),
         ...(b.mmr === undefined ? {} : { mmr: b.mmr }),
@@ -257,7 +259,10 @@ export function memoryRoutes(
         checkBatch('ids', req.body.ids, limits.upsertPoints);
         return { deleted: await memory.delete(tenantId, req.params.collection, req.body.ids) };
       }
-      return { deleted: await memory.deleteByFilter(tenantId, req.params.collection, req.body.filter) };
+      // Checked inside deleteByFilter (parseFilter), as every filter from outside is.
+      return {
+        deleted: await memory.deleteByFilter(tenantId, req.params.collection, req.body.filter as Filter),
+      };
     },
   );
 }
