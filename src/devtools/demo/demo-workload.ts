@@ -4,7 +4,12 @@
  * question/answer memory — then reads it back (task listing, memory search, usage report).
  */
 import { randomUUID } from 'node:crypto';
-import { ShannonError } from '../../errors/errors.js';
+import { ERROR_CODES, type ErrorCode, ShannonError } from '../../errors/errors.js';
+import {
+  DEFAULT_BATCH_RECORDS,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_UPSERT_POINTS,
+} from '../../server/limits.js';
 import { DEFAULT_DEMO_TASKS } from '../devtools-defaults.js';
 
 const QUERIES = [
@@ -42,6 +47,28 @@ export interface DemoSummary {
   elapsedMs: number;
 }
 
+/**
+ * Splits records into consecutive chunks of at most `maxRecords` records and about `maxBytes` of
+ * JSON each (a record larger than that alone is a chunk of its own).
+ */
+export function chunkWithin<T>(records: readonly T[], maxRecords: number, maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = JSON.stringify(record).length + 1;
+    if (current.length > 0 && (current.length >= maxRecords || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 /** Runs the workload. @throws ShannonError with the service's error code when a call fails. */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const started = performance.now();
@@ -57,8 +84,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const parsed = text === '' ? undefined : JSON.parse(text);
     if (!res.ok) {
       const error = parsed?.error ?? { code: 'INTERNAL', message: text };
+      // The service's own code, so a refusal reads as what it is (413 LIMIT_EXCEEDED, 429, …).
       throw new ShannonError(
-        error.code in { UNAUTHENTICATED: 1 } ? 'UNAUTHENTICATED' : 'INTERNAL',
+        typeof error.code === 'string' && error.code in ERROR_CODES ? (error.code as ErrorCode) : 'INTERNAL',
         `${method} ${path}: ${res.status} ${error.code}: ${error.message}`,
       );
     }
@@ -68,9 +96,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const run = randomUUID().slice(0, 8);
   const records: Record<string, number> = {};
   const ingest = async (kind: string, batch: unknown[]) => {
-    options.onProgress?.(`ingest ${batch.length} ${kind}`);
-    await call<unknown>('POST', `/v1/ingest/${kind}`, { records: batch });
-    records[kind] = (records[kind] ?? 0) + batch.length;
+    // One request per chunk within the service's default limits (records and body bytes).
+    for (const chunk of chunkWithin(batch, DEFAULT_BATCH_RECORDS, DEFAULT_BODY_LIMIT_BYTES / 2)) {
+      options.onProgress?.(`ingest ${chunk.length} ${kind}`);
+      await call<unknown>('POST', `/v1/ingest/${kind}`, { records: chunk });
+      records[kind] = (records[kind] ?? 0) + chunk.length;
+    }
   };
 
   options.onProgress?.('sessions');
@@ -179,13 +210,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     })),
   );
   options.onProgress?.('memory');
-  const memory = await call<{ ids: string[] }>('POST', '/v1/memory/task_embeddings/points', {
-    points: tasks.map((t) => ({
-      key: [t.workflowId, 0],
-      text: `${t.query}\n${`Answer to: ${t.query}`}`,
-      payload: { session_id: t.sessionId, qa_id: t.workflowId, query: t.query },
-    })),
-  });
+  const points = tasks.map((t) => ({
+    key: [t.workflowId, 0],
+    text: `${t.query}\n${`Answer to: ${t.query}`}`,
+    payload: { session_id: t.sessionId, qa_id: t.workflowId, query: t.query },
+  }));
+  const memory = { ids: [] as string[] };
+  for (const chunk of chunkWithin(points, DEFAULT_UPSERT_POINTS, DEFAULT_BODY_LIMIT_BYTES / 2)) {
+    const written = await call<{ ids: string[] }>('POST', '/v1/memory/task_embeddings/points', {
+      points: chunk,
+    });
+    memory.ids.push(...written.ids);
+  }
 
   options.onProgress?.('reading back');
   const listed = await call<{ items: unknown[] }>('GET', '/v1/tasks?limit=5');
