@@ -8,8 +8,9 @@
  * each (DELETE … RETURNING feeding INSERT), so every row is in exactly one of the two tables at any
  * instant and an interruption anywhere loses nothing; running again resumes. Finish (one short
  * transaction): the view and the empty legacy table are dropped and the partitioned table takes the
- * name. Limits: identity columns and foreign keys pointing at the table are not carried over (the
- * start refuses tables referenced by foreign keys); non-unique indexes are recreated on the parent.
+ * name. Column defaults hold on the view and the new table, and a serial column's sequence passes to
+ * the new table at the finish. Limits: tables with identity columns or referenced by foreign keys
+ * are refused before any change; non-unique indexes are recreated on the parent.
  */
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
@@ -18,6 +19,7 @@ import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { monthStart } from './partition-catalog.js';
 import {
   addPrimaryKeySql,
+  COLUMN_DEFAULTS_SQL,
   CONVERSION_STATE_SQL,
   createDefaultPartitionSql,
   createIndexLikeSql,
@@ -38,12 +40,15 @@ import {
   minValueSql,
   moveBatchSql,
   NON_UNIQUE_INDEXES_SQL,
+  OWNED_SEQUENCES_SQL,
   PARTITIONS_OF_SQL,
   type PolicyClauses,
   ROW_SECURITY_SQL,
   renameTableSql,
   revokeAllSql,
   START_CONVERSION_SQL,
+  sequenceOwnedBySql,
+  setViewDefaultSql,
   TABLE_GRANTS_SQL,
   TABLE_POLICIES_SQL,
   TABLE_SHAPE_SQL,
@@ -126,6 +131,11 @@ async function start(
   for (const ix of indexes.rows) await tx.query(createIndexLikeSql(n.target, ix.def));
   await copySecurity(tx, n);
   await tx.query(createUnionViewSql(n.view, n.target, n.legacy));
+  // A view has no defaults of its own: without these, an INSERT leaving out a serial id would fail.
+  const defaults = await tx.query<{ column_name: string; expression: string }>(COLUMN_DEFAULTS_SQL, [
+    n.legacy,
+  ]);
+  for (const d of defaults.rows) await tx.query(setViewDefaultSql(n.view, d.column_name, d.expression));
   for (const g of await tableGrants(tx, n.legacy)) await tx.query(grantSql(g.privileges, n.view, g.grantee));
   await tx.query(createWriteFunctionSql(n.triggerFn, n.legacy, n.target, keys));
   await tx.query(createWriteTriggerSql(n.view, n.triggerFn));
@@ -176,6 +186,12 @@ async function finish(tx: Queryable, n: Names): Promise<void> {
     throw new ShannonError('CONFLICT', `${n.legacy} still has rows; the move is not complete`);
   await tx.query(dropViewSql(n.view));
   await tx.query(dropFunctionSql(n.triggerFn));
+  // A serial column's sequence is owned by the legacy table's column; the partitioned table's
+  // default uses the same sequence, so it takes the ownership before the legacy table goes.
+  const owned = await tx.query<{ sequence_name: string; column_name: string }>(OWNED_SEQUENCES_SQL, [
+    n.legacy,
+  ]);
+  for (const o of owned.rows) await tx.query(sequenceOwnedBySql(o.sequence_name, n.target, o.column_name));
   await tx.query(dropTableSql(n.legacy));
   await tx.query(renameTableSql(n.target, n.name));
   await tx.query(FINISH_CONVERSION_SQL, [n.view]);

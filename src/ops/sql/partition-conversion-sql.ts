@@ -206,3 +206,32 @@ export function dropTableSql(table: string): string {
 
 /** Marks the conversion of $1 done. */
 export const FINISH_CONVERSION_SQL = `UPDATE shannon_ops.partition_conversions SET state = 'done', updated_at = now() WHERE source_table = $1`;
+
+/**
+ * Column defaults of a table ($1, regclass text), as expressions. The view over the two tables
+ * gets them too: an INSERT through the view without the column (a serial id) takes the default
+ * before the INSTEAD OF trigger routes it.
+ */
+export const COLUMN_DEFAULTS_SQL = `
+SELECT a.attname AS column_name, pg_get_expr(d.adbin, d.adrelid) AS expression
+  FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+ WHERE d.adrelid = to_regclass($1) AND NOT a.attisdropped
+ ORDER BY a.attnum`;
+
+export function setViewDefaultSql(view: string, column: string, expression: string): string {
+  return `ALTER VIEW ${view} ALTER COLUMN ${quoteIdent(column)} SET DEFAULT ${expression}`;
+}
+
+/** Sequences owned by a column of a table ($1, regclass text): serial and bigserial columns. */
+export const OWNED_SEQUENCES_SQL = `
+SELECT s.oid::regclass::text AS sequence_name, a.attname AS column_name
+  FROM pg_depend d
+  JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+  JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+ WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+   AND d.refobjid = to_regclass($1) AND d.deptype = 'a'`;
+
+/** Hands a sequence to the column that keeps using it, so dropping the old table leaves it alone. */
+export function sequenceOwnedBySql(sequence: string, table: string, column: string): string {
+  return `ALTER SEQUENCE ${sequence} OWNED BY ${table}.${quoteIdent(column)}`;
+}
