@@ -2,12 +2,16 @@
  * Builds a memory the way the composition root does (backend from the configuration, unless a
  * test gives its own), with the local lexical-hash embedder unless a test gives one.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../src/config/config.js';
 import type { VectorBackend } from '../../src/memory/backend.js';
 import { createVectorBackend } from '../../src/memory/create-backend.js';
 import type { Embedder } from '../../src/memory/embedder/embedder.js';
 import { LexicalHashEmbedder } from '../../src/memory/embedder/lexical-hash-embedder.js';
 import { type CreateMemoryOptions, createMemory, type Memory } from '../../src/memory/memory.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestMemoryOptions extends Omit<CreateMemoryOptions, 'config' | 'backend' | 'embedder'> {
   config: Pick<Config, 'vectorDimension' | 'dataDir' | 'qdrantUrl' | 'qdrantApiKey'>;
@@ -33,4 +37,33 @@ export function createTestMemory(options: TestMemoryOptions): Memory {
       }),
     embedder: embedder ?? new LexicalHashEmbedder(config.vectorDimension),
   });
+}
+
+/** A test database with a memory over it (embedded index, relay not started) and a data directory. */
+export interface MemoryFixture {
+  t: TestDatabase;
+  memory: Memory;
+  /** Closes the memory, drops the database, removes the data directory. */
+  close(): Promise<void>;
+}
+
+export async function openMemoryFixture(dimension: number, name: string): Promise<MemoryFixture> {
+  const t = await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+  const memory = createTestMemory({
+    db: t.db,
+    config: { vectorDimension: dimension, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
+    metrics: t.metrics,
+    startRelay: false,
+  });
+  await memory.init();
+  return {
+    t,
+    memory,
+    async close() {
+      await memory.close();
+      await t.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

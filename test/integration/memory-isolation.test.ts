@@ -4,37 +4,25 @@
  * in the index: it is refused with CONFLICT, and the other tenant's point stays searchable.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
 import type { Memory } from '../../src/memory/memory.js';
-import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createTenant, type TestDatabase } from '../helpers/database.js';
+import { type MemoryFixture, openMemoryFixture } from '../helpers/memory.js';
 
 const DIM = 8;
 const unit = (axis: number) => Array.from({ length: DIM }, (_, i) => (i === axis ? 1 : 0));
 
 describe('point ids across tenants', () => {
   let t: TestDatabase;
-  let dataDir: string;
   let memory: Memory;
+  let fixture: MemoryFixture | undefined;
   before(async () => {
-    t = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'memory-isolation-'));
-    memory = createTestMemory({
-      db: t.db,
-      config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
-      metrics: t.metrics,
-      startRelay: false,
-    });
-    await memory.init();
+    fixture = await openMemoryFixture(DIM, 'memory-isolation');
+    ({ t, memory } = fixture);
   });
   after(async () => {
-    await memory?.close();
-    await t?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it("refuses another tenant's id with CONFLICT and leaves the owner's point intact", async () => {

@@ -4,35 +4,23 @@
  * of a text is found by that text. Exactly one of `vector` and `text` is accepted.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Memory, SearchOptions } from '../../src/memory/memory.js';
-import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createTenant, type TestDatabase } from '../helpers/database.js';
+import { type MemoryFixture, openMemoryFixture } from '../helpers/memory.js';
 
 const DIM = 64;
 
 describe('memory.search with text', () => {
   let t: TestDatabase;
-  let dataDir: string;
   let memory: Memory;
+  let fixture: MemoryFixture | undefined;
   before(async () => {
-    t = await createTestDatabase();
-    dataDir = mkdtempSync(join(tmpdir(), 'memory-search-text-'));
-    memory = createTestMemory({
-      db: t.db,
-      config: { vectorDimension: DIM, dataDir, qdrantUrl: undefined, qdrantApiKey: undefined },
-      metrics: t.metrics,
-      startRelay: false,
-    });
-    await memory.init();
+    fixture = await openMemoryFixture(DIM, 'memory-search-text');
+    ({ t, memory } = fixture);
   });
   after(async () => {
-    await memory?.close();
-    await t?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('finds the point written with the embedding of the same text', async () => {
