@@ -48,7 +48,16 @@ export async function openDatabase(
   const databaseUrl = config.databaseUrl ?? embedded!.url;
   let db: Database;
   try {
-    db = new Database({ connectionString: databaseUrl, pool: config.pool, metrics, name: 'primary' });
+    db = new Database({
+      connectionString: databaseUrl,
+      pool: config.pool,
+      metrics,
+      name: 'primary',
+      connectionSetting:
+        embedded === undefined
+          ? 'DATABASE_URL'
+          : `the embedded PostgreSQL (SHANNON_DATA_DIR, SHANNON_EMBEDDED_PG_PORT) or set DATABASE_URL`,
+    });
   } catch (error) {
     await embedded?.stop().catch(() => undefined);
     throw error;

@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { type Config, loadConfig } from '../config/config.js';
 import { createDataLayer, type DataLayer, type DataLayerOptions } from '../data-layer.js';
-import { isShannonError } from '../errors/errors.js';
+import { cliExitStatus, isShannonError } from '../errors/errors.js';
 import { type OpenDatabaseOptions, type OpenedDatabase, openDatabase } from '../open-database.js';
 import type { VectorInspector } from '../ops/doctor-vector.js';
 import { createOps, type Ops } from '../ops/ops.js';
@@ -102,12 +102,42 @@ export function opsOn(database: OpenedDatabase, vectorBackend?: VectorInspector)
   });
 }
 
-/** Prints an error (JSON with `--json`) and returns the exit status: 2 for configuration, 1 otherwise. */
+/**
+ * The CLI's exit statuses (README, "Commands"; `shannon-data --help`): a script tells "it ran and
+ * found something" from "it could not run" from "fix how you called it".
+ */
+export const EXIT = {
+  /** It ran and everything is fine. */
+  OK: 0,
+  /** It ran and found something: doctor warnings, benchmark targets missed, a failed verification. */
+  FINDINGS: 1,
+  /** Configuration or usage: an invalid setting, flag or argument (nothing ran). */
+  CONFIG: 2,
+  /** It could not run: the database is unreachable, or any other error. */
+  FAILED: 3,
+} as const;
+
+/** The help epilogue listing the exit statuses. */
+export const EXIT_STATUS_HELP = `Exit status:
+  0  ok
+  1  findings: doctor warnings, benchmark targets not met, verification differences
+  2  configuration or usage: an invalid setting, flag or argument
+  3  could not run: the database is unreachable, or any other error`;
+
+/** The exit status for an error a command threw (not for findings, which commands report themselves). */
+export function exitStatusOf(error: unknown): number {
+  return isShannonError(error) ? cliExitStatus(error.code) : EXIT.FAILED;
+}
+
+/**
+ * Prints an error (JSON with `--json`) and returns the exit status: 2 for configuration or usage,
+ * 3 for everything else.
+ */
 export function reportError(error: unknown, json: boolean, stderr: NodeJS.WriteStream): number {
   const body = isShannonError(error)
     ? error.toJSON()
     : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
   if (json) stderr.write(`${JSON.stringify({ error: body })}\n`);
   else stderr.write(`error [${body.code}]: ${body.message}\n`);
-  return isShannonError(error) && error.code === 'CONFIG_INVALID' ? 2 : 1;
+  return exitStatusOf(error);
 }

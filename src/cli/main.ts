@@ -6,7 +6,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { type CliContext, createCliContext, reportError } from './cli-context.js';
+import { type CliContext, createCliContext, EXIT, EXIT_STATUS_HELP, reportError } from './cli-context.js';
 import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
@@ -41,6 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
     .option('--data-dir <dir>', 'directory for the embedded PostgreSQL, spool and indexes (SHANNON_DATA_DIR)')
     .option('--redis-url <url>', 'Redis URL (REDIS_URL)')
     .option('--qdrant-url <url>', 'Qdrant URL (QDRANT_URL); unset = embedded vector index')
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}`)
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(migrateCommand(ctx));
@@ -67,6 +68,13 @@ export function buildProgram(ctx: CliContext): Command {
       .addCommand(benchIngestCommand(ctx)),
   );
   // Command modules register here, one line each.
+  // addCommand copies no settings: every command throws instead of exiting, so main() decides the
+  // exit status of a usage error (2) wherever it happens.
+  const overrideExits = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) overrideExits(sub);
+  };
+  overrideExits(program);
   return program;
 }
 
@@ -78,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and --version end with 0; a wrong command, flag or argument is a usage error.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.OK : EXIT.CONFIG;
     return reportError(error, json, process.stderr);
   }
 }
@@ -102,7 +111,7 @@ if (isEntryPoint()) {
     },
     (error: unknown) => {
       process.stderr.write(`fatal: ${String(error)}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT.FAILED;
     },
   );
 }

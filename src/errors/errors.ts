@@ -64,6 +64,22 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Codes that mean "fix how you called it" (a setting, flag or argument, such as a statement
+ * `explain` refuses): the CLI exits 2 for these
+ * and 3 for every other code (docs/errors.md, README "Commands").
+ */
+export const CLI_USAGE_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'CONFIG_INVALID',
+  'VALIDATION_FAILED',
+  'UNSAFE_STATEMENT',
+]);
+
+/** The CLI's exit status when a command stops with `code`: 2 for configuration or usage, else 3. */
+export function cliExitStatus(code: ErrorCode): 2 | 3 {
+  return CLI_USAGE_ERROR_CODES.has(code) ? 2 : 3;
+}
+
 export interface ShannonErrorOptions {
   /** The input field the error is about, as a dotted path (`records[3].status`). */
   field?: string;

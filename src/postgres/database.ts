@@ -11,6 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { type Breaker, createBreaker } from '../resilience/policies.js';
 import { isUuid } from '../validation/checks.js';
 import { ClientSession, copyOn, queryOn, runWithDeadline, timeoutError } from './client-session.js';
+import { connectionFailure } from './connection-failure.js';
 import { poolOptions } from './pool-options.js';
 import {
   type Queryable,
@@ -22,7 +23,7 @@ import {
   type SessionSource,
   type TransactionOptions,
 } from './queryable.js';
-import { isInfrastructureFailure, toDatabaseError } from './sqlstate.js';
+import { isInfrastructureFailure } from './sqlstate.js';
 
 /** The role tenant transactions switch to; it owns nothing and cannot bypass row-level security. */
 export const DEFAULT_APP_ROLE = 'shannon_app';
@@ -38,6 +39,11 @@ export interface DatabaseOptions {
   /** Breaker tuning; defaults come from resilience/policies. */
   breakerFailureThreshold?: number;
   breakerHalfOpenAfterMs?: number;
+  /**
+   * The setting an operator checks when a connection cannot be opened, named in the error
+   * (default `DATABASE_URL`).
+   */
+  connectionSetting?: string;
 }
 
 export interface PoolStats {
@@ -64,6 +70,7 @@ export class Database implements Queryable, SessionSource {
   private readonly url: string;
   private readonly metrics: Metrics | undefined;
   private readonly appRole: string | null;
+  private readonly connectionSetting: string;
   private pingTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -73,6 +80,7 @@ export class Database implements Queryable, SessionSource {
     this.url = options.connectionString;
     this.metrics = options.metrics;
     this.appRole = options.appRole === undefined ? DEFAULT_APP_ROLE : options.appRole;
+    this.connectionSetting = options.connectionSetting ?? 'DATABASE_URL';
     this.pool = new pg.Pool(poolOptions(options.connectionString, options.pool));
     // A client whose server goes away emits 'error': idle ones on the pool, checked-out ones on
     // the client itself (pg-pool removes its listener while a client is in use). Without a
@@ -142,7 +150,8 @@ export class Database implements Queryable, SessionSource {
   }
 
   /**
-   * Acquires a client within the deadline. @throws DatabaseError DB_TIMEOUT or DB_UNAVAILABLE.
+   * Acquires a client within the deadline. @throws DatabaseError DB_TIMEOUT or DB_UNAVAILABLE, the
+   * latter naming host, port and the setting to check, with PostgreSQL's DETAIL and HINT.
    */
   private async acquire(deadline: number, operation: string, timeoutMs: number): Promise<pg.PoolClient> {
     if (this.closed) throw new ShannonError('SHUTTING_DOWN', `${operation}: the database pool is closed`);
@@ -160,7 +169,7 @@ export class Database implements Queryable, SessionSource {
       }
       return winner;
     } catch (error) {
-      throw toDatabaseError(error, operation);
+      throw connectionFailure(error, { url: this.url, setting: this.connectionSetting, operation });
     } finally {
       clearTimeout(timer);
     }

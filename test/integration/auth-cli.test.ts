@@ -36,7 +36,7 @@ describe('tenants and keys commands', () => {
     assert.equal(tenant.status, 0, tenant.err);
     assert.equal(JSON.parse(tenant.out).rateLimitPerHour, 100_000);
     const again = cli('tenants', 'create', 'cli-co', '--json');
-    assert.equal(again.status, 1);
+    assert.equal(again.status, 3, 'a conflict is an error: the command could not do its work');
     assert.equal(JSON.parse(again.err).error.code, 'CONFLICT');
 
     const created = cli(
@@ -72,7 +72,7 @@ describe('tenants and keys commands', () => {
     assert.equal(rows[0]?.key_hash, digestApiKey(key.key));
 
     const bad = cli('keys', 'create', '--tenant', 'cli-co', '--scopes', 'root', '--json');
-    assert.equal(bad.status, 1);
+    assert.equal(bad.status, 2, 'an invalid argument is a usage error');
     assert.equal(JSON.parse(bad.err).error.field, 'scopes');
 
     const revoked = cli('keys', 'revoke', key.prefix, '--json');

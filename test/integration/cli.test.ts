@@ -18,13 +18,16 @@ describe('shannon-data CLI', () => {
     assert.equal(body.error.field, 'DATABASE_URL');
   });
 
-  it('stops with a non-zero exit when the database cannot be reached, naming the problem', async () => {
+  it('stops with exit 3 when the database cannot be reached, naming the problem', async () => {
     const run = await runCli(['migrate', 'status'], {
       DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
       PG_CONNECT_TIMEOUT_MS: '500',
     });
-    assert.equal(run.code, 1);
-    assert.match(run.stderr, /ECONNREFUSED|DB_UNAVAILABLE/);
+    assert.equal(run.code, 3);
+    assert.match(
+      run.stderr,
+      /^error \[DB_UNAVAILABLE\]: cannot connect to PostgreSQL at 127\.0\.0\.1:1 .*ECONNREFUSED/,
+    );
   });
 
   it('prints its version with --version and -V', async () => {
@@ -43,6 +46,10 @@ describe('shannon-data CLI', () => {
     assert.equal(root.code, 0, root.stderr);
     for (const command of ['migrate', 'serve', 'doctor', 'bench'])
       assert.match(root.stdout, new RegExp(`^  ${command}\\b`, 'm'));
+    assert.match(
+      root.stdout,
+      /^Exit status:\n {2}0 {2}ok\n {2}1 {2}findings.*\n {2}2 {2}configuration.*\n {2}3 {2}could not run/m,
+    );
   });
 
   it('has a description and help text for every command and subcommand', () => {

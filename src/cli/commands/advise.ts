@@ -3,6 +3,20 @@ import { Command } from 'commander';
 import type { AdviseReport } from '../../ops/index-advisor.js';
 import { type CliContext, opsOn } from '../cli-context.js';
 
+/**
+ * How much a planner cost changed, one decimal: `99.5% lower`. A real drop never reads as 0% or
+ * 100%: below 0.1 it is `<0.1% lower`, short of all of it `>99.9% lower`.
+ */
+export function formatCostChange(costBefore: number, costAfter: number): string {
+  if (!(costBefore > 0) || !Number.isFinite(costAfter)) return 'n/a';
+  if (costAfter === costBefore) return 'unchanged';
+  const percent = (Math.abs(costBefore - costAfter) / costBefore) * 100;
+  const direction = costAfter < costBefore ? 'lower' : 'higher';
+  if (percent < 0.1) return `<0.1% ${direction}`;
+  if (direction === 'lower' && costAfter > 0 && percent > 99.9) return `>99.9% lower`;
+  return `${Number(percent.toFixed(1))}% ${direction}`;
+}
+
 export function formatAdvice(r: AdviseReport): string {
   const lines = [
     `examined ${r.examined} statement(s) with hypopg ${r.hypopgVersion}: ${r.suggestions.length} suggestion(s)`,
@@ -14,7 +28,7 @@ export function formatAdvice(r: AdviseReport): string {
     );
     for (const q of s.statements) {
       lines.push(
-        `  helps [${q.origin}] ${q.calls} calls: cost ${q.costBefore} -> ${q.costAfter} (${Math.round(q.ratio * 100)}%)`,
+        `  helps [${q.origin}] ${q.calls} calls: cost ${q.costBefore} -> ${q.costAfter} (${formatCostChange(q.costBefore, q.costAfter)})`,
       );
       lines.push(`    ${q.query.replace(/\s+/g, ' ').slice(0, 160)}`);
     }

@@ -3,11 +3,12 @@
  * recall@10 of the embedded index against exact search, throughput against SIMD brute force,
  * session-filtered latency and upsert throughput through the outbox (in a scratch database on the
  * configured server, dropped afterwards). A full run (100k × 768) takes several minutes on 2 cores.
+ * Exit 1 when a target (recall@10, speed-up over exact search) is not met.
  */
 import { Command } from 'commander';
 import type { MemoryBenchResult } from '../../devtools/bench/memory-benchmark.js';
 import { ValidationError } from '../../errors/errors.js';
-import type { CliContext } from '../cli-context.js';
+import { type CliContext, EXIT } from '../cli-context.js';
 
 function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);
@@ -35,7 +36,7 @@ export function formatMemoryBenchmark(r: MemoryBenchResult): string {
 export function benchMemoryCommand(ctx: CliContext): Command {
   return new Command('memory')
     .description(
-      'Vector memory benchmark: recall@10, speed-up over exact search, filtered latency, outbox throughput',
+      'Vector memory benchmark: recall@10, speed-up over exact search, filtered latency, outbox throughput; exit 1 when a target is not met',
     )
     .option('--points <n>', 'vectors in the index', '100000')
     .option('--dimension <d>', 'vector dimension', '768')
@@ -73,6 +74,8 @@ export function benchMemoryCommand(ctx: CliContext): Command {
           });
           bar?.stop();
           ctx.output(json, result, () => formatMemoryBenchmark(result));
+          // A missed target is a finding: scripts and CI read the exit status, not the text.
+          if (!result.met_targets) process.exitCode = EXIT.FINDINGS;
         } finally {
           await layer?.close();
         }

@@ -1,5 +1,6 @@
 /**
- * `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse.
+ * `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse,
+ * 3 when the database cannot be reached.
  * It only reads: it opens the database alone (no migration, spool, memory or write path) and, with
  * QDRANT_URL, a Qdrant client for the collection checks.
  */
@@ -36,6 +37,14 @@ export function doctorCommand(ctx: CliContext): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       const json = options.json === true;
       const database = await ctx.openDatabase(ctx.loadConfig(command));
+      try {
+        // An unreachable database is one error saying where and what to check (exit 3), not every
+        // check failing in turn on the same connection error.
+        await database.db.ping();
+      } catch (error) {
+        await database.close().catch(() => undefined);
+        throw error;
+      }
       // The configured backend, as the service builds it. An embedded index is never opened here (its
       // collections read as not loaded, which the vector check passes over): loading it would read
       // every point into this process and say nothing about the serving process's copy.
