@@ -49,6 +49,7 @@ export { type MigrationResult, type MigrationStatus, migrateUp, migrationStatus 
 export {
   type AgentExecutionInput,
   type AgentPerformance,
+  type CreateUserInput,
   createStores,
   type EventInput,
   type EventLog,
@@ -61,4 +62,6 @@ export {
   type TaskUpsert,
   type TokenUsageInput,
   type ToolExecutionInput,
+  type User,
+  UserStore,
 } from './stores/index.js';
