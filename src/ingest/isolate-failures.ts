@@ -33,9 +33,15 @@ export function recordRejection(error: unknown): unknown {
   if (column === undefined) return error;
   const sqlstate = isDatabaseError(error) ? error.sqlstate : (error as { code?: unknown }).code;
   if (sqlstate === FOREIGN_KEY_VIOLATION) {
-    return new ValidationError(column, `${column} does not name an existing row of this tenant`, {
-      cause: error,
-    });
+    const driver = (isDatabaseError(error) ? error.cause : error) as { detail?: unknown };
+    const table =
+      typeof driver.detail === 'string' ? /in table "([^"]+)"/.exec(driver.detail)?.[1] : undefined;
+    const scope = column === 'tenant_id' ? '' : " in the record's tenant";
+    return new ValidationError(
+      column,
+      `${column} does not name an existing ${table === undefined ? 'row' : `row of ${table}`}${scope}`,
+      { cause: error },
+    );
   }
   if (sqlstate === NOT_NULL_VIOLATION) {
     return new ValidationError(column, `${column} is required`, { cause: error });

@@ -239,6 +239,10 @@ describe('users', () => {
       assert.equal(res.statusCode, 400, `${kind}: ${res.body}`);
       assert.equal(res.json().error.code, 'VALIDATION_FAILED', res.body);
       assert.equal(res.json().error.field, 'user_id', res.body);
+      assert.match(
+        res.json().error.message,
+        /user_id does not name an existing row of users in the record's tenant/,
+      );
     }
     // The same through the library.
     await assert.rejects(
