@@ -318,3 +318,14 @@ describe('users', () => {
     assert.equal(read.statusCode, 403, read.body);
   });
 });
+
+test('the users endpoints are documented in /openapi.json', async () => {
+  const res = await h.app.inject({ method: 'GET', url: '/openapi.json' });
+  assert.equal(res.statusCode, 200);
+  const paths = res.json().paths as Record<string, Record<string, unknown>>;
+  assert.ok(paths['/v1/users']?.['post'] && paths['/v1/users']?.['get'], Object.keys(paths).join(' '));
+  assert.ok(paths['/v1/users/{id}']?.['get']);
+  assert.ok(paths['/v1/users/{id}/deactivate']?.['post']);
+  const created = paths['/v1/users']!['post'] as { responses: Record<string, unknown> };
+  assert.ok(created.responses['201'], 'the created user is documented');
+});
