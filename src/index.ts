@@ -50,6 +50,7 @@ export { type MigrationResult, type MigrationStatus, migrateUp, migrationStatus 
 export {
   type AgentExecutionInput,
   type AgentPerformance,
+  type CreateUserInput,
   createStores,
   type EventInput,
   type EventLog,
@@ -62,4 +63,6 @@ export {
   type TaskUpsert,
   type TokenUsageInput,
   type ToolExecutionInput,
+  type User,
+  UserStore,
 } from './stores/index.js';

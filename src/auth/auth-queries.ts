@@ -20,6 +20,13 @@ export const SELECT_TENANTS = `
   SELECT id, name, slug, plan, rate_limit_per_hour, is_active, created_at
   FROM auth.tenants ORDER BY created_at, id LIMIT $1`;
 
+/** Changes a tenant's plan and request limit; null keeps a value ($1 is the tenant's id). */
+export const UPDATE_TENANT = `
+  UPDATE auth.tenants
+  SET plan = coalesce($2, plan), rate_limit_per_hour = coalesce($3, rate_limit_per_hour)
+  WHERE id = $1
+  RETURNING id, name, slug, plan, rate_limit_per_hour, is_active, created_at`;
+
 export const INSERT_API_KEY = `
   INSERT INTO auth.api_keys (key_hash, key_prefix, tenant_id, name, scopes, rate_limit_per_hour, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7)

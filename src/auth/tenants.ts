@@ -6,7 +6,13 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { classifyError } from '../postgres/sqlstate.js';
 import { isUuid } from '../validation/checks.js';
-import { INSERT_TENANT, SELECT_TENANT_BY_ID, SELECT_TENANT_BY_SLUG, SELECT_TENANTS } from './auth-queries.js';
+import {
+  INSERT_TENANT,
+  SELECT_TENANT_BY_ID,
+  SELECT_TENANT_BY_SLUG,
+  SELECT_TENANTS,
+  UPDATE_TENANT,
+} from './auth-queries.js';
 
 export const TENANT_PLANS = ['free', 'pro', 'enterprise'] as const;
 export type TenantPlan = (typeof TENANT_PLANS)[number];
@@ -52,6 +58,13 @@ function toTenant(row: TenantRow): Tenant {
   };
 }
 
+function requireRateLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > 2_147_483_647) {
+    throw new ValidationError('rateLimitPerHour', 'rateLimitPerHour must be a non-negative integer');
+  }
+  return limit;
+}
+
 export interface CreateTenantInput {
   slug: string;
   name?: string;
@@ -71,10 +84,7 @@ export async function createTenant(db: Queryable, input: CreateTenantInput): Pro
   if (!TENANT_PLANS.includes(plan)) {
     throw new ValidationError('plan', `plan must be one of ${TENANT_PLANS.join(', ')}`);
   }
-  const limit = input.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR[plan];
-  if (!Number.isInteger(limit) || limit < 0 || limit > 2_147_483_647) {
-    throw new ValidationError('rateLimitPerHour', 'rateLimitPerHour must be a non-negative integer');
-  }
+  const limit = requireRateLimit(input.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR[plan]);
   try {
     const { rows } = await db.query<TenantRow>(
       INSERT_TENANT,
@@ -110,4 +120,36 @@ export async function getTenant(db: Queryable, slugOrId: string): Promise<Tenant
 export async function listTenants(db: Queryable, limit = 1000): Promise<Tenant[]> {
   const { rows } = await db.query<TenantRow>(SELECT_TENANTS, [limit], { operation: 'auth.list_tenants' });
   return rows.map(toTenant);
+}
+
+export interface UpdateTenantInput {
+  plan?: TenantPlan;
+  /** Requests per hour for the whole tenant; kept as it is when omitted (also on a plan change). */
+  rateLimitPerHour?: number;
+}
+
+/**
+ * Changes a tenant's plan and/or request limit. A running service applies the new limit once its
+ * cached authentications of the tenant's keys expire.
+ * @throws ValidationError for a bad plan/limit or nothing to change; ShannonError NOT_FOUND.
+ */
+export async function updateTenant(
+  db: Queryable,
+  slugOrId: string,
+  input: UpdateTenantInput,
+): Promise<Tenant> {
+  if (input.plan === undefined && input.rateLimitPerHour === undefined) {
+    throw new ValidationError('plan', 'give a plan or a rateLimitPerHour to change');
+  }
+  if (input.plan !== undefined && !TENANT_PLANS.includes(input.plan)) {
+    throw new ValidationError('plan', `plan must be one of ${TENANT_PLANS.join(', ')}`);
+  }
+  const limit = input.rateLimitPerHour === undefined ? null : requireRateLimit(input.rateLimitPerHour);
+  const tenant = await getTenant(db, slugOrId);
+  const { rows } = await db.query<TenantRow>(UPDATE_TENANT, [tenant.id, input.plan ?? null, limit], {
+    operation: 'auth.update_tenant',
+  });
+  if (rows[0] === undefined)
+    throw new ShannonError('NOT_FOUND', `no tenant ${slugOrId}`, { field: 'tenant' });
+  return toTenant(rows[0]);
 }

@@ -25,6 +25,7 @@ import { retentionCommand } from './commands/retention.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
 import { tenantsCommand } from './commands/tenants.js';
+import { usersCommand } from './commands/users.js';
 
 /** The package's version; package.json sits two levels above both src/cli and dist/cli. */
 function packageVersion(): string {
@@ -48,6 +49,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(serveCommand(ctx));
   program.addCommand(tenantsCommand(ctx));
   program.addCommand(keysCommand(ctx));
+  program.addCommand(usersCommand(ctx));
   program.addCommand(demoCommand(ctx));
   program.addCommand(seedCommand(ctx));
   program.addCommand(collectionsCommand(ctx));

@@ -5,8 +5,14 @@
  * reported with its error. An infrastructure failure stops the work: the records not yet committed
  * come back as `unwritten`, for the spool.
  */
-import { ShannonError } from '../errors/errors.js';
-import { classifyError, type SqlStateClass } from '../postgres/sqlstate.js';
+import { isDatabaseError, ShannonError, ValidationError } from '../errors/errors.js';
+import {
+  classifyError,
+  FOREIGN_KEY_VIOLATION,
+  NOT_NULL_VIOLATION,
+  type SqlStateClass,
+  violatedColumn,
+} from '../postgres/sqlstate.js';
 import type { BatchItem } from './coalesce.js';
 import type { RecordKind } from './record-kinds.js';
 import type { RecordWriter } from './record-writer.js';
@@ -15,6 +21,32 @@ import type { RecordWriter } from './record-writer.js';
 export function failureClass(error: unknown): SqlStateClass {
   if (error instanceof ShannonError && error.code === 'SHUTTING_DOWN') return 'transient';
   return classifyError(error);
+}
+
+/**
+ * The error a caller sees for its one refused record: a foreign key or NOT NULL violation becomes
+ * a ValidationError naming the record's column (`user_id` when the user does not exist in the
+ * record's tenant), so it answers 400 with that field; anything else is passed on as it is.
+ */
+export function recordRejection(error: unknown): unknown {
+  const column = violatedColumn(error);
+  if (column === undefined) return error;
+  const sqlstate = isDatabaseError(error) ? error.sqlstate : (error as { code?: unknown }).code;
+  if (sqlstate === FOREIGN_KEY_VIOLATION) {
+    const driver = (isDatabaseError(error) ? error.cause : error) as { detail?: unknown };
+    const table =
+      typeof driver.detail === 'string' ? /in table "([^"]+)"/.exec(driver.detail)?.[1] : undefined;
+    const scope = column === 'tenant_id' ? '' : " in the record's tenant";
+    return new ValidationError(
+      column,
+      `${column} does not name an existing ${table === undefined ? 'row' : `row of ${table}`}${scope}`,
+      { cause: error },
+    );
+  }
+  if (sqlstate === NOT_NULL_VIOLATION) {
+    return new ValidationError(column, `${column} is required`, { cause: error });
+  }
+  return error;
 }
 
 export interface IsolatedResult {
@@ -52,7 +84,7 @@ export async function writeIsolatingFailures(
         return result;
       }
       if (slice.length === 1) {
-        result.rejected.push({ item: slice[0]!, error });
+        result.rejected.push({ item: slice[0]!, error: recordRejection(error) });
         continue;
       }
       result.splits += 1;

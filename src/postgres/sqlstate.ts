@@ -133,7 +133,12 @@ export function toDatabaseError(error: unknown, operation: string): DatabaseErro
   const sqlstate = sqlStateOf(errorCode(error));
   const message = `${operation}: ${error instanceof Error ? error.message : String(error)}`;
   const cls = classifyError(error);
-  const options = { cause: error, ...(sqlstate === undefined ? {} : { sqlstate }) };
+  const field = violatedColumn(error);
+  const options = {
+    cause: error,
+    ...(sqlstate === undefined ? {} : { sqlstate }),
+    ...(field === undefined ? {} : { field }),
+  };
   if (cls === 'conflict') return new DatabaseError('CONFLICT', message, options);
   if (cls === 'transient') {
     return new DatabaseError(sqlstate === '57014' ? 'DB_TIMEOUT' : 'DB_UNAVAILABLE', message, options);
@@ -151,4 +156,29 @@ export function isUnwrappedDatabaseFailure(error: unknown): boolean {
   if (error instanceof ShannonError) return false;
   const code = errorCode(error);
   return sqlStateOf(code) !== undefined || (code !== undefined && NETWORK_ERROR_CODES.has(code));
+}
+
+/** SQLSTATE foreign_key_violation: a row names a parent (a user, a task) that does not exist. */
+export const FOREIGN_KEY_VIOLATION = '23503';
+/** SQLSTATE not_null_violation. */
+export const NOT_NULL_VIOLATION = '23502';
+
+/**
+ * The column a constraint violation is about, from the driver error (or a DatabaseError's cause):
+ * a NOT NULL violation names it in `column`; a foreign key violation in its detail,
+ * `Key (tenant_id, user_id)=(…) is not present in table "users".` — the composite keys that keep
+ * child rows inside their tenant lead with tenant_id, which the caller never sets, so the other
+ * column is the one named. Undefined for any other error.
+ */
+export function violatedColumn(error: unknown): string | undefined {
+  const driver = error instanceof DatabaseError ? error.cause : error;
+  if (typeof driver !== 'object' || driver === null) return undefined;
+  const { code, column, detail } = driver as { code?: unknown; column?: unknown; detail?: unknown };
+  if (code === NOT_NULL_VIOLATION && typeof column === 'string' && column !== '') return column;
+  if (code !== FOREIGN_KEY_VIOLATION || typeof detail !== 'string') return undefined;
+  const match = /^Key \(([^)]+)\)=/.exec(detail);
+  if (match === null) return undefined;
+  const columns = match[1]!.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  const named = columns.filter((c) => c !== 'tenant_id');
+  return (named.length > 0 ? named : columns).join(', ');
 }

@@ -470,6 +470,7 @@ public.user_preferences.updated_at timestamp with time zone NOT NULL DEFAULT now
 public.user_preferences.user_id uuid NOT NULL
 public.users.auth_user_id uuid
 public.users.created_at timestamp with time zone NOT NULL DEFAULT now()
+public.users.deactivated_at timestamp with time zone
 public.users.email character varying(255)
 public.users.external_id character varying(255) NOT NULL
 public.users.id uuid NOT NULL DEFAULT gen_random_uuid()
@@ -666,6 +667,7 @@ CREATE INDEX team_compositions_tenant_user_idx ON public.team_compositions USING
 CREATE INDEX token_usage_task_provider_model_idx ON ONLY public.token_usage USING btree (task_id, provider, model) WHERE (task_id IS NOT NULL)
 CREATE INDEX token_usage_tenant_user_created_idx ON ONLY public.token_usage USING btree (tenant_id, user_id, created_at)
 CREATE INDEX tool_calls_tenant_agent_execution_idx ON public.tool_calls USING btree (tenant_id, agent_execution_id)
+CREATE INDEX users_tenant_created_idx ON public.users USING btree (tenant_id, created_at DESC, id DESC)
 CREATE UNIQUE INDEX agent_executions_idempotency_key ON ONLY public.agent_executions USING btree (tenant_id, idempotency_key, created_at)
 CREATE UNIQUE INDEX agent_executions_pkey ON ONLY public.agent_executions USING btree (id, created_at)
 CREATE UNIQUE INDEX api_keys_key_hash_key ON auth.api_keys USING btree (key_hash)

@@ -91,7 +91,13 @@ export function toHttpError(error: unknown): HttpError {
     let answer: HttpError;
     if (error.code === 'DB_QUERY_FAILED' && classifyError(error) === 'client') {
       // A data exception PostgreSQL raised on a value we should have rejected at the edge.
-      answer = fromCode('VALIDATION_FAILED', 'a value was rejected by the database', error.field);
+      answer = fromCode(
+        'VALIDATION_FAILED',
+        error.field === undefined
+          ? 'a value was rejected by the database'
+          : `${error.field}: a value was rejected by the database`,
+        error.field,
+      );
     } else {
       const status = error.status;
       // Internal details (SQL, stack) stay in the log; 5xx bodies carry only the code, except the

@@ -6,6 +6,7 @@ import { TaskStore } from './task-store.js';
 import type { TenantScope } from './tenant-scope.js';
 import { TokenUsageStore } from './token-usage-store.js';
 import { ToolExecutionStore } from './tool-execution-store.js';
+import { UserStore } from './user-store.js';
 
 /** The stores of the data layer (`dataLayer.stores`). */
 export interface Stores {
@@ -15,6 +16,7 @@ export interface Stores {
   events: EventStore;
   agents: AgentExecutionStore;
   tools: ToolExecutionStore;
+  users: UserStore;
 }
 
 /** Creates the stores; `db` is a `Database` (or anything that opens tenant transactions). */
@@ -26,5 +28,6 @@ export function createStores(db: TenantScope): Stores {
     events: new EventStore(db),
     agents: new AgentExecutionStore(db),
     tools: new ToolExecutionStore(db),
+    users: new UserStore(db),
   };
 }

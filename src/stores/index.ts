@@ -9,3 +9,4 @@ export * from './task-store.js';
 export type { CallOptions, TenantScope } from './tenant-scope.js';
 export * from './token-usage-store.js';
 export * from './tool-execution-store.js';
+export * from './user-store.js';

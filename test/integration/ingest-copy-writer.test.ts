@@ -113,7 +113,9 @@ test('through the write path: a resent batch is stored once, and a bad record st
     const rejected = results[4]!;
     assert.equal(rejected.outcome, 'rejected');
     assert.ok(isShannonError(rejected.error));
-    assert.equal(rejected.error.code, 'DB_QUERY_FAILED');
+    assert.equal(rejected.error.code, 'VALIDATION_FAILED');
+    assert.equal(rejected.error.field, 'tenant_id');
+    assert.match(rejected.error.message, /tenant_id does not name an existing row of tenants/);
     assert.equal(await countWorkflow(other), 9);
   } finally {
     await ingest.close();

@@ -194,7 +194,9 @@ test('one bad row fails alone and is reported to its caller', async () => {
   const rejected = results[10]!;
   assert.equal(rejected.outcome, 'rejected');
   assert.ok(isShannonError(rejected.error));
-  assert.equal(rejected.error.code, 'DB_QUERY_FAILED');
+  // The foreign key violation names the record's column, so the caller knows what to fix.
+  assert.equal(rejected.error.code, 'VALIDATION_FAILED');
+  assert.equal(rejected.error.field, 'user_id');
 });
 
 test('invalid input is refused before anything is queued, naming the field', async () => {

@@ -7,6 +7,7 @@ import {
   isInfrastructureFailure,
   isTransient,
   toDatabaseError,
+  violatedColumn,
 } from '../../src/postgres/sqlstate.js';
 import { toHttpError } from '../../src/server/http-errors.js';
 
@@ -78,5 +79,27 @@ describe('SQLSTATE classification', () => {
     assert.equal(answer.body.error.code, 'DB_UNAVAILABLE');
     assert.equal(toHttpError(Object.assign(new Error('bad'), { code: '22P02' })).status, 400);
     assert.equal(toHttpError(new Error('a bug')).status, 500);
+  });
+
+  it('names the column of a foreign key or NOT NULL violation, leaving the tenant out of composite keys', () => {
+    const fk = (detail: string) =>
+      Object.assign(new Error('insert or update violates foreign key constraint'), { code: '23503', detail });
+    const user = fk('Key (tenant_id, user_id)=(a, b) is not present in table "users".');
+    assert.equal(violatedColumn(user), 'user_id');
+    assert.equal(violatedColumn(fk('Key (tenant_id)=(a) is not present in table "tenants".')), 'tenant_id');
+    assert.equal(
+      violatedColumn(Object.assign(new Error('null'), { code: '23502', column: 'query' })),
+      'query',
+    );
+    assert.equal(
+      violatedColumn(Object.assign(new Error('dup'), { code: '23505', detail: 'Key (id)=(1)' })),
+      undefined,
+    );
+    const wrapped = toDatabaseError(user, 'ingest.token_usage');
+    assert.equal(wrapped.field, 'user_id');
+    assert.equal(violatedColumn(wrapped), 'user_id');
+    const answer = toHttpError(wrapped);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error.field, 'user_id');
   });
 });

@@ -1,10 +1,16 @@
-/** `shannon-data tenants create <slug> | list [--json]`. */
+/** `shannon-data tenants create <slug> | update <slug-or-id> | list [--json]`. */
 import { Command } from 'commander';
-import { createTenant, listTenants, TENANT_PLANS, type TenantPlan } from '../../auth/tenants.js';
+import {
+  createTenant,
+  listTenants,
+  TENANT_PLANS,
+  type TenantPlan,
+  updateTenant,
+} from '../../auth/tenants.js';
 import type { CliContext } from '../cli-context.js';
 
 export function tenantsCommand(ctx: CliContext): Command {
-  const tenants = new Command('tenants').description('Create and list tenants');
+  const tenants = new Command('tenants').description('Create, update and list tenants');
   tenants
     .command('create <slug>')
     .description('Create a tenant (then give it a key with `keys create --tenant <slug>`)')
@@ -32,6 +38,34 @@ export function tenantsCommand(ctx: CliContext): Command {
             options.json === true,
             tenant,
             `created tenant ${tenant.slug} (${tenant.id}), plan ${tenant.plan}, ${tenant.rateLimitPerHour} requests/hour`,
+          );
+        } finally {
+          await database.close();
+        }
+      },
+    );
+  tenants
+    .command('update <slug-or-id>')
+    .description("Change a tenant's plan and/or request limit (the limit is kept unless given)")
+    .option('--plan <plan>', `plan: ${TENANT_PLANS.join(', ')}`)
+    .option('--rate-limit <n>', 'requests per hour for the whole tenant')
+    .option('--json', 'print as JSON')
+    .action(
+      async (
+        slugOrId: string,
+        options: { plan?: string; rateLimit?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const database = await ctx.openDatabase(ctx.loadConfig(command), { migrate: true });
+        try {
+          const tenant = await updateTenant(database.db, slugOrId, {
+            ...(options.plan === undefined ? {} : { plan: options.plan as TenantPlan }),
+            ...(options.rateLimit === undefined ? {} : { rateLimitPerHour: Number(options.rateLimit) }),
+          });
+          ctx.output(
+            options.json === true,
+            tenant,
+            `updated tenant ${tenant.slug}: plan ${tenant.plan}, ${tenant.rateLimitPerHour} requests/hour`,
           );
         } finally {
           await database.close();

@@ -12,6 +12,7 @@ import { ingestRoutes } from './ingest-routes.js';
 import { memoryRoutes } from './memory-routes.js';
 import { queryRoutes } from './query-routes.js';
 import { sessionStateRoutes } from './session-state-routes.js';
+import { userRoutes } from './user-routes.js';
 
 export interface RouteContext {
   dataLayer: DataLayer;
@@ -40,6 +41,7 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   const { memory, stores, ingest } = ctx.dataLayer;
   memoryRoutes(app, memory, ctx.limits);
   queryRoutes(app, stores, ctx.limits);
+  userRoutes(app, stores.users, ctx.limits);
   ingestRoutes(app, ingest, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
   adminRoutes(app, ctx.dataLayer, ctx.sessions);
