@@ -67,10 +67,11 @@ describe('users and tenants update commands', () => {
     assert.match(byId.out, /created user bob \([0-9a-f-]{36}\) in users-co/);
 
     const again = cli('users', 'create', '--tenant', 'users-co', '--external-id', 'alice', '--json');
-    assert.equal(again.status, 1);
+    // Exit 3: the command could not do its work (README, Commands: exit statuses).
+    assert.equal(again.status, 3);
     assert.equal(JSON.parse(again.err).error.code, 'CONFLICT');
     const noTenant = cli('users', 'create', '--tenant', 'nobody-co', '--external-id', 'x', '--json');
-    assert.equal(noTenant.status, 1);
+    assert.equal(noTenant.status, 3);
     assert.equal(JSON.parse(noTenant.err).error.code, 'NOT_FOUND');
 
     const listed = cli('users', 'list', '--tenant', 'users-co', '--json');
@@ -86,7 +87,7 @@ describe('users and tenants update commands', () => {
     const offById = cli('users', 'deactivate', user.id, '--tenant', 'users-co');
     assert.equal(offById.status, 0, offById.err);
     const missing = cli('users', 'deactivate', 'carol', '--tenant', 'users-co', '--json');
-    assert.equal(missing.status, 1);
+    assert.equal(missing.status, 3);
     assert.equal(JSON.parse(missing.err).error.code, 'NOT_FOUND');
   });
 
@@ -101,7 +102,8 @@ describe('users and tenants update commands', () => {
     assert.equal(JSON.parse(limit.out).rateLimitPerHour, 5000);
     assert.equal(JSON.parse(limit.out).plan, 'pro');
     const bad = cli('tenants', 'update', 'plan-co', '--plan', 'gold', '--json');
-    assert.equal(bad.status, 1);
+    // Exit 2: a bad option value.
+    assert.equal(bad.status, 2);
     assert.equal(JSON.parse(bad.err).error.field, 'plan');
   });
 });
