@@ -2,6 +2,26 @@
  * Public entry point of the `shannon-data` library. Import from here only; deep imports are not
  * part of the supported API.
  */
+export {
+  type ApiKeyInfo,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from './auth/api-keys.js';
+export { DEFAULT_SCOPES, SCOPES, type Scope } from './auth/scopes.js';
+export {
+  type CreateTenantInput,
+  createTenant,
+  getTenant,
+  listTenants,
+  TENANT_PLANS,
+  type Tenant,
+  type TenantPlan,
+  type UpdateTenantInput,
+  updateTenant,
+} from './auth/tenants.js';
 export { type Config, ConfigError, type ConfigSources, describeConfig, loadConfig } from './config/config.js';
 export { createDataLayer, type DataLayer, type DataLayerOptions, runMigrations } from './data-layer.js';
 export {
