@@ -1,27 +1,18 @@
 /** The key management commands as a user runs them: `tenants create`, `keys create|list|revoke --json`. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { digestApiKey } from '../../src/auth/api-key.js';
+import { runCliSync } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
 
 describe('tenants and keys commands', () => {
   let t: TestDatabase;
   let dir: string;
-  const cli = (...args: string[]) => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: t.url, SHANNON_DATA_DIR: dir, LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    return { status: run.status, out: run.stdout, err: run.stderr };
-  };
+  const cli = (...args: string[]) =>
+    runCliSync(args, { DATABASE_URL: t.url, SHANNON_DATA_DIR: dir, LOG_LEVEL: 'silent' });
   before(async () => {
     t = await createTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'shannon-cli-'));
