@@ -37,13 +37,32 @@ describe('shannon-data exit statuses', () => {
   });
 
   it('exits 1 when the memory benchmark misses its targets', async () => {
-    // 40 points: an HNSW search cannot be 10× faster than scanning 40 vectors.
-    const run = await runCli(
-      ['bench', 'memory', '--points', '40', '--dimension', '4', '--queries', '10', '--outbox-points', '0'],
-      { LOG_LEVEL: 'silent' },
-    );
+    // How fast 40 points search is depends on the machine; a million-fold speed-up over scanning
+    // 40 vectors does not, so the miss is certain.
+    const small = [
+      'bench',
+      'memory',
+      '--points',
+      '40',
+      '--dimension',
+      '4',
+      '--queries',
+      '10',
+      '--outbox-points',
+      '0',
+    ];
+    const run = await runCli([...small, '--target-speedup', '1000000'], { LOG_LEVEL: 'silent' });
+    assert.match(run.stdout, /→ [\d.]+× \(target ≥ 1000000×\)$/m);
     assert.match(run.stdout, /^targets NOT met$/m);
     assert.equal(run.code, 1, run.stderr);
+    const met = await runCli([...small, '--target-speedup', '0.000001', '--target-recall', '0.000001'], {
+      LOG_LEVEL: 'silent',
+    });
+    assert.match(met.stdout, /^targets met$/m);
+    assert.equal(met.code, 0, met.stderr);
+    const wrong = await runCli([...small, '--target-recall', '1.5']);
+    assert.equal(wrong.code, 2, wrong.stderr);
+    assert.match(wrong.stderr, /--target-recall must be at most 1/);
   });
 
   it('exits 2 for an invalid setting or a wrong flag', async () => {

@@ -1,5 +1,6 @@
 /**
- * `shannon-data bench memory [--points N] [--dimension D] [--queries Q] [--outbox-points M] [--json]`:
+ * `shannon-data bench memory [--points N] [--dimension D] [--queries Q] [--outbox-points M]
+ *   [--target-recall R] [--target-speedup X] [--json]`:
  * recall@10 of the embedded index against exact search, throughput against SIMD brute force,
  * session-filtered latency and upsert throughput through the outbox (in a scratch database on the
  * configured server, dropped afterwards). A full run (100k × 768) takes several minutes on 2 cores.
@@ -7,6 +8,7 @@
  */
 import { Command } from 'commander';
 import type { MemoryBenchResult } from '../../devtools/bench/memory-benchmark.js';
+import { DEFAULT_MEMORY_TARGETS } from '../../devtools/bench/memory-targets.js';
 import { ValidationError } from '../../errors/errors.js';
 import { type CliContext, EXIT } from '../cli-context.js';
 
@@ -14,6 +16,13 @@ function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0)
     throw new ValidationError(flag, `${flag} must be a non-negative integer`);
+  return n;
+}
+
+function positiveNumber(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new ValidationError(flag, `${flag} must be a positive number`);
   return n;
 }
 
@@ -42,16 +51,41 @@ export function benchMemoryCommand(ctx: CliContext): Command {
     .option('--dimension <d>', 'vector dimension', '768')
     .option('--queries <n>', 'queries for recall and throughput', '1000')
     .option('--outbox-points <n>', 'points written through PostgreSQL + outbox (0 skips)', '20000')
+    .option(
+      '--target-recall <r>',
+      'recall@10 that counts as met (0–1]',
+      String(DEFAULT_MEMORY_TARGETS.recall_at_10),
+    )
+    .option(
+      '--target-speedup <x>',
+      'batch speed-up over exact search that counts as met',
+      String(DEFAULT_MEMORY_TARGETS.speedup_vs_exact),
+    )
     .option('--json', 'print as JSON')
     .action(
       async (
-        options: { points: string; dimension: string; queries: string; outboxPoints: string; json?: boolean },
+        options: {
+          points: string;
+          dimension: string;
+          queries: string;
+          outboxPoints: string;
+          targetRecall: string;
+          targetSpeedup: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const config = ctx.loadConfig(command);
         // Loaded here, not at start-up: the benchmark is a development tool.
         const { runMemoryBenchmark } = await import('../../devtools/bench/memory-benchmark.js');
         const outboxPoints = positiveInt('--outbox-points', options.outboxPoints);
+        const targetRecall = positiveNumber('--target-recall', options.targetRecall);
+        if (targetRecall > 1)
+          throw new ValidationError('--target-recall', '--target-recall must be at most 1');
+        const targets = {
+          recall_at_10: targetRecall,
+          speedup_vs_exact: positiveNumber('--target-speedup', options.targetSpeedup),
+        };
         const layer = outboxPoints > 0 ? await ctx.openDataLayer(config) : undefined;
         const json = options.json === true;
         let bar: ReturnType<CliContext['progress']> | undefined;
@@ -62,6 +96,7 @@ export function benchMemoryCommand(ctx: CliContext): Command {
             dimension: positiveInt('--dimension', options.dimension),
             queries: positiveInt('--queries', options.queries),
             outboxPoints,
+            targets,
             ...(layer === undefined ? {} : { databaseUrl: layer.databaseUrl, pool: config.pool }),
             onProgress: (name, done, total) => {
               if (name !== phase) {

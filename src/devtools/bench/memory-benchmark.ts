@@ -21,6 +21,7 @@ import { createMemory, loadCollectionPoints } from '../../memory/memory.js';
 import type { TransactionRunner } from '../../memory/outbox-relay.js';
 import { Database } from '../../postgres/database.js';
 import { migrateUp } from '../../schema/migrator.js';
+import { DEFAULT_MEMORY_TARGETS, type MemoryBenchTargets } from './memory-targets.js';
 
 const DEFAULT_BENCH_POOL: PoolConfig = {
   max: 4,
@@ -83,6 +84,8 @@ export interface MemoryBenchOptions {
   seed?: number;
   /** Overrides the collection's full-scan threshold (KB); 0 forces the graph for unfiltered search (small CI runs). */
   fullScanThresholdKb?: number;
+  /** What counts as met; defaults to {@link DEFAULT_MEMORY_TARGETS}. */
+  targets?: Partial<MemoryBenchTargets>;
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -113,7 +116,7 @@ export interface MemoryBenchResult {
     exact: boolean;
   };
   outbox: { points: number; upsert_points_per_second: number; relay_points_per_second: number } | null;
-  targets: { recall_at_10: number; speedup_vs_exact: number };
+  targets: MemoryBenchTargets;
   met_targets: boolean;
 }
 
@@ -183,6 +186,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   const sessions = options.sessions ?? Math.max(1, Math.floor(n / 100));
   const progress = options.onProgress ?? (() => undefined);
   const seed = options.seed ?? 42;
+  const targets: MemoryBenchTargets = { ...DEFAULT_MEMORY_TARGETS, ...options.targets };
 
   progress('generate', 0, 1);
   const data = lowRankVectors(n, dim, seed);
@@ -320,8 +324,8 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
       exact: true,
     },
     outbox,
-    targets: { recall_at_10: 0.95, speedup_vs_exact: 10 },
-    met_targets: recallAt10 >= 0.95 && speedup >= 10,
+    targets,
+    met_targets: recallAt10 >= targets.recall_at_10 && speedup >= targets.speedup_vs_exact,
   };
   // Batch recall is reported implicitly: the batch uses the same graph and ef as the single path.
   void recall(batchFound, truth);
