@@ -9,8 +9,12 @@
  * instant and an interruption anywhere loses nothing; running again resumes. Finish (one short
  * transaction): the view and the empty legacy table are dropped and the partitioned table takes the
  * name. Column defaults hold on the view and the new table, and a serial column's sequence passes to
- * the new table at the finish. Limits: tables with identity columns or referenced by foreign keys
- * are refused before any change; non-unique indexes are recreated on the parent.
+ * the new table at the finish. An identity column keeps drawing from its sequence through the
+ * view's default during the move (so, while moving, an explicit value is accepted even for
+ * GENERATED ALWAYS); at the finish the column becomes an identity column of the partitioned table
+ * again, with the sequence's name, settings and position. Every step is one transaction, so a
+ * failure anywhere leaves a state the next run resumes from. Limits: tables referenced by foreign
+ * keys are refused before any change; non-unique indexes are recreated on the parent.
  */
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
@@ -18,6 +22,7 @@ import { qualifiedName } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { monthStart } from './partition-catalog.js';
 import {
+  addIdentitySql,
   addPrimaryKeySql,
   COLUMN_DEFAULTS_SQL,
   CONVERSION_STATE_SQL,
@@ -37,6 +42,8 @@ import {
   forceRowSecuritySql,
   grantSql,
   hasRowsSql,
+  IDENTITY_COLUMNS_SQL,
+  type IdentityColumn,
   minValueSql,
   moveBatchSql,
   NON_UNIQUE_INDEXES_SQL,
@@ -46,8 +53,10 @@ import {
   ROW_SECURITY_SQL,
   renameTableSql,
   revokeAllSql,
+  SET_SEQUENCE_SQL,
   START_CONVERSION_SQL,
   sequenceOwnedBySql,
+  sequenceStateSql,
   setViewDefaultSql,
   TABLE_GRANTS_SQL,
   TABLE_POLICIES_SQL,
@@ -136,11 +145,19 @@ async function start(
     n.legacy,
   ]);
   for (const d of defaults.rows) await tx.query(setViewDefaultSql(n.view, d.column_name, d.expression));
+  // An identity column has no default of its own either: the view draws from its sequence.
+  for (const c of await identityColumns(tx, n.legacy)) {
+    await tx.query(setViewDefaultSql(n.view, c.column_name, c.view_default));
+  }
   for (const g of await tableGrants(tx, n.legacy)) await tx.query(grantSql(g.privileges, n.view, g.grantee));
   await tx.query(createWriteFunctionSql(n.triggerFn, n.legacy, n.target, keys));
   await tx.query(createWriteTriggerSql(n.view, n.triggerFn));
   await tx.query(START_CONVERSION_SQL, [n.view, n.schema, n.name, column, keys]);
   return count;
+}
+
+async function identityColumns(tx: Queryable, table: string): Promise<IdentityColumn[]> {
+  return (await tx.query<IdentityColumn>(IDENTITY_COLUMNS_SQL, [table])).rows;
 }
 
 /** Grants on a table, grouped per grantee (PUBLIC included), as GRANT clauses. */
@@ -192,8 +209,21 @@ async function finish(tx: Queryable, n: Names): Promise<void> {
     n.legacy,
   ]);
   for (const o of owned.rows) await tx.query(sequenceOwnedBySql(o.sequence_name, n.target, o.column_name));
+  // An identity sequence cannot change hands: it goes with the legacy table and is made again,
+  // same name, settings and position, on the partitioned one.
+  const identities: Array<{ column: IdentityColumn; lastValue: string; isCalled: boolean }> = [];
+  for (const column of await identityColumns(tx, n.legacy)) {
+    const state = await tx.query<{ last_value: string; is_called: boolean }>(
+      sequenceStateSql(column.sequence_name),
+    );
+    identities.push({ column, lastValue: state.rows[0]!.last_value, isCalled: state.rows[0]!.is_called });
+  }
   await tx.query(dropTableSql(n.legacy));
   await tx.query(renameTableSql(n.target, n.name));
+  for (const { column, lastValue, isCalled } of identities) {
+    await tx.query(addIdentitySql(n.view, column));
+    await tx.query(SET_SEQUENCE_SQL, [column.sequence_name, lastValue, isCalled]);
+  }
   await tx.query(FINISH_CONVERSION_SQL, [n.view]);
 }
 
@@ -216,7 +246,6 @@ export async function convertToPartitioned(
     column_not_null: boolean | null;
     key_columns: string[] | null;
     referenced: boolean;
-    has_identity: boolean;
   }>(TABLE_SHAPE_SQL, [options.table, options.column], { operation: 'ops.partitions.convert_shape' });
   const s = shape.rows[0];
   if (s === undefined) throw new ValidationError('table', `table ${options.table} does not exist`);
@@ -228,6 +257,10 @@ export async function convertToPartitioned(
   let state = existing.rows[0];
   let partitions = 0;
   let keys: string[];
+  if (state?.state === 'done' && s.relkind === 'p') {
+    // Already converted (a run that finished but stopped before reporting): nothing to do.
+    return { table: n.view, state: 'done', rowsMoved: Number(state.rows_moved), batches: 0, partitions: 0 };
+  }
   if (state?.state === 'moving') {
     keys = state.key_columns;
   } else {
@@ -246,8 +279,6 @@ export async function convertToPartitioned(
       throw new ValidationError('table', `${n.view} has no primary key to move rows by`);
     if (s.referenced)
       throw new ValidationError('table', `${n.view} is referenced by foreign keys; drop them first`);
-    if (s.has_identity)
-      throw new ValidationError('table', `${n.view} has an identity column; use a sequence default instead`);
     keys = s.key_columns;
     partitions = await withLockRetry(
       source,

@@ -20,8 +20,7 @@ SELECT c.oid, n.nspname AS schema_name, c.relname AS table_name, c.relkind::text
           FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
          WHERE i.indrelid = c.oid AND i.indisprimary) AS key_columns,
-       EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f') AS referenced,
-       EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity <> '' AND NOT a.attisdropped) AS has_identity
+       EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f') AS referenced
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = to_regclass($1)`;
 
@@ -235,3 +234,57 @@ SELECT s.oid::regclass::text AS sequence_name, a.attname AS column_name
 export function sequenceOwnedBySql(sequence: string, table: string, column: string): string {
   return `ALTER SEQUENCE ${sequence} OWNED BY ${table}.${quoteIdent(column)}`;
 }
+
+/**
+ * Identity columns of a table ($1, regclass text): how they are generated, their sequence (as a
+ * qualified name and as the view default that draws from it) and its settings, to recreate them
+ * on the partitioned table.
+ */
+export const IDENTITY_COLUMNS_SQL = `
+SELECT a.attname AS column_name, CASE a.attidentity WHEN 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END AS generated,
+       quote_ident(sn.nspname) || '.' || quote_ident(sc.relname) AS sequence_name,
+       format('nextval(%L::regclass)', quote_ident(sn.nspname) || '.' || quote_ident(sc.relname)) AS view_default,
+       s.seqstart::text AS start, s.seqincrement::text AS increment, s.seqmin::text AS min,
+       s.seqmax::text AS max, s.seqcache::text AS cache, s.seqcycle AS cycle
+  FROM pg_attribute a
+  JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = a.attrelid
+                  AND d.refobjsubid = a.attnum AND d.classid = 'pg_class'::regclass AND d.deptype = 'i'
+  JOIN pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S'
+  JOIN pg_namespace sn ON sn.oid = sc.relnamespace
+  JOIN pg_sequence s ON s.seqrelid = sc.oid
+ WHERE a.attrelid = to_regclass($1) AND a.attidentity <> '' AND NOT a.attisdropped
+ ORDER BY a.attnum`;
+
+/** An identity column as IDENTITY_COLUMNS_SQL returns it. */
+export interface IdentityColumn {
+  column_name: string;
+  generated: 'ALWAYS' | 'BY DEFAULT';
+  sequence_name: string;
+  view_default: string;
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cache: string;
+  cycle: boolean;
+}
+
+/** Where a sequence stands (its last value and whether that value was handed out). */
+export function sequenceStateSql(sequence: string): string {
+  return `SELECT last_value::text AS last_value, is_called FROM ${sequence}`;
+}
+
+/**
+ * Makes `column` of `table` an identity column again with the old sequence's name and settings
+ * (the values are integers read from pg_sequence).
+ */
+export function addIdentitySql(table: string, c: IdentityColumn): string {
+  return (
+    `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(c.column_name)} ADD GENERATED ${c.generated} AS IDENTITY ` +
+    `(SEQUENCE NAME ${c.sequence_name} START WITH ${c.start} INCREMENT BY ${c.increment} ` +
+    `MINVALUE ${c.min} MAXVALUE ${c.max} CACHE ${c.cache} ${c.cycle ? 'CYCLE' : 'NO CYCLE'})`
+  );
+}
+
+/** Puts sequence $1 back where another stood: $2 last value, $3 whether it was handed out. */
+export const SET_SEQUENCE_SQL = `SELECT setval($1::regclass, $2::bigint, $3)`;
