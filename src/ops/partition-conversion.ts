@@ -26,6 +26,7 @@ import {
   addPrimaryKeySql,
   COLUMN_DEFAULTS_SQL,
   CONVERSION_STATE_SQL,
+  countRowsSql,
   createDefaultPartitionSql,
   createIndexLikeSql,
   createPartitionedLikeSql,
@@ -188,6 +189,17 @@ async function copySecurity(tx: Queryable, n: Names): Promise<void> {
   }
 }
 
+async function rowsToMove(db: Queryable, legacy: string): Promise<{ rows: number; exact: boolean }> {
+  const estimate = await db.query<{ n: string }>(ESTIMATED_ROWS_SQL, [legacy]);
+  const n = Number(estimate.rows[0]?.n ?? -1);
+  if (n >= 0) return { rows: n, exact: false };
+  const counted = await db.query<{ n: string }>(countRowsSql(legacy), [], {
+    operation: 'ops.partitions.convert_count',
+    timeoutMs: 300_000,
+  });
+  return { rows: Number(counted.rows[0]!.n), exact: true };
+}
+
 async function moveBatch(db: Queryable, n: Names, keys: string[], batchSize: number): Promise<number> {
   const { rows } = await db.query<{ moved: string }>(
     moveBatchSql(n.legacy, n.target, keys),
@@ -288,16 +300,21 @@ export async function convertToPartitioned(
     );
   }
   let batches = 0;
+  // What is left, judged once: the planner's estimate does not follow the rows as they move (and
+  // is -1 before the first ANALYZE, when the rows are counted instead). New rows go to the
+  // partitioned table, so the legacy table only shrinks and a count is an upper bound.
+  const toMove = await rowsToMove(db, n.legacy);
+  let left = toMove.rows;
   for (;;) {
     if (options.maxBatches !== undefined && batches >= options.maxBatches) break;
     const moved = await moveBatch(db, n, keys, batchSize);
     batches++;
     const progress = await db.query<{ rows_moved: string }>(CONVERSION_STATE_SQL, [n.view]);
-    const remaining = await db.query<{ n: string }>(ESTIMATED_ROWS_SQL, [n.legacy]);
-    options.onProgress?.(
-      Number(progress.rows[0]?.rows_moved ?? 0),
-      Math.max(0, Number(remaining.rows[0]?.n ?? 0)),
-    );
+    left = Math.max(0, left - moved);
+    // Rows still moving past a low estimate: another batch may be left, so never "100 %" early.
+    const remaining =
+      moved === 0 ? 0 : toMove.exact ? left : Math.max(left, moved === batchSize ? batchSize : 0);
+    options.onProgress?.(Number(progress.rows[0]?.rows_moved ?? 0), remaining);
     if (moved === 0) {
       await withLockRetry(source, 'ops.partitions.convert_finish', (tx) => finish(tx, n), lock);
       break;

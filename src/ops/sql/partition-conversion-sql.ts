@@ -186,6 +186,10 @@ export function moveBatchSql(legacy: string, target: string, keys: readonly stri
 /** The planner's estimate of the rows of $1. */
 export const ESTIMATED_ROWS_SQL = `SELECT reltuples::bigint AS n FROM pg_class WHERE oid = to_regclass($1)`;
 
+export function countRowsSql(table: string): string {
+  return `SELECT count(*)::bigint AS n FROM ${table}`;
+}
+
 /** Whether `table` still holds any row. */
 export function hasRowsSql(table: string): string {
   return `SELECT EXISTS (SELECT 1 FROM ${table}) AS left`;
