@@ -13,13 +13,22 @@ describe('memory benchmark (small size; the full 100k × 768 run is manual)', ()
   });
 
   it('reports recall@10 of the graph path and the speed-up over exact search', async () => {
+    const progress: string[] = [];
     const r = await runMemoryBenchmark({
       points: 1500,
       dimension: 48,
       queries: 60,
       fullScanThresholdKb: 0,
       outboxPoints: 0,
+      onProgress: (phase, done, total) => progress.push(`${phase} ${done}/${total}`),
     });
+    // Each bar counts its phase's units and ends full; no phase is a bare 0/1 → 1/1.
+    assert.deepEqual(progress, [
+      'build 1500/1500',
+      'search 50/60',
+      'search 60/60',
+      ...[10, 20, 30, 40, 50, 60].map((i) => `filtered ${i}/60`),
+    ]);
     assert.equal(r.points, 1500);
     assert.ok(r.recall_at_10 >= 0.9 && r.recall_at_10 <= 1, `recall ${r.recall_at_10}`);
     assert.ok(r.speedup_vs_exact > 0 && Number.isFinite(r.speedup_vs_exact));

@@ -86,6 +86,10 @@ export interface MemoryBenchOptions {
   fullScanThresholdKb?: number;
   /** What counts as met; defaults to {@link DEFAULT_MEMORY_TARGETS}. */
   targets?: Partial<MemoryBenchTargets>;
+  /**
+   * Progress of the phases that have units to count (build, search, filtered, outbox upsert);
+   * generating the vectors and the exact baseline are one call each and report nothing.
+   */
   onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -188,10 +192,8 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   const seed = options.seed ?? 42;
   const targets: MemoryBenchTargets = { ...DEFAULT_MEMORY_TARGETS, ...options.targets };
 
-  progress('generate', 0, 1);
   const data = lowRankVectors(n, dim, seed);
   const queries = lowRankVectors(q, dim, seed + 1);
-  progress('generate', 1, 1);
 
   const base = collectionRegistry(dim).get('task_embeddings');
   if (base === undefined) throw new Error('task_embeddings is missing from the registry');
@@ -228,7 +230,6 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   const truth = Array.from({ length: q }, (_, i) =>
     Array.from(exact.get(i).keys, (key) => idOf(Number(key))),
   );
-  progress('exact', 1, 1);
 
   const hnswStarted = performance.now();
   const batchFound = collection.graphSearchBatch(queries, K, 0);
@@ -244,6 +245,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     const hits = collection.search({ vector, filter: tenantOnly, limit: K, withVector: false });
     latencies.push(performance.now() - t0);
     single.push(hits.map((h) => h.id));
+    if ((i + 1) % 50 === 0 || i + 1 === q) progress('search', i + 1, q);
   }
   latencies.sort((a, b) => a - b);
   const singleQps = q / (latencies.reduce((a, b) => a + b, 0) / 1000);
@@ -254,7 +256,6 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     usearch.exactSearch(data, queries.slice(i * dim, (i + 1) * dim), dim, K, usearch.MetricKind.Cos, 1);
   }
   const exactSingleQps = exactSample / ((performance.now() - exactSingleStarted) / 1000);
-  progress('search', 1, 1);
 
   // Session-filtered search: ~n/sessions points match; exact over the candidates.
   const filteredLatencies: number[] = [];
@@ -280,9 +281,9 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
       .slice(0, K);
     const got = new Set(hits.map((h) => h.id));
     filteredHits += scored.filter((s) => got.has(s.id)).length / Math.min(K, members.length);
+    if ((i + 1) % 10 === 0 || i + 1 === fq) progress('filtered', i + 1, fq);
   }
   filteredLatencies.sort((a, b) => a - b);
-  progress('filtered', 1, 1);
 
   let outbox: MemoryBenchResult['outbox'] = null;
   if (options.databaseUrl !== undefined && (options.outboxPoints ?? 20_000) > 0) {
