@@ -128,6 +128,8 @@ export interface Config {
   readonly sessionCacheMaxBytes: number | undefined;
   /** Fraction of the session cache one tenant may hold; unset = the cache's default (0.25). */
   readonly sessionCacheTenantShare: number | undefined;
+  /** Doctor thresholds that differ from the defaults, by name (checked by the doctor). */
+  readonly doctorThresholds: Readonly<Record<string, number>>;
 }
 
 export interface ConfigSources {
@@ -241,6 +243,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ingest,
     sessionCacheMaxBytes: get('sessionCacheMaxBytes'),
     sessionCacheTenantShare: get('sessionCacheTenantShare'),
+    doctorThresholds: get('doctorThresholds') ?? Object.freeze({}),
   };
   return Object.freeze(config);
 }

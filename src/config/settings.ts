@@ -99,6 +99,31 @@ function fraction(raw: unknown, name: string): number {
   return value;
 }
 
+/**
+ * Named non-negative numbers: `name=value` pairs separated by commas (environment, flag) or a JSON
+ * object (config file). The names are checked by the component that reads them.
+ */
+function numbers(raw: unknown, name: string): Readonly<Record<string, number>> {
+  const entries: Array<[string, unknown]> =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+      ? Object.entries(raw)
+      : text(raw, name)
+          .split(',')
+          .map((pair) => {
+            const at = pair.indexOf('=');
+            if (at <= 0) throw new ConfigError(name, `"${pair.trim()}" is not name=value`);
+            return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+          });
+  const out: Record<string, number> = {};
+  for (const [key, v] of entries) {
+    const value = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : Number.NaN;
+    if (!Number.isFinite(value) || value < 0)
+      throw new ConfigError(name, `${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+    out[key] = value;
+  }
+  return Object.freeze(out);
+}
+
 function secretKey(minLength: number) {
   return (raw: unknown, name: string): string => {
     const value = text(raw, name);
@@ -159,6 +184,7 @@ export const SETTINGS = {
     flag: 'session-cache-tenant-share',
     parse: fraction,
   },
+  doctorThresholds: { env: 'SHANNON_DOCTOR_THRESHOLDS', flag: 'doctor-thresholds', parse: numbers },
   embeddingUrl: { env: 'EMBEDDING_URL', flag: 'embedding-url', parse: url(['http', 'https']) },
   embeddingApi: { env: 'EMBEDDING_API', flag: 'embedding-api', parse: oneOf(EMBEDDING_APIS) },
   embeddingModel: { env: 'EMBEDDING_MODEL', flag: 'embedding-model', parse: text },

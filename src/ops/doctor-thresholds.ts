@@ -2,6 +2,8 @@
  * Doctor thresholds (sources: reference/dbtools.md §3 — PgHero, Supabase, pganalyze). Every value
  * can be overridden per run; tests lower the windows and sizes to plant problems quickly.
  */
+import { ConfigError } from '../config/config.js';
+
 export interface DoctorThresholds {
   /** Slow query: at least this many calls in the window… */
   slowQueryMinCalls: number;
@@ -59,3 +61,34 @@ export const DEFAULT_DOCTOR_THRESHOLDS: Readonly<DoctorThresholds> = Object.free
   replicaLagSeconds: 5,
   partitionMonthsAhead: 1,
 });
+
+/** Thresholds that are ratios (0–1); every other one is a count, a size or a duration (≥ 0). */
+const RATIO_THRESHOLDS: ReadonlySet<keyof DoctorThresholds> = new Set([
+  'cacheHitRatioMin',
+  'connectionsWarnRatio',
+  'sequenceUsedRatio',
+]);
+
+/**
+ * Named overrides (a setting's or flags' `name=value` pairs) checked against the thresholds: an
+ * unknown name or a ratio above 1 is a ConfigError naming `setting`.
+ */
+export function doctorThresholdOverrides(
+  setting: string,
+  values: Readonly<Record<string, number>>,
+): Partial<DoctorThresholds> {
+  const overrides: Partial<DoctorThresholds> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (!Object.hasOwn(DEFAULT_DOCTOR_THRESHOLDS, name)) {
+      throw new ConfigError(
+        setting,
+        `unknown doctor threshold ${name}; known: ${Object.keys(DEFAULT_DOCTOR_THRESHOLDS).join(', ')}`,
+      );
+    }
+    const key = name as keyof DoctorThresholds;
+    if (RATIO_THRESHOLDS.has(key) && value > 1)
+      throw new ConfigError(setting, `${name} is a ratio between 0 and 1, got ${value}`);
+    overrides[key] = value;
+  }
+  return overrides;
+}

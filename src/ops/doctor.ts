@@ -34,6 +34,8 @@ export interface DoctorReport {
   summary: Record<Severity, number>;
   checks: { name: string; findings: number; error: string | null }[];
   findings: Finding[];
+  /** The thresholds that differ from DEFAULT_DOCTOR_THRESHOLDS in this run (from configuration or flags). */
+  thresholds: Partial<DoctorThresholds>;
 }
 
 /** Frequent statements whose generic plan sequentially scans a large table (top 20 by total time). */
@@ -157,5 +159,8 @@ export async function runDoctor(db: Queryable, options: DoctorOptions = {}): Pro
     summary,
     checks: ran,
     findings: sorted,
+    thresholds: Object.fromEntries(
+      Object.entries(t).filter(([k, v]) => DEFAULT_DOCTOR_THRESHOLDS[k as keyof DoctorThresholds] !== v),
+    ),
   };
 }

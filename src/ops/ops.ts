@@ -19,6 +19,7 @@ import {
 import { type ArchiveManifest, type ArchiveRange, exportArchive } from './archive.js';
 import { type RestoreOptions, type RestoreResult, restoreArchive } from './archive-restore.js';
 import { type DoctorOptions, type DoctorReport, runDoctor } from './doctor.js';
+import { doctorThresholdOverrides } from './doctor-thresholds.js';
 import { checkVectorCollections, type VectorInspector } from './doctor-vector.js';
 import { type ExplainOptions, type ExplainResult, explainStatement } from './explain.js';
 import { type AdviseOptions, type AdviseReport, adviseIndexes } from './index-advisor.js';
@@ -96,7 +97,8 @@ export interface Ops {
 export interface CreateOpsOptions {
   /** Statements and pinned sessions (a `Database`). */
   db: Queryable & SessionSource;
-  config: Pick<Config, 'dataDir' | 'vectorDimension' | 'archiveKey'>;
+  config: Pick<Config, 'dataDir' | 'vectorDimension' | 'archiveKey'> &
+    Partial<Pick<Config, 'doctorThresholds'>>;
   metrics?: Metrics;
   /** The vector backend, for the doctor's collection checks (absent: those checks are skipped). */
   vectorBackend?: VectorInspector;
@@ -134,6 +136,11 @@ export function createOps(options: CreateOpsOptions): Ops {
         const report = await runDoctor(db, {
           connections: db,
           ...opts,
+          // Configured thresholds first; a run's own (the CLI's --threshold flags) win.
+          thresholds: {
+            ...doctorThresholdOverrides('SHANNON_DOCTOR_THRESHOLDS', config.doctorThresholds ?? {}),
+            ...opts.thresholds,
+          },
           extraChecks: {
             ...(backend === undefined
               ? {}

@@ -1,12 +1,14 @@
 /**
- * `shannon-data doctor [--json]`: every health check; exit 0 when clean, 1 on warnings or worse,
+ * `shannon-data doctor [--threshold name=value …] [--json]`: every health check; exit 0 when clean, 1 on warnings or worse,
  * 3 when the database cannot be reached.
  * It only reads: it opens the database alone (no migration, spool, memory or write path) and, with
  * QDRANT_URL, a Qdrant client for the collection checks.
  */
 import { Command } from 'commander';
+import { SETTINGS } from '../../config/settings.js';
 import { createVectorBackend } from '../../memory/create-backend.js';
 import type { DoctorReport } from '../../ops/doctor.js';
+import { doctorThresholdOverrides } from '../../ops/doctor-thresholds.js';
 import { type CliContext, opsOn } from '../cli-context.js';
 
 /** Human rendering: one line per finding, its evidence and its fix. */
@@ -27,6 +29,9 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   for (const c of report.checks.filter((x) => x.error !== null))
     lines.push(`ERROR    check ${c.name} failed: ${c.error}`);
+  const changed = Object.entries(report.thresholds);
+  if (changed.length > 0)
+    lines.push(`thresholds changed from the defaults: ${changed.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return lines.join('\n');
 }
 
@@ -34,9 +39,24 @@ export function doctorCommand(ctx: CliContext): Command {
   return new Command('doctor')
     .description('Check the database (and vector store) for problems; exit 1 when anything needs attention')
     .option('--json', 'print the report as JSON')
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .option(
+      '--threshold <name=value>',
+      'override a threshold for this run (repeatable; over SHANNON_DOCTOR_THRESHOLDS and the config file key doctorThresholds)',
+      (pair: string, previous: string[]) => [...previous, pair],
+      [] as string[],
+    )
+    .action(async (options: { json?: boolean; threshold: string[] }, command: Command) => {
       const json = options.json === true;
-      const database = await ctx.openDatabase(ctx.loadConfig(command));
+      const config = ctx.loadConfig(command);
+      // Checked before connecting: a misspelt threshold is a usage error (exit 2), whatever the database.
+      doctorThresholdOverrides('SHANNON_DOCTOR_THRESHOLDS', config.doctorThresholds);
+      const overrides = doctorThresholdOverrides(
+        '--threshold',
+        options.threshold.length === 0
+          ? {}
+          : SETTINGS.doctorThresholds.parse(options.threshold.join(','), '--threshold'),
+      );
+      const database = await ctx.openDatabase(config);
       try {
         // An unreachable database is one error saying where and what to check (exit 3), not every
         // check failing in turn on the same connection error.
@@ -53,6 +73,7 @@ export function doctorCommand(ctx: CliContext): Command {
       const progress = ctx.progress(json, 'doctor', 1);
       try {
         const report = await ops.doctor({
+          thresholds: overrides,
           onCheck: (_name, i, total) => progress.update(i, total),
         });
         progress.stop();
