@@ -16,8 +16,10 @@ import {
   collectionRegistry,
   isCollectionName,
 } from './collections.js';
+import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import type { Embedder } from './embedder/embedder.js';
 import { isTenantId } from './filter.js';
+import { IndexFollower } from './index-follower.js';
 import { OutboxRelay, type TransactionRunner } from './outbox-relay.js';
 
 export interface MemoryContextOptions {
@@ -30,6 +32,8 @@ export interface MemoryContextOptions {
   startRelay?: boolean | undefined;
   relayIntervalMs?: number | undefined;
   relayRetryBaseMs?: number | undefined;
+  /** Called with each error of the embedded index's outbox follower (logging hook). */
+  onFollowError?: ((error: unknown) => void) | undefined;
 }
 
 /** Internal to `src/memory/`: the state and start-up steps the memory's parts share. */
@@ -68,6 +72,17 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
     // Deliveries need the index collections; bootstrap is retried on every pass until it succeeds.
     prepare: () => ensureIndex(),
   });
+  // An embedded index is this process's own: it follows the outbox itself, so instances sharing
+  // the database converge (the relay feeds only the index of the process holding its lock).
+  const follower =
+    backend instanceof EmbeddedBackend
+      ? new IndexFollower({
+          db,
+          backend,
+          intervalMs: options.relayIntervalMs,
+          onError: (error) => options.onFollowError?.(error),
+        })
+      : undefined;
   let versionsReady: Promise<void> | undefined;
   let indexReady: Promise<BootstrapResult[]> | undefined;
   let closed = false;
@@ -89,6 +104,8 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
 
   async function runBootstrap(): Promise<BootstrapResult[]> {
     await ensureVersions();
+    // Before the index loads the points, so nothing committed meanwhile is missed.
+    await follower?.begin();
     const results = [];
     for (const version of versions.live()) {
       const def = { ...definition(version.collection), dimension: version.dimension };
@@ -109,7 +126,11 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
   }
 
   function startRelay(): void {
-    if (options.startRelay !== false && !closed) relay.start();
+    if (options.startRelay !== false && !closed) {
+      relay.start();
+      // Reads nothing before the bootstrap took its horizon, and waits for collections still loading.
+      follower?.start();
+    }
   }
 
   async function init(): Promise<void> {
@@ -152,6 +173,7 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
     async close() {
       closed = true;
       await relay.stop();
+      await follower?.stop();
       await indexReady?.catch(() => undefined);
       await backend.close();
     },

@@ -63,6 +63,19 @@ FROM public.memory_points p
 JOIN unnest($1::uuid[], $2::text[], $3::uuid[]) AS t(tenant_id, collection, id)
   ON p.tenant_id = t.tenant_id AND p.collection = t.collection AND p.id = t.id`;
 
+/**
+ * Follower: outbox rows after the cursor ($1 xact, $2 id) written by transactions that have all
+ * finished (below the oldest one still running), so no row can later appear behind the cursor.
+ */
+export const FOLLOW_OUTBOX = `
+SELECT tenant_id::text AS tenant_id, id::text AS id, collection, point_id::text AS point_id, op, xact::text AS xact
+FROM public.memory_outbox
+WHERE (xact, id) > ($1::xid8, $2::bigint) AND xact < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY xact, id LIMIT $3`;
+
+/** Follower: where to start — every transaction below this one has finished. */
+export const OUTBOX_HORIZON = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xact`;
+
 /** Admin: queues a re-delivery of the given points (reconcile repairs go through the outbox too). */
 export const ENQUEUE_REDELIVERY = `
 INSERT INTO public.memory_outbox (tenant_id, collection, point_id, op, point_version)

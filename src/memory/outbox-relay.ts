@@ -8,6 +8,7 @@
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable, TransactionOptions } from '../postgres/queryable.js';
 import type { IndexedPoint, VectorBackend } from './backend.js';
+import { BackgroundLoop } from './background-loop.js';
 import {
   CLAIM_OUTBOX,
   MAKE_PENDING_DUE,
@@ -59,14 +60,6 @@ export interface RelayPassResult {
   ran: boolean;
 }
 
-interface OutboxRow {
-  tenant_id: string;
-  id: string;
-  collection: string;
-  point_id: string;
-  op: 'upsert' | 'delete';
-}
-
 interface PointRow {
   tenant_id: string;
   collection: string;
@@ -89,15 +82,80 @@ export function toIndexedPoint(row: Omit<PointRow, 'collection'>): IndexedPoint 
   };
 }
 
+/** An outbox row as the relay and the followers read it. */
+export interface OutboxRow {
+  tenant_id: string;
+  id: string;
+  collection: string;
+  point_id: string;
+  op: 'upsert' | 'delete';
+}
+
+/** What a batch of outbox rows asks of one collection: the rows, and the points' current state. */
+export interface CollectionChanges {
+  collection: string;
+  rows: OutboxRow[];
+  upserts: IndexedPoint[];
+  deletes: string[];
+}
+
+/**
+ * The current state of the points a batch of outbox rows names, per collection: present points
+ * are upserted, absent ones deleted (so an old row can never put back an older version).
+ */
+export async function currentChanges(
+  db: Queryable,
+  rows: readonly OutboxRow[],
+  operation: string,
+): Promise<CollectionChanges[]> {
+  const current = await db.query<PointRow>(
+    POINTS_BY_IDS,
+    [rows.map((r) => r.tenant_id), rows.map((r) => r.collection), rows.map((r) => r.point_id)],
+    { operation },
+  );
+  const points = new Map(current.rows.map((p) => [`${p.collection}/${p.tenant_id}/${p.id}`, p]));
+  const byCollection = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const list = byCollection.get(row.collection) ?? [];
+    list.push(row);
+    byCollection.set(row.collection, list);
+  }
+  return [...byCollection].map(([collection, list]) => {
+    const upserts = new Map<string, IndexedPoint>();
+    const deletes = new Set<string>();
+    for (const row of list) {
+      const point = points.get(`${collection}/${row.tenant_id}/${row.point_id}`);
+      if (point === undefined) deletes.add(row.point_id);
+      else upserts.set(point.id, toIndexedPoint(point));
+    }
+    return { collection, rows: list, upserts: [...upserts.values()], deletes: [...deletes] };
+  });
+}
+
+/** Applies one collection's changes to a backend. */
+export async function applyChanges(
+  backend: VectorBackend,
+  changes: Pick<CollectionChanges, 'collection' | 'upserts' | 'deletes'>,
+): Promise<void> {
+  if (changes.upserts.length > 0) await backend.upsert(changes.collection, changes.upserts);
+  if (changes.deletes.length > 0) await backend.delete(changes.collection, changes.deletes);
+}
+
 /** Delivers outbox rows to a backend; `start()` runs it on an interval, `drain()` until empty. */
 export class OutboxRelay {
   private readonly options: OutboxRelayOptions;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
   constructor(options: OutboxRelayOptions) {
     this.options = options;
+    this.loop = new BackgroundLoop(
+      async () => {
+        const pass = await this.runOnce();
+        return pass.claimed > 0 && pass.failed === 0;
+      },
+      options.intervalMs ?? DEFAULT_RELAY_INTERVAL_MS,
+      (error) => this.options.onError?.(error, '*'),
+    );
   }
 
   /** One pass: claim up to `batchSize` due rows and deliver them. */
@@ -117,36 +175,13 @@ export class OutboxRelay {
           operation: 'memory.relay_claim',
         });
         if (claimed.rows.length === 0) return { claimed: 0, delivered: 0, failed: 0, ran: true };
-        const current = await tx.query<PointRow>(
-          POINTS_BY_IDS,
-          [
-            claimed.rows.map((r) => r.tenant_id),
-            claimed.rows.map((r) => r.collection),
-            claimed.rows.map((r) => r.point_id),
-          ],
-          { operation: 'memory.relay_load' },
-        );
-        const points = new Map(current.rows.map((p) => [`${p.collection}/${p.tenant_id}/${p.id}`, p]));
-        const byCollection = new Map<string, OutboxRow[]>();
-        for (const row of claimed.rows) {
-          const list = byCollection.get(row.collection) ?? [];
-          list.push(row);
-          byCollection.set(row.collection, list);
-        }
+        const changes = await currentChanges(tx, claimed.rows, 'memory.relay_load');
         let delivered = 0;
         let failed = 0;
-        for (const [collection, rows] of byCollection) {
-          const upserts = new Map<string, IndexedPoint>();
-          const deletes = new Set<string>();
-          for (const row of rows) {
-            const point = points.get(`${collection}/${row.tenant_id}/${row.point_id}`);
-            if (point === undefined) deletes.add(row.point_id);
-            else upserts.set(point.id, toIndexedPoint(point));
-          }
+        for (const { collection, rows, upserts, deletes } of changes) {
           const ids = { tenants: rows.map((r) => r.tenant_id), ids: rows.map((r) => r.id) };
           try {
-            if (upserts.size > 0) await backend.upsert(collection, [...upserts.values()]);
-            if (deletes.size > 0) await backend.delete(collection, [...deletes]);
+            await applyChanges(backend, { collection, upserts, deletes });
             await tx.query(MARK_DELIVERED, [ids.tenants, ids.ids], { operation: 'memory.relay_mark' });
             delivered += rows.length;
             metrics?.memoryRelayDelivered.inc({ collection: label(collection) }, rows.length);
@@ -217,32 +252,11 @@ export class OutboxRelay {
 
   /** Starts delivering in the background every `intervalMs` (default 200 ms). */
   start(): void {
-    if (this.timer !== undefined || this.stopped) return;
-    const interval = this.options.intervalMs ?? DEFAULT_RELAY_INTERVAL_MS;
-    const tick = async () => {
-      try {
-        for (;;) {
-          const pass = await this.runOnce();
-          if (pass.claimed === 0 || pass.failed > 0 || this.stopped) break;
-        }
-      } catch (error) {
-        this.options.onError?.(error, '*');
-      }
-    };
-    this.timer = setInterval(() => {
-      if (this.running !== undefined) return;
-      this.running = tick().finally(() => {
-        this.running = undefined;
-      });
-    }, interval);
-    this.timer.unref();
+    this.loop.start();
   }
 
   /** Stops the background loop and waits for a pass in progress. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

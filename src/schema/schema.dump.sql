@@ -206,6 +206,7 @@ public.memory_outbox.op text NOT NULL
 public.memory_outbox.point_id uuid NOT NULL
 public.memory_outbox.point_version bigint NOT NULL
 public.memory_outbox.tenant_id uuid NOT NULL
+public.memory_outbox.xact xid8 DEFAULT pg_current_xact_id()
 public.memory_points.collection text NOT NULL
 public.memory_points.created_at timestamp with time zone NOT NULL DEFAULT now()
 public.memory_points.id uuid NOT NULL
@@ -648,6 +649,7 @@ CREATE INDEX event_logs_tenant_workflow_timestamp_idx ON ONLY public.event_logs 
 CREATE INDEX learning_cases_tenant_user_idx ON public.learning_cases USING btree (tenant_id, user_id)
 CREATE INDEX memory_outbox_id ON public.memory_outbox USING btree (id)
 CREATE INDEX memory_outbox_pending ON public.memory_outbox USING btree (id) WHERE (delivered_at IS NULL)
+CREATE INDEX memory_outbox_xact ON public.memory_outbox USING btree (xact, id)
 CREATE INDEX memory_points_collection_key ON public.memory_points USING btree (collection, key)
 CREATE INDEX refresh_tokens_tenant_id_user_id_idx ON auth.refresh_tokens USING btree (tenant_id, user_id)
 CREATE INDEX scheduled_task_executions_schedule_triggered_idx ON public.scheduled_task_executions USING btree (tenant_id, schedule_id, triggered_at DESC)

@@ -16,22 +16,12 @@ import { MAIN, ROOT } from './helpers/service.js';
 import { type Stack, startStack } from './helpers/stack.js';
 import { TIER_NAME, tier } from './helpers/tiers.js';
 import { sleep, waitFor } from './helpers/timing.js';
+import { DIMENSION, vectorOf } from './helpers/vectors.js';
 
 const execFile = promisify(execFileCb);
 const KILLS = tier(5, 20);
 const COLLECTION = 'task_embeddings';
-const DIMENSION = 8;
 const POINTS_PER_REQUEST = 20;
-
-/** A deterministic, well-spread vector per key, so a search for it finds that point first. */
-function vectorOf(key: string): number[] {
-  let h = 2166136261;
-  for (const ch of key) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-  return Array.from({ length: DIMENSION }, (_, i) => {
-    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) + i;
-    return ((h >>> 0) / 0xffffffff) * 2 - 1;
-  });
-}
 
 interface ReconcileReport {
   collection: string;

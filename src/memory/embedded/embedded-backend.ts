@@ -77,6 +77,12 @@ export class EmbeddedBackend implements VectorBackend {
     return load;
   }
 
+  /** Whether a collection is held in this process, still loading, or not here at all. */
+  collectionState(physical: string): 'ready' | 'loading' | 'absent' {
+    if (this.collections.has(physical)) return 'ready';
+    return this.loading.has(physical) ? 'loading' : 'absent';
+  }
+
   async dropCollection(physical: string): Promise<void> {
     this.collections.delete(physical);
     const dir = this.dir(physical);
