@@ -44,6 +44,7 @@ export async function createScratchDatabase(prefix: string, poolMax: number): Pr
       healthPingIntervalMs: 0,
       sslMode: 'disable',
       applicationName: 'shannon-data-bench',
+      mode: 'session',
     },
     name: 'bench',
   });

@@ -72,10 +72,11 @@ export async function runMigrations(target: Database | string): Promise<Migratio
  */
 export async function createDataLayer(config: Config, options: DataLayerOptions = {}): Promise<DataLayer> {
   const opened = await openDatabase(config, options);
-  const { metrics, db, databaseUrl, embedded } = opened;
+  const { metrics, db, direct, databaseUrl, embedded } = opened;
   const closers: Array<() => Promise<void>> = [() => opened.close()];
   try {
-    const migrations = options.migrate === false ? [] : await runMigrations(db);
+    // On DATABASE_DIRECT_URL when set: a transaction pooler cannot keep the migration lock's session.
+    const migrations = options.migrate === false ? [] : await runMigrations(direct);
     db.startHealthPing();
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
@@ -105,7 +106,8 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
     const memory = createMemory({ db, config, metrics, embedder, backend });
     closers.push(() => memory.close());
     // The doctor checks the vector collections through the same backend.
-    const ops = createOps({ db, config, metrics, vectorBackend: backend });
+    // Past a transaction pooler too: hypopg and pinned sessions need one backend throughout.
+    const ops = createOps({ db: direct, config, metrics, vectorBackend: backend });
     // Write path: its spool lives in <dataDir>/spool; close() runs first (closers run in reverse).
     const tuning = config.ingest;
     const ingest = await createIngest({
@@ -141,7 +143,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       memory,
       ingest,
       migrations,
-      migrationsCurrent: () => migrationsCurrent(db),
+      migrationsCurrent: () => migrationsCurrent(direct),
       async close() {
         if (closed) return;
         closed = true;

@@ -20,6 +20,11 @@ export interface OpenedDatabase {
   readonly metrics: Metrics;
   /** The primary pool (owner connection); no health ping runs unless the caller starts it. */
   readonly db: Database;
+  /**
+   * What needs whole sessions — migrations and the operations toolkit: a small pool on
+   * DATABASE_DIRECT_URL when that is set (behind a transaction pooler), else `db` itself.
+   */
+  readonly direct: Database;
   /** The URL in use (the embedded server's when no DATABASE_URL was configured). */
   readonly databaseUrl: string;
   /** Set when this process runs the embedded PostgreSQL. */
@@ -27,6 +32,9 @@ export interface OpenedDatabase {
   /** Closes the pool, then stops the embedded server. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Connections of the direct pool: a migration's session plus the toolkit's. */
+const DIRECT_POOL_MAX = 3;
 
 /**
  * Opens the primary database, starting the embedded PostgreSQL when `config.databaseUrl` is unset.
@@ -62,11 +70,23 @@ export async function openDatabase(
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
+  const direct =
+    config.databaseDirectUrl === undefined || embedded !== undefined
+      ? db
+      : new Database({
+          connectionString: config.databaseDirectUrl,
+          // Migrations hold one session, the toolkit one or two; PostgreSQL itself, not the pooler.
+          pool: { ...config.pool, mode: 'session', max: Math.min(config.pool.max, DIRECT_POOL_MAX) },
+          metrics,
+          name: 'direct',
+          connectionSetting: 'DATABASE_DIRECT_URL',
+        });
   let closed = false;
   return {
     config,
     metrics,
     db,
+    direct,
     databaseUrl,
     embedded,
     async close() {
@@ -74,6 +94,7 @@ export async function openDatabase(
       closed = true;
       try {
         await db.close();
+        if (direct !== db) await direct.close();
       } finally {
         await embedded?.stop();
       }

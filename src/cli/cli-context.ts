@@ -63,7 +63,7 @@ export function createCliContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJ
       const database = await openDatabase(config, rest);
       if (migrate !== true) return database;
       try {
-        await migrateDatabase(database.db);
+        await migrateDatabase(database.direct);
         return database;
       } catch (error) {
         await database.close().catch(() => undefined);
@@ -95,7 +95,7 @@ export function createCliContext(io: { stdout: NodeJS.WriteStream; stderr: NodeJ
 /** The operations toolkit on an opened database; the doctor's vector checks run with `vectorBackend`. */
 export function opsOn(database: OpenedDatabase, vectorBackend?: VectorInspector): Ops {
   return createOps({
-    db: database.db,
+    db: database.direct,
     config: database.config,
     metrics: database.metrics,
     ...(vectorBackend === undefined ? {} : { vectorBackend }),

@@ -9,6 +9,7 @@ import {
   ConfigError,
   type EmbeddingApi,
   type LogLevel,
+  type PoolMode,
   SETTINGS,
   type Setting,
   type SettingKey,
@@ -24,6 +25,8 @@ export {
   LOG_LEVELS,
   type LogLevel,
   MIN_ARCHIVE_KEY_LENGTH,
+  POOL_MODES,
+  type PoolMode,
   SETTING_ENV_NAMES,
   SSL_MODES,
   type SslMode,
@@ -68,6 +71,11 @@ export interface PoolConfig {
   readonly healthPingIntervalMs: number;
   readonly sslMode: SslMode;
   readonly applicationName: string;
+  /**
+   * `transaction` behind a transaction-mode pooler: no settings at connect time; the server-side
+   * statement_timeout is set per transaction (SET LOCAL) instead.
+   */
+  readonly mode: PoolMode;
 }
 
 /**
@@ -93,6 +101,12 @@ export interface IngestConfig {
 export interface Config {
   /** PostgreSQL URL; undefined means "start the embedded PostgreSQL in dataDir". */
   readonly databaseUrl: string | undefined;
+  /**
+   * A URL that reaches PostgreSQL without a transaction pooler, for what needs one session:
+   * migrations (a session advisory lock) and the operations toolkit (hypopg, pinned sessions).
+   * Required with PG_POOL_MODE=transaction; undefined otherwise means DATABASE_URL.
+   */
+  readonly databaseDirectUrl: string | undefined;
   readonly redisUrl: string | undefined;
   /** Deadline of every Redis command (ms). */
   readonly redisCommandTimeoutMs: number;
@@ -193,11 +207,22 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     healthPingIntervalMs: get('healthPingIntervalMs') ?? DEFAULT_HEALTH_PING_INTERVAL_MS,
     sslMode: get('sslMode') ?? DEFAULT_SSL_MODE,
     applicationName: get('applicationName') ?? DEFAULT_APPLICATION_NAME,
+    mode: get('poolMode') ?? 'session',
   });
   if (pool.statementTimeoutMs !== 0 && pool.statementTimeoutMs < pool.queryTimeoutMs) {
     throw new ConfigError(
       'PG_STATEMENT_TIMEOUT_MS',
       `must be 0 or at least PG_QUERY_TIMEOUT_MS (${pool.queryTimeoutMs}); the server timeout backs up the client one`,
+    );
+  }
+
+  const databaseUrl = get('databaseUrl');
+  const databaseDirectUrl = get('databaseDirectUrl');
+  if (pool.mode === 'transaction' && (databaseUrl === undefined || databaseDirectUrl === undefined)) {
+    throw new ConfigError(
+      databaseUrl === undefined ? 'DATABASE_URL' : 'DATABASE_DIRECT_URL',
+      'PG_POOL_MODE=transaction needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (PostgreSQL itself): ' +
+        'migrations hold a session advisory lock and the toolkit pins sessions, which a transaction pooler cannot keep',
     );
   }
 
@@ -219,7 +244,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
 
   const config: Config = {
-    databaseUrl: get('databaseUrl'),
+    databaseUrl,
+    databaseDirectUrl,
     redisUrl: get('redisUrl'),
     redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
@@ -265,6 +291,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     databaseUrl: redactUrl(config.databaseUrl) ?? '(embedded)',
+    databaseDirectUrl: redactUrl(config.databaseDirectUrl),
     redisUrl: redactUrl(config.redisUrl),
     qdrantUrl: redactUrl(config.qdrantUrl),
     qdrantApiKey: config.qdrantApiKey === undefined ? undefined : '***',

@@ -36,6 +36,14 @@ function trustProxy(raw: unknown, name: string): TrustProxy {
   return Object.freeze(entries);
 }
 
+/**
+ * `PG_POOL_MODE`: how connections reach PostgreSQL. `session` — directly or through a pooler in
+ * session mode; `transaction` — through a pooler in transaction mode (PgBouncer), where nothing
+ * may be set on a connection (its server connection is another client's at the next transaction).
+ */
+export const POOL_MODES = ['session', 'transaction'] as const;
+export type PoolMode = (typeof POOL_MODES)[number];
+
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -144,6 +152,12 @@ function oneOf<T extends string>(values: readonly T[]) {
 
 export const SETTINGS = {
   databaseUrl: { env: 'DATABASE_URL', flag: 'database-url', parse: url(['postgres', 'postgresql']) },
+  databaseDirectUrl: {
+    env: 'DATABASE_DIRECT_URL',
+    flag: 'database-direct-url',
+    parse: url(['postgres', 'postgresql']),
+  },
+  poolMode: { env: 'PG_POOL_MODE', flag: 'pool-mode', parse: oneOf(POOL_MODES) },
   redisUrl: { env: 'REDIS_URL', flag: 'redis-url', parse: url(['redis', 'rediss']) },
   redisCommandTimeoutMs: {
     env: 'REDIS_COMMAND_TIMEOUT_MS',

@@ -271,6 +271,13 @@ export class Database implements Queryable, SessionSource {
         .filter((s) => s !== '')
         .join(' ');
       await session.query(`BEGIN${mode === '' ? '' : ` ${mode}`}`);
+      // Behind a transaction pooler the connection carries no statement_timeout: each transaction
+      // sets its own, which ends with it.
+      if (this.config.mode === 'transaction' && this.config.statementTimeoutMs > 0) {
+        await session.query(`SELECT set_config('statement_timeout', $1, true)`, [
+          String(this.config.statementTimeoutMs),
+        ]);
+      }
       if (options.tenantId !== undefined) {
         if (this.appRole === null) {
           await session.query(`SELECT set_config('app.tenant_id', $1, true)`, [options.tenantId]);

@@ -20,9 +20,13 @@ function sslOption(config: PoolConfig, connectionString: string): pg.PoolConfig[
   }
 }
 
-/** The `pg.Pool` options for `config` on `connectionString`; statement_timeout only when set (> 0). */
+/**
+ * The `pg.Pool` options for `config` on `connectionString`; statement_timeout at connect time only
+ * when set (> 0) and not behind a transaction pooler, which refuses it as a startup parameter
+ * (PgBouncer: "unsupported startup parameter"); there the transactions set it themselves.
+ */
 export function poolOptions(connectionString: string, config: PoolConfig): pg.PoolConfig {
-  const statementTimeout = config.statementTimeoutMs;
+  const statementTimeout = config.mode === 'transaction' ? 0 : config.statementTimeoutMs;
   return {
     connectionString,
     max: config.max,

@@ -264,6 +264,7 @@ const MIGRATION_POOL: PoolConfig = {
   healthPingIntervalMs: 0,
   sslMode: 'prefer',
   applicationName: DEFAULT_APPLICATION_NAME,
+  mode: 'session',
 };
 
 /** `migrateDatabase` on a one-connection pool opened on `connectionString` for the run. */

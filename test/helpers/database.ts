@@ -29,6 +29,7 @@ export function testPoolConfig(overrides: Partial<PoolConfig> = {}): PoolConfig 
     healthPingIntervalMs: 0,
     sslMode: 'disable',
     applicationName: 'shannon-data-test',
+    mode: 'session',
     ...overrides,
   };
 }

@@ -45,9 +45,20 @@ export async function startServerHarness(
 ): Promise<ServerHarness> {
   const t = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'shannon-server-'));
+  // TEST_PGBOUNCER_PORT (set by test/integration/pgbouncer.test.ts): the service reaches the test
+  // database through that PgBouncer in transaction mode, migrations and the toolkit directly.
+  const bouncer = process.env['TEST_PGBOUNCER_PORT'];
+  const connection =
+    bouncer === undefined
+      ? { DATABASE_URL: t.url }
+      : {
+          DATABASE_URL: `postgres://postgres@127.0.0.1:${bouncer}/${t.name}`,
+          PG_POOL_MODE: 'transaction',
+          DATABASE_DIRECT_URL: t.url,
+        };
   const config = loadConfig({
     env: {
-      DATABASE_URL: t.url,
+      ...connection,
       SHANNON_DATA_DIR: dataDir,
       LOG_LEVEL: 'silent',
       PG_HEALTH_PING_INTERVAL_MS: '0',

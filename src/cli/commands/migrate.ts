@@ -13,7 +13,7 @@ async function withDatabase<T>(
 ): Promise<T> {
   const database = await ctx.openDatabase(config);
   try {
-    return await fn(database.db);
+    return await fn(database.direct);
   } finally {
     await database.close();
   }

@@ -33,6 +33,7 @@ const DEFAULT_BENCH_POOL: PoolConfig = {
   healthPingIntervalMs: 0,
   sslMode: 'disable',
   applicationName: 'shannon-data-bench',
+  mode: 'session',
 };
 
 /**
