@@ -21,6 +21,7 @@ import { explainCommand } from './commands/explain.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { partitionsCommand } from './commands/partitions.js';
+import { replicationCommand } from './commands/replication.js';
 import { retentionCommand } from './commands/retention.js';
 import { seedCommand } from './commands/seed.js';
 import { serveCommand } from './commands/serve.js';
@@ -60,6 +61,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(retentionCommand(ctx));
   program.addCommand(archiveCommand(ctx));
   program.addCommand(aggregatesCommand(ctx));
+  program.addCommand(replicationCommand(ctx));
   // `bench` groups the benchmarks; add further `.addCommand(...)` subcommands to this line's group.
   program.addCommand(
     new Command('bench')

@@ -37,6 +37,7 @@ import {
   partitionStatus,
   planPartitions,
 } from './partitions.js';
+import { type PublishResult, publish, type ReplicationStatus, replicationStatus } from './replication.js';
 import {
   planRetention,
   type RetentionAction,
@@ -86,6 +87,12 @@ export interface Ops {
   }): Promise<ArchiveManifest>;
   /** Restores an archive whose signature matches SHANNON_ARCHIVE_KEY (or, with `trustUnsigned`, an unsigned one). */
   restoreArchive(options: Omit<RestoreOptions, 'key'>): Promise<RestoreResult>;
+
+  // Logical replication
+  /** Creates (or brings up to date) the publication of the durable tables. */
+  publish(options?: { publication?: string }): Promise<PublishResult>;
+  /** The publication, tables it misses, and each subscriber's slot and lag. */
+  replicationStatus(options?: { publication?: string }): Promise<ReplicationStatus>;
 
   // Usage aggregates
   /** Lists the (tenant, user, day) rows whose stored aggregate differs from a recount. */
@@ -159,6 +166,9 @@ export function createOps(options: CreateOpsOptions): Ops {
     planPartitions: (opts = {}) => timed('partitions_plan', () => planPartitions(db, opts)),
     maintainPartitions: (opts = {}) => timed('partitions_maintain', () => maintainPartitions(db, db, opts)),
     convertToPartitioned: (opts) => timed('partitions_convert', () => convertToPartitioned(db, db, opts)),
+    publish: (opts = {}) => timed('replication_publish', () => publish(db, opts.publication)),
+    replicationStatus: (opts = {}) =>
+      timed('replication_status', () => replicationStatus(db, opts.publication)),
     planRetention: (opts = {}) => timed('retention_plan', () => planRetention(db, opts)),
     runRetention: (opts = {}) =>
       timed('retention_run', async () => {
