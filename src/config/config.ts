@@ -10,6 +10,7 @@ import {
   type EmbeddingApi,
   type LogLevel,
   type PoolMode,
+  type ReadConsistency,
   SETTINGS,
   type Setting,
   type SettingKey,
@@ -27,6 +28,7 @@ export {
   MIN_ARCHIVE_KEY_LENGTH,
   POOL_MODES,
   type PoolMode,
+  type ReadConsistency,
   SETTING_ENV_NAMES,
   SSL_MODES,
   type SslMode,
@@ -98,6 +100,16 @@ export interface IngestConfig {
   readonly stampMemoryRecords: number | undefined;
 }
 
+/** How collections are laid out on a Qdrant cluster (docs/scaling.md); unset values are Qdrant's defaults. */
+export interface QdrantClusterConfig {
+  readonly shardNumber: number | undefined;
+  readonly replicationFactor: number | undefined;
+  /** Replicas that must acknowledge a write; at most the replication factor. */
+  readonly writeConsistencyFactor: number | undefined;
+  /** Replicas a read asks (`consistency` on searches, scrolls and counts). */
+  readonly readConsistency: ReadConsistency | undefined;
+}
+
 export interface Config {
   /** PostgreSQL URL; undefined means "start the embedded PostgreSQL in dataDir". */
   readonly databaseUrl: string | undefined;
@@ -123,6 +135,8 @@ export interface Config {
   readonly archiveKey: string | undefined;
   readonly qdrantUrl: string | undefined;
   readonly qdrantApiKey: string | undefined;
+  /** Qdrant cluster settings of the collections it creates, and of every read; unset = Qdrant's defaults. */
+  readonly qdrantCluster: QdrantClusterConfig;
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
@@ -226,6 +240,19 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   }
 
+  const qdrantCluster: QdrantClusterConfig = Object.freeze({
+    shardNumber: get('qdrantShardNumber'),
+    replicationFactor: get('qdrantReplicationFactor'),
+    writeConsistencyFactor: get('qdrantWriteConsistencyFactor'),
+    readConsistency: get('qdrantReadConsistency'),
+  });
+  if ((qdrantCluster.writeConsistencyFactor ?? 1) > (qdrantCluster.replicationFactor ?? 1)) {
+    throw new ConfigError(
+      'QDRANT_WRITE_CONSISTENCY_FACTOR',
+      `must be at most QDRANT_REPLICATION_FACTOR (${qdrantCluster.replicationFactor ?? 1}): a write cannot wait for more replicas than there are`,
+    );
+  }
+
   const ingest: IngestConfig = Object.freeze({
     queueMaxRecords: get('ingestQueueMaxRecords'),
     queueMaxBytes: get('ingestQueueMaxBytes'),
@@ -254,6 +281,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     archiveKey: get('archiveKey'),
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),
+    qdrantCluster,
     port: get('port') ?? DEFAULT_PORT,
     host: get('host') ?? DEFAULT_HOST,
     dataDir: resolve(get('dataDir') ?? DEFAULT_DATA_DIR),

@@ -44,6 +44,19 @@ function trustProxy(raw: unknown, name: string): TrustProxy {
 export const POOL_MODES = ['session', 'transaction'] as const;
 export type PoolMode = (typeof POOL_MODES)[number];
 
+/** `QDRANT_READ_CONSISTENCY`: replicas a read asks — a count, `majority`, `quorum` or `all`. */
+export type ReadConsistency = number | 'majority' | 'quorum' | 'all';
+
+function readConsistency(raw: unknown, name: string): ReadConsistency {
+  const value = typeof raw === 'number' ? String(raw) : text(raw, name);
+  if (value === 'majority' || value === 'quorum' || value === 'all') return value;
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 64) return Number(value);
+  throw new ConfigError(
+    name,
+    `must be a replica count (1–64), majority, quorum or all; got ${JSON.stringify(raw)}`,
+  );
+}
+
 export const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -178,6 +191,22 @@ export const SETTINGS = {
   archiveKey: { env: 'SHANNON_ARCHIVE_KEY', flag: 'archive-key', parse: secretKey(MIN_ARCHIVE_KEY_LENGTH) },
   qdrantUrl: { env: 'QDRANT_URL', flag: 'qdrant-url', parse: url(['http', 'https']) },
   qdrantApiKey: { env: 'QDRANT_API_KEY', flag: 'qdrant-api-key', parse: text },
+  qdrantShardNumber: { env: 'QDRANT_SHARD_NUMBER', flag: 'qdrant-shard-number', parse: integer(1, 1024) },
+  qdrantReplicationFactor: {
+    env: 'QDRANT_REPLICATION_FACTOR',
+    flag: 'qdrant-replication-factor',
+    parse: integer(1, 64),
+  },
+  qdrantWriteConsistencyFactor: {
+    env: 'QDRANT_WRITE_CONSISTENCY_FACTOR',
+    flag: 'qdrant-write-consistency-factor',
+    parse: integer(1, 64),
+  },
+  qdrantReadConsistency: {
+    env: 'QDRANT_READ_CONSISTENCY',
+    flag: 'qdrant-read-consistency',
+    parse: readConsistency,
+  },
   port: { env: 'PORT', flag: 'port', parse: integer(0, 65535) },
   host: { env: 'HOST', flag: 'host', parse: text },
   dataDir: { env: 'SHANNON_DATA_DIR', flag: 'data-dir', parse: text },

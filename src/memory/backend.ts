@@ -57,6 +57,15 @@ export interface CollectionState {
   readonly payloadIndexes: string[];
   readonly missingPayloadIndexes: string[];
   readonly drift: string[];
+  /** Shards and replicas as the backend holds them (Qdrant; absent for the embedded index). */
+  readonly cluster?: { shardNumber: number; replicationFactor: number; writeConsistencyFactor: number };
+}
+
+/** A collection's shard and replica layout and its replicas' states, from `GET …/cluster`. */
+export interface ClusterState {
+  shardCount: number;
+  /** Every replica of every shard this peer knows: local ones with their point counts. */
+  replicas: Array<{ shardId: number; peer: 'local' | number; state: string; points: number | null }>;
 }
 
 /** Point id + version as the index holds it, for reconciliation. */

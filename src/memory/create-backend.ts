@@ -11,7 +11,7 @@ import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import { QdrantBackend } from './qdrant/qdrant-backend.js';
 
 export interface CreateVectorBackendOptions {
-  config: Pick<Config, 'qdrantUrl' | 'qdrantApiKey' | 'dataDir'>;
+  config: Pick<Config, 'qdrantUrl' | 'qdrantApiKey' | 'dataDir'> & Partial<Pick<Config, 'qdrantCluster'>>;
   /** Where the embedded backend reads the points it loads (all tenants). */
   db: Queryable;
   metrics?: Metrics | undefined;
@@ -23,7 +23,12 @@ export interface CreateVectorBackendOptions {
 export function createVectorBackend(options: CreateVectorBackendOptions): VectorBackend {
   const { config, db, metrics } = options;
   if (config.qdrantUrl !== undefined) {
-    return new QdrantBackend({ url: config.qdrantUrl, apiKey: config.qdrantApiKey, metrics });
+    return new QdrantBackend({
+      url: config.qdrantUrl,
+      apiKey: config.qdrantApiKey,
+      metrics,
+      ...(config.qdrantCluster === undefined ? {} : { cluster: config.qdrantCluster }),
+    });
   }
   const snapshotDir = options.snapshotDir === null ? undefined : (options.snapshotDir ?? config.dataDir);
   return new EmbeddedBackend({

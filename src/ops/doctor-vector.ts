@@ -3,7 +3,7 @@
  * active collection version must exist, carry the payload indexes its filters need, be indexed and
  * green, and match the registry's dimension and distance.
  */
-import type { CollectionState } from '../memory/backend.js';
+import type { ClusterState, CollectionState } from '../memory/backend.js';
 import { type CollectionDefinition, collectionRegistry, isCollectionName } from '../memory/collections.js';
 import type { Queryable } from '../postgres/queryable.js';
 import type { Finding } from './finding.js';
@@ -15,6 +15,41 @@ SELECT collection, physical_name, dimension FROM public.memory_collection_versio
 export interface VectorInspector {
   readonly kind?: string;
   describe(physical: string, definition: CollectionDefinition): Promise<CollectionState>;
+  /** Shard replicas and their states (Qdrant); absent, the cluster checks are skipped. */
+  clusterState?(physical: string): Promise<ClusterState>;
+}
+
+/** Below this many points in the largest shard, an uneven split is noise, not imbalance. */
+const IMBALANCE_MIN_POINTS = 1_000;
+
+/** Replicas that are not Active, and local shards holding more than twice another's points. */
+function clusterFindings(physical: string, cluster: ClusterState): Finding[] {
+  const findings: Finding[] = [];
+  for (const r of cluster.replicas.filter((x) => x.state !== 'Active')) {
+    findings.push({
+      code: 'VECTOR_REPLICA_NOT_ACTIVE',
+      severity: r.state === 'Dead' ? 'critical' : 'warning',
+      object: `collection ${physical} shard ${r.shardId}`,
+      evidence: { peer: String(r.peer), state: r.state, shard_count: cluster.shardCount },
+      fix: `GET /collections/${physical}/cluster; a Dead replica recovers when its peer is back, or replicate the shard to another peer (POST /collections/${physical}/cluster {"replicate_shard": …})`,
+    });
+  }
+  const local = cluster.replicas.filter((r) => r.peer === 'local' && r.points !== null);
+  if (local.length >= 2) {
+    const counts = local.map((r) => r.points as number);
+    const max = Math.max(...counts);
+    const min = Math.min(...counts);
+    if (max >= IMBALANCE_MIN_POINTS && max > 2 * min) {
+      findings.push({
+        code: 'VECTOR_SHARD_IMBALANCE',
+        severity: 'warning',
+        object: `collection ${physical}`,
+        evidence: { largest_shard_points: max, smallest_shard_points: min, shards: local.length },
+        fix: 'With custom sharding, spread tenants over more shard keys; with automatic sharding, check the ids are random (UUIDs) and not clustered',
+      });
+    }
+  }
+  return findings;
 }
 
 /** Findings for every active collection version. */
@@ -82,6 +117,8 @@ export async function checkVectorCollections(
         fix: 'Re-embed into a new collection version and swap the alias (memory versions), never write mixed dimensions',
       });
     }
+    if (backend.clusterState !== undefined)
+      findings.push(...clusterFindings(row.physical_name, await backend.clusterState(row.physical_name)));
     if (state.status !== 'green') {
       findings.push({
         code: 'VECTOR_OPTIMIZER_STATUS',

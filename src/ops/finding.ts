@@ -47,6 +47,9 @@ export const FINDING_CODES = {
   VECTOR_OPTIMIZER_STATUS: 'The backend reports the collection as not green (optimizing, or failed).',
   VECTOR_DIMENSION_DRIFT:
     'The backend collection has another dimension or distance than the registry (embedding drift).',
+  VECTOR_REPLICA_NOT_ACTIVE:
+    'A Qdrant shard replica is not Active (dead, partial, recovering): reads and writes rely on fewer copies.',
+  VECTOR_SHARD_IMBALANCE: 'One Qdrant shard holds more than twice the points of another on the same peer.',
 } as const;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -107,6 +107,11 @@ export class QdrantContractServer {
   failWritesWith: number | undefined;
   /** When true, every request answers 503 (the server is down). */
   down = false;
+  /**
+   * Replica states `GET …/cluster` reports, per collection: shard id → state of this peer's replica
+   * (default Active) and of one remote replica per shard when the replication factor is above 1.
+   */
+  readonly replicaStates = new Map<string, Map<number, { local?: string; remote?: string }>>();
   private readonly operations: Array<{ method: string; pattern: RegExp; template: string; op: Operation }> =
     [];
   private readonly requestAjv: Ajv;
@@ -293,6 +298,8 @@ export class QdrantContractServer {
         return [200, true];
       case 'GET /collections/{collection_name}':
         return [200, this.info(col)];
+      case 'GET /collections/{collection_name}/cluster':
+        return [200, this.cluster(name as string, col)];
       case 'PUT /collections/{collection_name}/index':
         col.payloadSchema.set(String(b['field_name']), b['field_schema']);
         return [200, this.update()];
@@ -363,6 +370,36 @@ export class QdrantContractServer {
     }
   }
 
+  /** One local replica per shard (points split by id hash), a remote one when replicated. */
+  private cluster(name: string, col: FakeCollection): Json {
+    const shards = Number(col.params['shard_number'] ?? 1);
+    const replicated = Number(col.params['replication_factor'] ?? 1) > 1;
+    const counts = Array.from({ length: shards }, () => 0);
+    for (const id of col.points.keys()) {
+      let h = 0;
+      for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+      counts[h % shards] = (counts[h % shards] ?? 0) + 1;
+    }
+    const states = this.replicaStates.get(name);
+    return {
+      peer_id: 1,
+      shard_count: shards,
+      local_shards: counts.map((points_count, shard_id) => ({
+        shard_id,
+        points_count,
+        state: states?.get(shard_id)?.local ?? 'Active',
+      })),
+      remote_shards: replicated
+        ? counts.map((_, shard_id) => ({
+            shard_id,
+            peer_id: 2,
+            state: states?.get(shard_id)?.remote ?? 'Active',
+          }))
+        : [],
+      shard_transfers: [],
+    };
+  }
+
   private info(col: FakeCollection): Json {
     const params = col.params;
     const hnsw = (params['hnsw_config'] ?? {}) as Json;
@@ -378,9 +415,9 @@ export class QdrantContractServer {
       config: {
         params: {
           vectors: params['vectors'],
-          shard_number: 1,
-          replication_factor: 1,
-          write_consistency_factor: 1,
+          shard_number: params['shard_number'] ?? 1,
+          replication_factor: params['replication_factor'] ?? 1,
+          write_consistency_factor: params['write_consistency_factor'] ?? 1,
           on_disk_payload: true,
         },
         hnsw_config: {

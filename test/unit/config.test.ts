@@ -32,6 +32,49 @@ describe('loadConfig', () => {
     assert.equal(config.host, '0.0.0.0');
   });
 
+  it('reads the Qdrant cluster settings and refuses a write factor above the replication factor', () => {
+    const config = loadConfig({
+      env: {
+        QDRANT_SHARD_NUMBER: '6',
+        QDRANT_REPLICATION_FACTOR: '3',
+        QDRANT_WRITE_CONSISTENCY_FACTOR: '2',
+        QDRANT_READ_CONSISTENCY: 'quorum',
+      },
+    });
+    assert.deepEqual(
+      { ...config.qdrantCluster },
+      { shardNumber: 6, replicationFactor: 3, writeConsistencyFactor: 2, readConsistency: 'quorum' },
+    );
+    assert.equal(loadConfig({ env: { QDRANT_READ_CONSISTENCY: '2' } }).qdrantCluster.readConsistency, 2);
+    assert.throws(
+      () => loadConfig({ env: { QDRANT_WRITE_CONSISTENCY_FACTOR: '2' } }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'QDRANT_WRITE_CONSISTENCY_FACTOR',
+    );
+    assert.throws(
+      () => loadConfig({ env: { QDRANT_READ_CONSISTENCY: 'most' } }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'QDRANT_READ_CONSISTENCY',
+    );
+  });
+
+  it('needs both URLs behind a transaction pooler', () => {
+    assert.throws(
+      () => loadConfig({ env: { PG_POOL_MODE: 'transaction', DATABASE_URL: 'postgres://h/db' } }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'DATABASE_DIRECT_URL',
+    );
+    assert.throws(
+      () => loadConfig({ env: { PG_POOL_MODE: 'transaction', DATABASE_DIRECT_URL: 'postgres://h/db' } }),
+      (e: unknown) => e instanceof ConfigError && e.setting === 'DATABASE_URL',
+    );
+    const config = loadConfig({
+      env: {
+        PG_POOL_MODE: 'transaction',
+        DATABASE_URL: 'postgres://b/db',
+        DATABASE_DIRECT_URL: 'postgres://h/db',
+      },
+    });
+    assert.equal(config.pool.mode, 'transaction');
+  });
+
   it('names the setting when a value is invalid', () => {
     assert.throws(
       () => loadConfig({ env: { PG_POOL_MAX: 'ten' } }),

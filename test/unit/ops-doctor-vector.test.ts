@@ -68,4 +68,32 @@ describe('checkVectorCollections', () => {
   it('is silent for a healthy collection', async () => {
     assert.deepEqual(await checkVectorCollections(db as never, backend('qdrant', {}), 8), []);
   });
+  it('flags shards more than twice as full as another on the same peer, past 1,000 points', async () => {
+    const withShards = (points: number[]) => ({
+      ...backend('qdrant', {}),
+      async clusterState() {
+        return {
+          shardCount: points.length,
+          replicas: points.map((n, shardId) => ({
+            shardId,
+            peer: 'local' as const,
+            state: 'Active',
+            points: n,
+          })),
+        };
+      },
+    });
+    const uneven = await checkVectorCollections(db as never, withShards([5_000, 2_000, 2_400]), 8);
+    assert.deepEqual(
+      uneven.map((f) => [
+        f.code,
+        f.severity,
+        f.evidence['largest_shard_points'],
+        f.evidence['smallest_shard_points'],
+      ]),
+      [['VECTOR_SHARD_IMBALANCE', 'warning', 5_000, 2_000]],
+    );
+    assert.deepEqual(await checkVectorCollections(db as never, withShards([5_000, 2_500, 3_000]), 8), []);
+    assert.deepEqual(await checkVectorCollections(db as never, withShards([900, 10, 10]), 8), []);
+  });
 });

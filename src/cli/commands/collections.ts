@@ -69,6 +69,9 @@ export function collectionsCommand(ctx: CliContext): Command {
               (c) =>
                 `${c.collection} (v${c.version} ${c.physicalName}, ${c.dimension}-d): ${c.sourcePoints} points in PostgreSQL, ` +
                 `${c.index.points} in the index (${c.index.indexedVectors} indexed), status ${c.index.status}` +
+                (c.index.cluster === undefined
+                  ? ''
+                  : `; ${c.index.cluster.shardNumber} shard(s) × ${c.index.cluster.replicationFactor} replica(s), writes wait for ${c.index.cluster.writeConsistencyFactor}`) +
                 (c.index.missingPayloadIndexes.length > 0
                   ? `; MISSING payload indexes ${c.index.missingPayloadIndexes.join(', ')}`
                   : '') +

@@ -4,11 +4,14 @@
  * `/points/search` otherwise (decided from `GET /`, or from a 404 once, then cached); recency uses
  * scroll with `order_by`; upserts are chunked under the request-size limit.
  */
+
+import type { QdrantClusterConfig } from '../../config/config.js';
 import { ShannonError } from '../../errors/errors.js';
 import type {
   BackendScrollRequest,
   BackendSearchRequest,
   BootstrapResult,
+  ClusterState,
   CollectionState,
   IndexedPoint,
   IndexedVersion,
@@ -26,6 +29,8 @@ export const DEFAULT_MAX_POINTS_PER_REQUEST = 256;
 export interface QdrantBackendOptions extends QdrantHttpOptions {
   maxRequestBytes?: number;
   maxPointsPerRequest?: number;
+  /** Shards, replicas and consistency of the collections it creates and of its reads. */
+  cluster?: QdrantClusterConfig;
 }
 
 interface Envelope<T> {
@@ -51,7 +56,12 @@ interface CollectionInfo {
   points_count?: number | null;
   indexed_vectors_count?: number | null;
   config: {
-    params: { vectors?: { size?: number; distance?: string } };
+    params: {
+      vectors?: { size?: number; distance?: string };
+      shard_number?: number;
+      replication_factor?: number;
+      write_consistency_factor?: number;
+    };
     hnsw_config?: { m?: number; ef_construct?: number; full_scan_threshold?: number };
     optimizer_config?: { indexing_threshold?: number | null };
   };
@@ -65,6 +75,8 @@ export interface QdrantCapabilities {
   query: boolean;
   /** Keyword `is_tenant` / integer `is_principal` index parameters exist (≥ 1.11). */
   tenantIndex: boolean;
+  /** `/points/count` takes a read `consistency` (≥ 1.19). */
+  countConsistency: boolean;
 }
 
 function parseVersion(version: string): [number, number] | undefined {
@@ -114,6 +126,41 @@ export class QdrantBackend implements VectorBackend {
     this.http = new QdrantHttp(options);
   }
 
+  /** The read-consistency query string, or nothing when Qdrant's default (one replica) applies. */
+  private consistency(): string {
+    const level = this.options.cluster?.readConsistency;
+    return level === undefined ? '' : `?consistency=${encodeURIComponent(String(level))}`;
+  }
+
+  /** Shards and replica states of a collection, from this peer's view (`GET /collections/…/cluster`). */
+  async clusterState(physical: string): Promise<ClusterState> {
+    const answer = await this.http.request<
+      Envelope<{
+        shard_count: number;
+        local_shards: Array<{ shard_id: number; points_count: number; state: string }>;
+        remote_shards: Array<{ shard_id: number; peer_id: number; state: string }>;
+      }>
+    >('GET', `${c(physical)}/cluster`);
+    const r = answer.result;
+    return {
+      shardCount: r.shard_count,
+      replicas: [
+        ...r.local_shards.map((s) => ({
+          shardId: s.shard_id,
+          peer: 'local' as const,
+          state: s.state,
+          points: s.points_count,
+        })),
+        ...r.remote_shards.map((s) => ({
+          shardId: s.shard_id,
+          peer: s.peer_id,
+          state: s.state,
+          points: null,
+        })),
+      ],
+    };
+  }
+
   /** Reads the server version once (`GET /`); unknown versions assume the modern API and fall back on 404. */
   serverCapabilities(): Promise<QdrantCapabilities> {
     this.capabilities ??= this.http
@@ -127,6 +174,7 @@ export class QdrantBackend implements VectorBackend {
           version,
           query: atLeast(v, 1, 10) ?? true,
           tenantIndex: atLeast(v, 1, 11) ?? false,
+          countConsistency: atLeast(v, 1, 19) ?? false,
         };
       })
       .catch((error) => {
@@ -156,8 +204,16 @@ export class QdrantBackend implements VectorBackend {
     let info = await this.info(physical);
     let created = false;
     if (info === undefined) {
+      const cluster = this.options.cluster;
       await this.http.request('PUT', c(physical), {
         vectors: { size: definition.dimension, distance: definition.distance },
+        ...(cluster?.shardNumber === undefined ? {} : { shard_number: cluster.shardNumber }),
+        ...(cluster?.replicationFactor === undefined
+          ? {}
+          : { replication_factor: cluster.replicationFactor }),
+        ...(cluster?.writeConsistencyFactor === undefined
+          ? {}
+          : { write_consistency_factor: cluster.writeConsistencyFactor }),
         hnsw_config: {
           m: definition.hnsw.m,
           ef_construct: definition.hnsw.efConstruct,
@@ -249,7 +305,7 @@ export class QdrantBackend implements VectorBackend {
       try {
         const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
           'POST',
-          `${c(physical)}/points/query`,
+          `${c(physical)}/points/query${this.consistency()}`,
           { query: vector, ...common },
         );
         return answer.result.points.map(toScored);
@@ -261,7 +317,7 @@ export class QdrantBackend implements VectorBackend {
     }
     const answer = await this.http.request<Envelope<WireScoredPoint[]>>(
       'POST',
-      `${c(physical)}/points/search`,
+      `${c(physical)}/points/search${this.consistency()}`,
       {
         vector,
         ...common,
@@ -273,7 +329,7 @@ export class QdrantBackend implements VectorBackend {
   async scroll(physical: string, request: BackendScrollRequest): Promise<ScoredPoint[]> {
     const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
       'POST',
-      `${c(physical)}/points/scroll`,
+      `${c(physical)}/points/scroll${this.consistency()}`,
       {
         filter: request.filter,
         limit: request.limit,
@@ -288,9 +344,10 @@ export class QdrantBackend implements VectorBackend {
   }
 
   async count(physical: string, filter: Filter): Promise<number> {
+    const caps = await this.serverCapabilities();
     const answer = await this.http.request<Envelope<{ count: number }>>(
       'POST',
-      `${c(physical)}/points/count`,
+      `${c(physical)}/points/count${caps.countConsistency ? this.consistency() : ''}`,
       {
         filter,
         exact: true,
@@ -304,7 +361,7 @@ export class QdrantBackend implements VectorBackend {
     for (;;) {
       const answer = await this.http.request<
         Envelope<{ points: WireScoredPoint[]; next_page_offset?: string | number | null }>
-      >('POST', `${c(physical)}/points/scroll`, {
+      >('POST', `${c(physical)}/points/scroll${this.consistency()}`, {
         limit: 1000,
         with_payload: ['_version'],
         with_vector: false,
@@ -365,6 +422,11 @@ export class QdrantBackend implements VectorBackend {
       payloadIndexes: present,
       missingPayloadIndexes: wanted.filter((f) => !present.includes(f)),
       drift,
+      cluster: {
+        shardNumber: info.config.params.shard_number ?? 1,
+        replicationFactor: info.config.params.replication_factor ?? 1,
+        writeConsistencyFactor: info.config.params.write_consistency_factor ?? 1,
+      },
     };
   }
 
