@@ -13,6 +13,7 @@ import { openDatabase } from './open-database.js';
 import { createOps, type Ops } from './ops/ops.js';
 import type { Database } from './postgres/database.js';
 import type { EmbeddedServer } from './postgres/embedded-server.js';
+import { ReplicaRouter, type ReplicaState } from './postgres/replica-router.js';
 import { createRedisGuard, type RedisGuard } from './resilience/redis-guard.js';
 import { type MigrationResult, migrateDatabase, migrateUrl, migrationsCurrent } from './schema/migrator.js';
 import { createSessionCache, type SessionCache } from './sessions/session-cache.js';
@@ -27,6 +28,24 @@ export interface DataLayerOptions {
   onEmbeddedLog?: (line: string) => void;
 }
 
+/**
+ * Reads that may run on a read replica (DATABASE_REPLICA_URLS). Without replicas every read runs on
+ * the primary and `token()` is never needed.
+ */
+export interface StoreReads {
+  /** Replicas configured (0: every read is the primary's). */
+  readonly replicas: number;
+  /**
+   * Runs `fn` on the stores of a caught-up replica — one that has replayed past `token` when
+   * given — or of the primary.
+   */
+  run<T>(token: string | undefined, fn: (stores: Stores) => Promise<T>): Promise<T>;
+  /** The consistency token of everything committed so far (the primary's WAL position). */
+  token(): Promise<string>;
+  /** Each replica's last check. */
+  states(): ReplicaState[];
+}
+
 export interface DataLayer {
   readonly config: Config;
   readonly metrics: Metrics;
@@ -36,6 +55,8 @@ export interface DataLayer {
   readonly databaseUrl: string;
   /** Set when this process runs the embedded PostgreSQL. */
   readonly embedded: EmbeddedServer | undefined;
+  /** Reads routed to a read replica when one is configured and caught up. */
+  readonly reads: StoreReads;
   /** Repositories: sessions, tasks, token usage, events, agent and tool executions. */
   readonly stores: Stores;
   /** Operations toolkit: doctor, explain, advise, partitions, retention, archive, aggregates. */
@@ -72,7 +93,7 @@ export async function runMigrations(target: Database | string): Promise<Migratio
  */
 export async function createDataLayer(config: Config, options: DataLayerOptions = {}): Promise<DataLayer> {
   const opened = await openDatabase(config, options);
-  const { metrics, db, direct, databaseUrl, embedded } = opened;
+  const { metrics, db, direct, replicas, databaseUrl, embedded } = opened;
   const closers: Array<() => Promise<void>> = [() => opened.close()];
   try {
     // On DATABASE_DIRECT_URL when set: a transaction pooler cannot keep the migration lock's session.
@@ -81,6 +102,26 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
 
     // Subsystems are wired below, inner to outer; each pushes its close() onto `closers`.
     const stores = createStores(db);
+    // Reads that may go to a replica: the stores over each pool, chosen per read by the router.
+    const router = new ReplicaRouter({
+      primary: db,
+      replicas,
+      intervalMs: config.replicas.checkIntervalMs,
+      maxLagBytes: config.replicas.maxLagBytes,
+      metrics,
+    });
+    await router.start();
+    closers.push(() => router.stop());
+    const storesOn = new Map<Database, Stores>([
+      [db, stores],
+      ...replicas.map((r) => [r, createStores(r)] as const),
+    ]);
+    const reads: StoreReads = {
+      replicas: router.size,
+      run: (token, fn) => router.read(token, (target) => fn(storesOn.get(target) ?? stores)),
+      token: () => router.position(),
+      states: () => router.states(),
+    };
     const redis =
       config.redisUrl === undefined
         ? undefined
@@ -136,6 +177,7 @@ export async function createDataLayer(config: Config, options: DataLayerOptions 
       databaseUrl,
       embedded,
       stores,
+      reads,
       ops,
       redis,
       authenticator,

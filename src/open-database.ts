@@ -25,6 +25,8 @@ export interface OpenedDatabase {
    * DATABASE_DIRECT_URL when that is set (behind a transaction pooler), else `db` itself.
    */
   readonly direct: Database;
+  /** One pool per DATABASE_REPLICA_URLS entry (`replica-0`, …), for reads only. */
+  readonly replicas: readonly Database[];
   /** The URL in use (the embedded server's when no DATABASE_URL was configured). */
   readonly databaseUrl: string;
   /** Set when this process runs the embedded PostgreSQL. */
@@ -81,12 +83,23 @@ export async function openDatabase(
           name: 'direct',
           connectionSetting: 'DATABASE_DIRECT_URL',
         });
+  const replicas = config.replicas.urls.map(
+    (url, i) =>
+      new Database({
+        connectionString: url,
+        pool: config.pool,
+        metrics,
+        name: `replica-${i}`,
+        connectionSetting: `DATABASE_REPLICA_URLS[${i}]`,
+      }),
+  );
   let closed = false;
   return {
     config,
     metrics,
     db,
     direct,
+    replicas,
     databaseUrl,
     embedded,
     async close() {
@@ -95,6 +108,7 @@ export async function openDatabase(
       try {
         await db.close();
         if (direct !== db) await direct.close();
+        for (const replica of replicas) await replica.close();
       } finally {
         await embedded?.stop();
       }

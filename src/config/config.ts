@@ -53,6 +53,9 @@ export const DEFAULT_SPOOL_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-small';
 export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_APPLICATION_NAME = 'shannon-data';
+export const DEFAULT_REPLICA_CHECK_INTERVAL_MS = 1_000;
+/** 16 MiB of WAL: a replica further behind is taken out for reads without a token. */
+export const DEFAULT_REPLICA_MAX_LAG_BYTES = 16 * 1024 * 1024;
 /** Deadline of every Redis command; past it the command fails and counts against Redis's breaker. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 500;
 /**
@@ -100,6 +103,14 @@ export interface IngestConfig {
   readonly stampMemoryRecords: number | undefined;
 }
 
+export interface ReplicaConfig {
+  readonly urls: readonly string[];
+  /** How often each replica's replay position is read (ms). */
+  readonly checkIntervalMs: number;
+  /** WAL bytes a replica may be behind and still serve reads without a token. */
+  readonly maxLagBytes: number;
+}
+
 /** How collections are laid out on a Qdrant cluster (docs/scaling.md); unset values are Qdrant's defaults. */
 export interface QdrantClusterConfig {
   readonly shardNumber: number | undefined;
@@ -119,6 +130,11 @@ export interface Config {
    * Required with PG_POOL_MODE=transaction; undefined otherwise means DATABASE_URL.
    */
   readonly databaseDirectUrl: string | undefined;
+  /**
+   * Streaming replicas for reads (docs/scaling.md): reads that may be stale go to one that is
+   * caught up; a read with a consistency token only to one that replayed past it.
+   */
+  readonly replicas: ReplicaConfig;
   readonly redisUrl: string | undefined;
   /** Deadline of every Redis command (ms). */
   readonly redisCommandTimeoutMs: number;
@@ -240,6 +256,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     );
   }
 
+  const replicas: ReplicaConfig = Object.freeze({
+    urls: get('databaseReplicaUrls') ?? Object.freeze([]),
+    checkIntervalMs: get('replicaCheckIntervalMs') ?? DEFAULT_REPLICA_CHECK_INTERVAL_MS,
+    maxLagBytes: get('replicaMaxLagBytes') ?? DEFAULT_REPLICA_MAX_LAG_BYTES,
+  });
+
   const qdrantCluster: QdrantClusterConfig = Object.freeze({
     shardNumber: get('qdrantShardNumber'),
     replicationFactor: get('qdrantReplicationFactor'),
@@ -273,6 +295,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const config: Config = {
     databaseUrl,
     databaseDirectUrl,
+    replicas,
     redisUrl: get('redisUrl'),
     redisCommandTimeoutMs: get('redisCommandTimeoutMs') ?? DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
     authCacheTtlMs: get('authCacheTtlMs') ?? DEFAULT_AUTH_CACHE_TTL_MS,
@@ -320,6 +343,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     ...config,
     databaseUrl: redactUrl(config.databaseUrl) ?? '(embedded)',
     databaseDirectUrl: redactUrl(config.databaseDirectUrl),
+    replicas: { ...config.replicas, urls: config.replicas.urls.map((u) => redactUrl(u)) },
     redisUrl: redactUrl(config.redisUrl),
     qdrantUrl: redactUrl(config.qdrantUrl),
     qdrantApiKey: config.qdrantApiKey === undefined ? undefined : '***',

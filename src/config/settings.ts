@@ -145,6 +145,16 @@ function numbers(raw: unknown, name: string): Readonly<Record<string, number>> {
   return Object.freeze(out);
 }
 
+/** URLs separated by commas (an array in the config file), each checked like a single URL. */
+function urlList(protocols: string[]) {
+  const one = url(protocols);
+  return (raw: unknown, name: string): readonly string[] => {
+    const items = Array.isArray(raw) ? raw : text(raw, name).split(',');
+    const urls = items.map((item, i) => one(typeof item === 'string' ? item.trim() : item, `${name}[${i}]`));
+    return Object.freeze(urls);
+  };
+}
+
 function secretKey(minLength: number) {
   return (raw: unknown, name: string): string => {
     const value = text(raw, name);
@@ -169,6 +179,21 @@ export const SETTINGS = {
     env: 'DATABASE_DIRECT_URL',
     flag: 'database-direct-url',
     parse: url(['postgres', 'postgresql']),
+  },
+  databaseReplicaUrls: {
+    env: 'DATABASE_REPLICA_URLS',
+    flag: 'database-replica-urls',
+    parse: urlList(['postgres', 'postgresql']),
+  },
+  replicaCheckIntervalMs: {
+    env: 'PG_REPLICA_CHECK_INTERVAL_MS',
+    flag: 'replica-check-interval-ms',
+    parse: integer(100, 600_000),
+  },
+  replicaMaxLagBytes: {
+    env: 'PG_REPLICA_MAX_LAG_BYTES',
+    flag: 'replica-max-lag-bytes',
+    parse: integer(0, Number.MAX_SAFE_INTEGER),
   },
   poolMode: { env: 'PG_POOL_MODE', flag: 'pool-mode', parse: oneOf(POOL_MODES) },
   redisUrl: { env: 'REDIS_URL', flag: 'redis-url', parse: url(['redis', 'rediss']) },

@@ -306,6 +306,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800],
       registers,
     }),
+    replicaServing: new Gauge({
+      name: 'shannon_db_replica_serving',
+      help: 'Whether a read replica serves reads (1) or is out (0: unreachable, promoted or lagging), as of its last check.',
+      labelNames: ['replica'] as const,
+      registers,
+    }),
+    replicaLagBytes: new Gauge({
+      name: 'shannon_db_replica_lag_bytes',
+      help: "WAL bytes between the primary's position and a replica's replay position, as of the last check.",
+      labelNames: ['replica'] as const,
+      registers,
+    }),
+    replicaReads: new Counter({
+      name: 'shannon_db_replica_reads_total',
+      help: 'Routed reads, by where they ran (replica or primary).',
+      labelNames: ['target'] as const,
+      registers,
+    }),
     opsDoctorFindings: new Gauge({
       name: 'shannon_ops_doctor_findings',
       help: 'Findings of the last doctor run, by severity.',

@@ -88,6 +88,40 @@ export class PgCluster {
     return cluster;
   }
 
+  /**
+   * A streaming standby of `primary` (which must run with wal_level replica and WAL senders):
+   * `pg_basebackup -R` into a new directory, started on its own port as a hot standby.
+   */
+  static async standbyOf(primary: PgCluster): Promise<PgCluster> {
+    const root = await mkdtemp(join(tmpdir(), 'pg-standby-'));
+    await chmod(root, 0o755);
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = await postgresIds();
+      await chown(root, uid, gid);
+    }
+    const standby = new PgCluster(root, await freePort(), {
+      ...primary.settings,
+      unix_socket_directories: root,
+      hot_standby: 'on',
+    });
+    await asPostgres(join(PG_BIN, 'pg_basebackup'), [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      standby.dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+    ]);
+    await standby.start();
+    return standby;
+  }
+
   /** Connection URL of a database on this cluster. */
   url(database = 'postgres'): string {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;

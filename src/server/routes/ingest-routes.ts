@@ -6,13 +6,14 @@
  * outcomes; records are idempotent, so resending the whole batch is always safe.
  */
 import type { FastifyInstance } from 'fastify';
+import type { StoreReads } from '../../data-layer.js';
 import { ShannonError, ValidationError } from '../../errors/errors.js';
 import type { Ingest } from '../../ingest/ingest.js';
 import { RECORD_KINDS, type RecordKind } from '../../ingest/record-kinds.js';
 import { RECORD_TABLES, type RecordOf } from '../../ingest/record-schemas.js';
 import { recordJsonSchema } from '../../schema/tables/json-schema.js';
 import type { HttpLimits } from '../limits.js';
-import { checkBatch, documentOnly, principalOf } from './route-helpers.js';
+import { CONSISTENCY_TOKEN_HEADER, checkBatch, documentOnly, principalOf } from './route-helpers.js';
 
 /**
  * The request body as /openapi.json documents it: each kind's record schema, derived from its table
@@ -54,7 +55,12 @@ const DOCUMENTED_RESPONSE = {
   },
 };
 
-export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpLimits): void {
+export function ingestRoutes(
+  app: FastifyInstance,
+  ingest: Ingest,
+  reads: StoreReads,
+  limits: HttpLimits,
+): void {
   const body = documentedBody(limits.batchRecords);
   app.post<{ Params: { kind: RecordKind }; Body: { records: Array<Record<string, unknown>> } }>(
     '/v1/ingest/:kind',
@@ -98,7 +104,14 @@ export function ingestRoutes(app: FastifyInstance, ingest: Ingest, limits: HttpL
           ? { key: r.key, outcome: r.outcome, error: { code: r.error?.code ?? 'INTERNAL' } }
           : { key: r.key, outcome: r.outcome },
       );
-      if (failed === undefined) return reply.code(200).send({ accepted: results.length, results: summary });
+      if (failed === undefined) {
+        // With read replicas: the position a read must wait for to see these records. Only when all
+        // are committed; a spooled record is in no database yet, so no token can promise it.
+        if (reads.replicas > 0 && results.every((r) => r.outcome === 'committed')) {
+          reply.header(CONSISTENCY_TOKEN_HEADER, await reads.token());
+        }
+        return reply.code(200).send({ accepted: results.length, results: summary });
+      }
       const error = failed.error ?? new ShannonError('INTERNAL', 'a record was rejected');
       throw new ShannonError(error.code, error.message, {
         ...(error.field === undefined ? {} : { field: error.field }),

@@ -3,7 +3,8 @@
  * task (U2/U3) and the usage report (U4), sessions (S1-S5). Every call runs in the key's tenant
  * transaction; a foreign id reads exactly like an absent one.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StoreReads } from '../../data-layer.js';
 import type { JsonSchema } from '../../schema/tables/columns.js';
 import { EVENT_LOGS } from '../../schema/tables/event-logs.js';
 import { rowJsonSchema } from '../../schema/tables/json-schema.js';
@@ -12,6 +13,7 @@ import type { Stores } from '../../stores/create-stores.js';
 import type { HttpLimits } from '../limits.js';
 import {
   CURSOR_QUERY,
+  consistencyToken,
   documentOnly,
   notFound,
   principalOf,
@@ -70,7 +72,16 @@ function page(q: PageQuery): { limit?: number; cursor?: string } {
   };
 }
 
-export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLimits): void {
+export function queryRoutes(
+  app: FastifyInstance,
+  stores: Stores,
+  reads: StoreReads,
+  limits: HttpLimits,
+): void {
+  // Task and event reads may run on a read replica: a caught-up one, or with the client's
+  // consistency token one that has replayed past the client's own writes.
+  const onReplica = <T>(req: FastifyRequest, fn: (s: Stores) => Promise<T>) =>
+    reads.run(consistencyToken(req), fn);
   const security = [{ apiKey: [] }];
   const text = { type: 'string', minLength: 1, maxLength: limits.idChars } as const;
   const pageProps = { limit: SMALL_INT_QUERY, cursor: CURSOR_QUERY } as const;
@@ -109,12 +120,14 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
     },
     async (req) => {
       const q = req.query;
-      return stores.tasks.list(principalOf(req).tenantId, {
-        ...page(q),
-        ...(q.userId === undefined ? {} : { userId: q.userId }),
-        ...(q.sessionId === undefined ? {} : { sessionId: q.sessionId }),
-        ...(q.status === undefined ? {} : { status: q.status }),
-      });
+      return onReplica(req, (s) =>
+        s.tasks.list(principalOf(req).tenantId, {
+          ...page(q),
+          ...(q.userId === undefined ? {} : { userId: q.userId }),
+          ...(q.sessionId === undefined ? {} : { sessionId: q.sessionId }),
+          ...(q.status === undefined ? {} : { status: q.status }),
+        }),
+      );
     },
   );
 
@@ -125,7 +138,9 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
       schema: { tags: ['tasks'], security, summary: 'The task of a workflow.', params: workflowParams },
     },
     async (req) => {
-      const task = await stores.tasks.getByWorkflowId(principalOf(req).tenantId, req.params.workflowId);
+      const task = await onReplica(req, (s) =>
+        s.tasks.getByWorkflowId(principalOf(req).tenantId, req.params.workflowId),
+      );
       if (task === null) throw notFound('task');
       return task;
     },
@@ -145,9 +160,10 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
     },
     async (req) => {
       const tenantId = principalOf(req).tenantId;
-      if ((await stores.tasks.getByWorkflowId(tenantId, req.params.workflowId)) === null)
-        throw notFound('task');
-      return stores.events.listByWorkflow(tenantId, req.params.workflowId, page(req.query));
+      return onReplica(req, async (s) => {
+        if ((await s.tasks.getByWorkflowId(tenantId, req.params.workflowId)) === null) throw notFound('task');
+        return s.events.listByWorkflow(tenantId, req.params.workflowId, page(req.query));
+      });
     },
   );
 
@@ -164,9 +180,10 @@ export function queryRoutes(app: FastifyInstance, stores: Stores, limits: HttpLi
     },
     async (req) => {
       const tenantId = principalOf(req).tenantId;
-      if ((await stores.tasks.getByWorkflowId(tenantId, req.params.workflowId)) === null)
-        throw notFound('task');
-      return stores.tokenUsage.taskUsage(tenantId, { workflowId: req.params.workflowId });
+      return onReplica(req, async (s) => {
+        if ((await s.tasks.getByWorkflowId(tenantId, req.params.workflowId)) === null) throw notFound('task');
+        return s.tokenUsage.taskUsage(tenantId, { workflowId: req.params.workflowId });
+      });
     },
   );
 

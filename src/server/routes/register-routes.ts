@@ -38,11 +38,11 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
       scopes: req.principal!.scopes,
     }),
   );
-  const { memory, stores, ingest } = ctx.dataLayer;
+  const { memory, stores, reads, ingest } = ctx.dataLayer;
   memoryRoutes(app, memory, ctx.limits);
-  queryRoutes(app, stores, ctx.limits);
+  queryRoutes(app, stores, reads, ctx.limits);
   userRoutes(app, stores.users, ctx.limits);
-  ingestRoutes(app, ingest, ctx.limits);
+  ingestRoutes(app, ingest, reads, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
   adminRoutes(app, ctx.dataLayer, ctx.sessions);
   app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) =>

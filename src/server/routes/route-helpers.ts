@@ -6,7 +6,27 @@
 import type { SwaggerTransform } from '@fastify/swagger';
 import type { FastifyRequest, FastifySchema } from 'fastify';
 import type { Principal } from '../../auth/authenticator.js';
-import { LimitExceededError, ShannonError } from '../../errors/errors.js';
+import { LimitExceededError, ShannonError, ValidationError } from '../../errors/errors.js';
+import { isLsn } from '../../postgres/replica-router.js';
+
+/**
+ * With read replicas, a write's answer carries this header (a WAL position); a read that sends it
+ * back runs where that write is already visible.
+ */
+export const CONSISTENCY_TOKEN_HEADER = 'x-shannon-consistency-token';
+
+/** The request's consistency token, if any. @throws ValidationError naming the header when malformed. */
+export function consistencyToken(req: FastifyRequest): string | undefined {
+  const raw = req.headers[CONSISTENCY_TOKEN_HEADER];
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || !isLsn(raw.trim())) {
+    throw new ValidationError(
+      CONSISTENCY_TOKEN_HEADER,
+      'must be the token a write returned (a WAL position such as 0/16B3748)',
+    );
+  }
+  return raw.trim();
+}
 
 /**
  * A route's `config.swaggerTransform` that adds to its OpenAPI entry what Fastify must not enforce:
