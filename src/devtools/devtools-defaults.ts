@@ -24,3 +24,15 @@ export const DEFAULT_SEED_BATCH_TASKS = 20_000;
 export const DEFAULT_SEED_CONCURRENCY = 2;
 /** `seed`: average events per task when neither --events nor --events-per-task is given. */
 export const DEFAULT_SEED_EVENTS_PER_TASK = 12.5;
+
+/** What `bench memory` counts as met. */
+export interface MemoryBenchTargets {
+  recall_at_10: number;
+  speedup_vs_exact: number;
+}
+
+/** `bench memory`: recall@10 of 0.95 and 10× over exact search, what HNSW should give on 100k × 768. */
+export const DEFAULT_MEMORY_TARGETS: Readonly<MemoryBenchTargets> = {
+  recall_at_10: 0.95,
+  speedup_vs_exact: 10,
+};

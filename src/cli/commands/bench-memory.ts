@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import type { MemoryBenchResult } from '../../devtools/bench/memory-benchmark.js';
-import { DEFAULT_MEMORY_TARGETS } from '../../devtools/bench/memory-targets.js';
+import { DEFAULT_MEMORY_TARGETS } from '../../devtools/devtools-defaults.js';
 import { ValidationError } from '../../errors/errors.js';
 import { type CliContext, EXIT } from '../cli-context.js';
 

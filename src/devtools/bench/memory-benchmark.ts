@@ -21,7 +21,7 @@ import { createMemory, loadCollectionPoints } from '../../memory/memory.js';
 import type { TransactionRunner } from '../../memory/outbox-relay.js';
 import { Database } from '../../postgres/database.js';
 import { migrateUp } from '../../schema/migrator.js';
-import { DEFAULT_MEMORY_TARGETS, type MemoryBenchTargets } from './memory-targets.js';
+import { DEFAULT_MEMORY_TARGETS, type MemoryBenchTargets } from '../devtools-defaults.js';
 
 const DEFAULT_BENCH_POOL: PoolConfig = {
   max: 4,
