@@ -32,8 +32,6 @@ export interface MemoryContextOptions {
   startRelay?: boolean | undefined;
   relayIntervalMs?: number | undefined;
   relayRetryBaseMs?: number | undefined;
-  /** Called with each error of the embedded index's outbox follower (logging hook). */
-  onFollowError?: ((error: unknown) => void) | undefined;
 }
 
 /** Internal to `src/memory/`: the state and start-up steps the memory's parts share. */
@@ -80,7 +78,8 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
           db,
           backend,
           intervalMs: options.relayIntervalMs,
-          onError: (error) => options.onFollowError?.(error),
+          // A failed pass is retried at the next interval from the same cursor; counted, not lost.
+          onError: () => options.metrics?.memoryFollowerErrors.inc(),
         })
       : undefined;
   let versionsReady: Promise<void> | undefined;

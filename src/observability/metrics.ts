@@ -203,6 +203,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Undelivered memory outbox rows (as of the last relay pass).',
       registers,
     }),
+    memoryFollowerErrors: new Counter({
+      name: 'shannon_memory_follower_errors_total',
+      help: "Failed passes of the embedded index's outbox follower (each is retried from the same cursor).",
+      registers,
+    }),
     memoryOutboxLag: new Gauge({
       name: 'shannon_memory_outbox_lag_seconds',
       help: 'Age of the oldest undelivered memory outbox row (as of the last relay pass).',

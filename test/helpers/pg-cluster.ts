@@ -116,6 +116,8 @@ export class PgCluster {
       '-R',
       '-X',
       'stream',
+      // A spread checkpoint would pace itself over most of checkpoint_timeout (minutes).
+      '--checkpoint=fast',
       '--no-sync',
     ]);
     await standby.start();
