@@ -47,7 +47,10 @@ function templateName(): string {
   return `shannon_tpl_${hash.digest('hex').slice(0, 16)}`;
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>, base = TEST_SERVER_URL): Promise<T> {
+export async function withAdmin<T>(
+  fn: (client: pg.Client) => Promise<T>,
+  base = TEST_SERVER_URL,
+): Promise<T> {
   const client = new pg.Client({ connectionString: base });
   await client.connect();
   try {

@@ -18,10 +18,9 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { createDataLayer, type DataLayer } from '../../src/data-layer.js';
-import { databaseUrl, TEST_SERVER_URL } from '../helpers/database.js';
+import { databaseUrl, TEST_SERVER_URL, withAdmin } from '../helpers/database.js';
 import { PgBouncer } from '../helpers/pgbouncer.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -34,16 +33,6 @@ const THROUGH_POOLER = [
   'memory-delete-filter.test.ts',
 ];
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>, url = TEST_SERVER_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 describe('behind PgBouncer in transaction mode', () => {
   let bouncer: PgBouncer;
   const databases: string[] = [];
@@ -53,7 +42,7 @@ describe('behind PgBouncer in transaction mode', () => {
   /** An empty database on the test server (dropped at the end). */
   async function emptyDatabase(): Promise<string> {
     const name = `shannon_pgb_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-    await admin((c) => c.query(`CREATE DATABASE ${name}`));
+    await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
     databases.push(name);
     return name;
   }
@@ -81,13 +70,14 @@ describe('behind PgBouncer in transaction mode', () => {
   after(async () => {
     for (const layer of layers) await layer.close().catch(() => undefined);
     await bouncer?.stop();
-    for (const name of databases) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    for (const name of databases)
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('the ingest, query, session and memory integration files pass with their data layer behind it', async () => {
     const stats = async () =>
-      admin(async (c) => {
+      withAdmin(async (c) => {
         const { rows } = await c.query<{ database: string; total_xact_count: string }>('SHOW STATS');
         return rows
           .filter((r) => r.database.startsWith('shannon_test_'))
@@ -137,7 +127,7 @@ describe('behind PgBouncer in transaction mode', () => {
     const pass = await layer.db.withTransaction((tx) => tx.query('SELECT pg_sleep(0.01)'));
     assert.equal(pass.rowCount, 1);
     // Outside a transaction, through the pooler: the server's default, so nothing leaked.
-    const outside = await admin(
+    const outside = await withAdmin(
       (c) =>
         c.query<{ statement_timeout: string; tenant: string | null }>(
           `SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('app.tenant_id', true) AS tenant`,
