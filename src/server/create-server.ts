@@ -17,6 +17,7 @@ import { toHttpError } from './http-errors.js';
 import { checkJsonCharset, parseJsonBody } from './json-body.js';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
 import { redisFallbackStore } from './rate-limit-store.js';
+import { PROBE_PATHS, RequestLogController } from './request-logging.js';
 import {
   endRequestSpan,
   type RequestTrace,
@@ -65,9 +66,6 @@ function toFastifyTrustProxy(
   return typeof value === 'object' ? [...value] : value;
 }
 
-/** Paths without spans (probed and scraped constantly); their routes log at warn level only. */
-const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** Builds the app (not listening). `app.close()` stops it; it never closes the data layer. */
 export async function createServer(
   dataLayer: DataLayer,
@@ -100,6 +98,8 @@ export async function createServer(
             ...(options.logStream === undefined ? {} : { stream: options.logStream }),
           }
         : false,
+    // Probes, scrapes and dashboard polls log at debug (src/server/request-logging.ts).
+    logController: new RequestLogController(),
     bodyLimit: limits.bodyBytes,
     // Ids in paths may be as long as idChars (the router's default cap is 100 characters).
     routerOptions: { maxParamLength: Math.max(1_024, limits.idChars * 3) },
@@ -150,7 +150,8 @@ export async function createServer(
         inFlight -= 1;
       });
     }
-    if (!QUIET_PATHS.has(req.url)) {
+    // Probes and scrapes get no span: they would drown the traces of real requests.
+    if (!PROBE_PATHS.has(req.url)) {
       req.requestTrace = startRequestSpan(req.method, req.headers as Record<string, unknown>);
       if (req.requestTrace.traceparent !== undefined)
         reply.header('traceparent', req.requestTrace.traceparent);

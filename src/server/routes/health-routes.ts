@@ -25,18 +25,13 @@ export function healthRoutes(app: FastifyInstance, dataLayer: DataLayer): void {
     return migrationsOk;
   }
 
-  app.get(
-    '/healthz',
-    { logLevel: 'warn', schema: { tags: ['health'], summary: 'The process is up.' } },
-    async () => ({
-      status: 'ok',
-    }),
-  );
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'The process is up.' } }, async () => ({
+    status: 'ok',
+  }));
 
   app.get(
     '/readyz',
     {
-      logLevel: 'warn',
       schema: { tags: ['health'], summary: 'PostgreSQL reachable, migrations current, breakers closed.' },
     },
     async (_req, reply) => {
