@@ -22,7 +22,10 @@ const EXACT: Readonly<Record<string, SqlStateClass>> = {
   '57P03': 'transient', // cannot_connect_now (starting up, recovery)
   '53300': 'transient', // too_many_connections
   '53400': 'transient', // configuration_limit_exceeded
-  '25006': 'client', // read_only_sql_transaction
+  // read_only_sql_transaction: nothing here writes inside a READ ONLY transaction of its own, so
+  // this is a server not taking writes (a standby, a demoted primary, default_transaction_read_only)
+  // — an outage for writes. As `client`, the write path would reject every record one by one.
+  '25006': 'transient',
   '42501': 'client', // insufficient_privilege (RLS WITH CHECK violations too)
   '3D000': 'fatal', // invalid_catalog_name (database does not exist)
   '28000': 'fatal', // invalid_authorization_specification
