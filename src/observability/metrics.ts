@@ -3,6 +3,7 @@
  * registry). Names follow `shannon_<subsystem>_<name>_<unit>`; label sets are fixed and bounded
  * (operation names come from code, never from user input).
  */
+import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Latency buckets in seconds, from 0.5 ms to 10 s. */
@@ -13,12 +14,35 @@ export const DEFAULT_LATENCY_BUCKETS_SECONDS = [
 /** Numeric breaker state for the state gauge: closed 0, half-open 1, open 2, isolated 3. */
 export const BREAKER_STATE_VALUE = { closed: 0, 'half-open': 1, open: 2, isolated: 3 } as const;
 
+/**
+ * prom-client's default gauges whose names end in `_total`, which the exposition format keeps for
+ * counters (`promtool check metrics` rejects them); `sum(nodejs_active_handles)` etc. give the same.
+ */
+export const DROPPED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
+/** The package's version; package.json sits two levels above both src/observability and dist/observability. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/**
+ * A registry with every metric of the data layer; `defaultMetrics` (default false) adds the process
+ * and Node.js metrics under their standard names (`process_cpu_seconds_total`, `nodejs_eventloop_lag_seconds`…).
+ */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   // Scrape-time values (pool sizes, queue depths) are pulled by collectors registered by their owners.
   const collectors = new Set<() => void>();
-  if (options.defaultMetrics ?? false)
-    collectDefaultMetrics({ register: registry, prefix: 'shannon_process_' });
+  if (options.defaultMetrics ?? false) {
+    // No prefix: the standard Node.js dashboards and alerts query these names as they are.
+    collectDefaultMetrics({ register: registry });
+    for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
 
   const metrics = {
@@ -52,9 +76,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['pool', 'state'] as const,
       registers,
     }),
+    dbPoolMaxConnections: new Gauge({
+      name: 'shannon_db_pool_max_connections',
+      help: 'Most connections a pool opens (PG_POOL_MAX); in_use + waiting against it is saturation.',
+      labelNames: ['pool'] as const,
+      registers,
+    }),
     dbHealthPingFailures: new Counter({
       name: 'shannon_db_health_ping_failures_total',
       help: 'Periodic health pings that failed.',
+      labelNames: ['pool'] as const,
+      registers,
+    }),
+    dbHostChanges: new Counter({
+      name: 'shannon_db_host_changes_total',
+      help: 'Times a pool whose URL lists several hosts moved to another host that accepts writes (failover).',
       labelNames: ['pool'] as const,
       registers,
     }),
@@ -340,7 +376,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: 'Rows written to archive files by retention and archive export.',
       registers,
     }),
+    buildInfo: new Gauge({
+      name: 'shannon_build_info',
+      help: 'Always 1; the labels say which version of the service runs on which Node.js.',
+      labelNames: ['version', 'node_version'] as const,
+      registers,
+    }),
   };
+  metrics.buildInfo.set({ version: packageVersion(), node_version: process.versions.node }, 1);
   return metrics;
 }
 

@@ -126,6 +126,7 @@ export class Database implements Queryable, SessionSource {
     gauge?.set({ pool: this.name, state: 'in_use' }, s.inUse);
     gauge?.set({ pool: this.name, state: 'idle' }, s.idle);
     gauge?.set({ pool: this.name, state: 'waiting' }, s.waiting);
+    this.metrics?.dbPoolMaxConnections.set({ pool: this.name }, s.max);
   }
 
   /** Runs `fn` through a breaker and records its latency by outcome (ok, timeout, rejected, error). */

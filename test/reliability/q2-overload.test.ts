@@ -7,7 +7,7 @@
  * refused with 429 or 503 within 100 ms — so no request is left unanswered (client timeout 10 s, or
  * not sent because 1,000 were outstanding), none fails otherwise (500, reset) — and no acknowledged
  * record is lost or duplicated. Prints the event-loop delay p99 from /metrics
- * (shannon_process_nodejs_eventloop_lag_p99_seconds, reset at each scrape, so it covers the
+ * (nodejs_eventloop_lag_p99_seconds, reset at each scrape, so it covers the
  * overload window) and the client-side latency p99.
  */
 import assert from 'node:assert/strict';
@@ -65,7 +65,7 @@ test(`Q2: 3 × measured capacity for ${OVERLOAD_MS / 1000} s: the excess refused
     });
     const { sent, notSent } = over;
     const lagText = await service.metricsText().catch(() => '');
-    const lagP99 = metricValue(lagText, 'shannon_process_nodejs_eventloop_lag_p99_seconds');
+    const lagP99 = metricValue(lagText, 'nodejs_eventloop_lag_p99_seconds');
     // How long the service itself took to refuse, from reading a request to answering it.
     const refusalLabels = { route: '/v1/ingest/:kind', status: '503' };
     const serverRefusals =
