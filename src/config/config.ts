@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { hostLabel, splitHosts } from '../postgres/hosts.js';
 import {
   ConfigError,
   type EmbeddingApi,
@@ -328,12 +329,27 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 /** Removes the password from a connection URL, for logs and status output. */
 export function redactUrl(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
+  const hosts = hostsOf(value);
+  if (hosts.length > 1) {
+    // The hosts share the user and password of the URL: redact once, list every host.
+    const first = new URL(redactUrl(hosts[0]) ?? '');
+    const user = first.username === '' ? '' : `${first.username}${first.password === '' ? '' : ':***'}@`;
+    return `${first.protocol}//${user}${hosts.map(hostLabel).join(',')}${first.pathname}${first.search}`;
+  }
   try {
     const parsed = new URL(value);
     if (parsed.password !== '') parsed.password = '***';
     return parsed.toString();
   } catch {
     return '<invalid url>';
+  }
+}
+
+function hostsOf(value: string): string[] {
+  try {
+    return splitHosts(value);
+  } catch {
+    return [value];
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { ShannonError } from '../errors/errors.js';
+import { HostListError, splitHosts } from '../postgres/hosts.js';
 
 /** Request shapes of the HTTP embedder: OpenAI-compatible `/embeddings`, or Shannon's llm-service `/embeddings/`. */
 export const EMBEDDING_APIS = ['openai', 'shannon'] as const;
@@ -102,6 +103,23 @@ function url(protocols: string[]) {
   };
 }
 
+/**
+ * A PostgreSQL URL that may list several hosts (`postgres://u@db1:5432,db2:5432/shannon`), the
+ * service following the one that accepts writes; each host's URL is checked like a single one.
+ */
+function postgresUrl(raw: unknown, name: string): string {
+  const value = text(raw, name);
+  let hosts: string[];
+  try {
+    hosts = splitHosts(value);
+  } catch (error) {
+    if (error instanceof HostListError) throw new ConfigError(name, error.message);
+    throw error;
+  }
+  for (const host of hosts) url(['postgres', 'postgresql'])(host, name);
+  return value;
+}
+
 function integer(min: number, max: number) {
   return (raw: unknown, name: string): number => {
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
@@ -174,12 +192,8 @@ function oneOf<T extends string>(values: readonly T[]) {
 }
 
 export const SETTINGS = {
-  databaseUrl: { env: 'DATABASE_URL', flag: 'database-url', parse: url(['postgres', 'postgresql']) },
-  databaseDirectUrl: {
-    env: 'DATABASE_DIRECT_URL',
-    flag: 'database-direct-url',
-    parse: url(['postgres', 'postgresql']),
-  },
+  databaseUrl: { env: 'DATABASE_URL', flag: 'database-url', parse: postgresUrl },
+  databaseDirectUrl: { env: 'DATABASE_DIRECT_URL', flag: 'database-direct-url', parse: postgresUrl },
   databaseReplicaUrls: {
     env: 'DATABASE_REPLICA_URLS',
     flag: 'database-replica-urls',

@@ -4,7 +4,7 @@
  * failures, transactions that always release their client, the tenant set per transaction, and
  * pinned sessions with the same guarantees. The pool itself never leaves this class.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { PoolConfig } from '../config/config.js';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -12,7 +12,8 @@ import { type Breaker, createBreaker } from '../resilience/policies.js';
 import { isUuid } from '../validation/checks.js';
 import { ClientSession, copyOn, queryOn, runWithDeadline, timeoutError } from './client-session.js';
 import { connectionFailure } from './connection-failure.js';
-import { poolOptions } from './pool-options.js';
+import { type HostChange, HostPool } from './host-pool.js';
+import { READ_ONLY_QUERY } from './primary-locator.js';
 import {
   type Queryable,
   type QueryOptions,
@@ -44,6 +45,8 @@ export interface DatabaseOptions {
    * (default `DATABASE_URL`).
    */
   connectionSetting?: string;
+  /** Called when a URL listing several hosts moved to another writable host (src/postgres/host-pool.ts). */
+  onHostChange?: (change: HostChange) => void;
 }
 
 export interface PoolStats {
@@ -63,11 +66,10 @@ export interface Transaction extends Queryable {
 export class Database implements Queryable, SessionSource {
   readonly name: string;
   // Private so every use of a connection goes through a deadline, a breaker and the metrics.
-  private readonly pool: pg.Pool;
+  private readonly pool: HostPool;
   readonly writeBreaker: Breaker;
   readonly readBreaker: Breaker;
   private readonly config: PoolConfig;
-  private readonly url: string;
   private readonly metrics: Metrics | undefined;
   private readonly appRole: string | null;
   private readonly connectionSetting: string;
@@ -77,18 +79,18 @@ export class Database implements Queryable, SessionSource {
   constructor(options: DatabaseOptions) {
     this.name = options.name ?? 'primary';
     this.config = options.pool;
-    this.url = options.connectionString;
     this.metrics = options.metrics;
     this.appRole = options.appRole === undefined ? DEFAULT_APP_ROLE : options.appRole;
     this.connectionSetting = options.connectionSetting ?? 'DATABASE_URL';
-    this.pool = new pg.Pool(poolOptions(options.connectionString, options.pool));
-    // A client whose server goes away emits 'error': idle ones on the pool, checked-out ones on
-    // the client itself (pg-pool removes its listener while a client is in use). Without a
-    // listener that is an uncaught exception ending the process; the failing or next query
-    // reports the failure anyway, so the events themselves are absorbed.
-    this.pool.on('error', () => undefined);
-    this.pool.on('connect', (client) => {
-      client.on('error', () => undefined);
+    this.pool = new HostPool({
+      connectionString: options.connectionString,
+      pool: options.pool,
+      onHostChange: (change) => {
+        this.writeBreaker.reset();
+        this.readBreaker.reset();
+        options.metrics?.dbHostChanges.inc({ pool: this.name });
+        options.onHostChange?.(change);
+      },
     });
     const breakerOptions = {
       isFailure: isInfrastructureFailure,
@@ -110,7 +112,12 @@ export class Database implements Queryable, SessionSource {
    * pool's guarantees (the ingest benchmark measures raw clients). Never log it: it may hold a password.
    */
   get connectionString(): string {
-    return this.url;
+    return this.pool.url;
+  }
+
+  /** The host the pool is on (`host:port`): with several in the URL, the one accepting writes. */
+  get host(): string {
+    return this.pool.host;
   }
 
   /** Connection counts for metrics, readiness and the dashboard. */
@@ -170,7 +177,8 @@ export class Database implements Queryable, SessionSource {
       }
       return winner;
     } catch (error) {
-      throw connectionFailure(error, { url: this.url, setting: this.connectionSetting, operation });
+      this.pool.reportFailure(error);
+      throw connectionFailure(error, { url: this.pool.url, setting: this.connectionSetting, operation });
     } finally {
       clearTimeout(timer);
     }
@@ -216,6 +224,7 @@ export class Database implements Queryable, SessionSource {
         return outcome.value;
       } catch (error) {
         if (isInfrastructureFailure(error)) broken = true;
+        this.pool.reportFailure(error);
         throw error;
       } finally {
         // A timed-out or failed connection is destroyed, never returned to the pool.
@@ -306,6 +315,7 @@ export class Database implements Queryable, SessionSource {
         }
       }
       if (session.broken || isInfrastructureFailure(error)) broken = true;
+      this.pool.reportFailure(error);
       throw error;
     } finally {
       session.end();
@@ -342,6 +352,7 @@ export class Database implements Queryable, SessionSource {
         // Whatever was left behind (an open transaction, prepared statements, hypothetical
         // indexes, a half-read COPY) dies with the backend.
         broken = true;
+        this.pool.reportFailure(error);
         throw error;
       } finally {
         session.end();
@@ -368,7 +379,17 @@ export class Database implements Queryable, SessionSource {
 
   /** One `SELECT 1` within the query timeout. @throws DatabaseError when PostgreSQL is unreachable. */
   async ping(): Promise<void> {
-    await this.query('SELECT 1', [], { operation: 'health_ping', readOnly: true });
+    if (this.pool.hosts.length === 1) {
+      await this.query('SELECT 1', [], { operation: 'health_ping', readOnly: true });
+      return;
+    }
+    // With several hosts the ping also notices the host it is on became a standby (a switchover
+    // with no connection lost), before a write finds out.
+    const result = await this.query<{ read_only: boolean }>(READ_ONLY_QUERY, [], {
+      operation: 'health_ping',
+      readOnly: true,
+    });
+    if (result.rows[0]?.read_only === true) this.pool.suspect();
   }
 
   /** Stops the ping and closes every connection. Idempotent. */

@@ -44,6 +44,11 @@ export interface Breaker {
   execute<T>(fn: () => Promise<T>): Promise<T>;
   /** The underlying cockatiel policy, for composing with other policies. */
   readonly policy: CircuitBreakerPolicy;
+  /**
+   * Closes the breaker at once: the dependency it counted failures of was replaced (a pool moved
+   * to another host on failover), so those failures say nothing about the new one.
+   */
+  reset(): void;
 }
 
 function stateName(state: CircuitState): BreakerStateName {
@@ -77,6 +82,10 @@ export function createBreaker(options: BreakerOptions): Breaker {
   return {
     name,
     policy,
+    reset() {
+      // cockatiel has no reset; ending the only isolation closes the circuit (and reports it).
+      policy.isolate().dispose();
+    },
     get state() {
       return stateName(policy.state);
     },

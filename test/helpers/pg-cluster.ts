@@ -229,6 +229,11 @@ export class PgCluster {
     }
   }
 
+  /** Promotes this standby to a primary (`pg_ctl promote -w`: returns once it takes writes). */
+  async promote(): Promise<void> {
+    await asPostgres(join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-w', '-t', '60', 'promote']);
+  }
+
   /** SIGSTOP of every server process: connections hang, nothing is refused. */
   async pause(): Promise<void> {
     await this.signal('SIGSTOP');

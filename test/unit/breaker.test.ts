@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isShannonError } from '../../src/errors/errors.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import { createBreaker } from '../../src/resilience/policies.js';
 
 const outcome = (p: Promise<unknown>) =>
@@ -41,4 +42,22 @@ test('half-open: the probe runs, calls arriving meanwhile are refused without wa
   await probe;
   assert.equal(breaker.state, 'closed');
   assert.equal(await outcome(breaker.execute(() => Promise.resolve(3))), 'ok');
+});
+
+test('reset closes an open breaker at once (its dependency was replaced) and reports the state', async () => {
+  const metrics = createMetrics();
+  const breaker = createBreaker({
+    name: 'replaced',
+    isFailure: () => true,
+    failureThreshold: 1,
+    halfOpenAfterMs: 60_000,
+    metrics,
+  });
+  await outcome(breaker.execute(() => Promise.reject(new Error('down'))));
+  assert.equal(breaker.state, 'open');
+  breaker.reset();
+  assert.equal(breaker.state, 'closed');
+  assert.equal(await outcome(breaker.execute(() => Promise.resolve(1))), 'ok');
+  const state = (await metrics.breakerState.get()).values.find((v) => v.labels['breaker'] === 'replaced');
+  assert.equal(state?.value, 0, 'the state gauge says closed');
 });

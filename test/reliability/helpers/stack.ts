@@ -1,7 +1,8 @@
 /**
  * One test's whole deployment on loopback: a test-owned PostgreSQL cluster, migrated, with a tenant
- * and an API key created directly in the database; optionally a TCP proxy in front of it (the service
- * then reaches PostgreSQL only through the proxy), a test-owned redis-server (optionally behind its
+ * and an API key created directly in the database; optionally a streaming standby of it (the service
+ * then gets both hosts in one URL and follows the one that takes writes), a TCP proxy in front of it
+ * (the service then reaches PostgreSQL only through the proxy), a test-owned redis-server (optionally behind its
  * own proxy); a temporary data directory; and the built service. `close()` tears all of it down,
  * whatever state the test left it in.
  */
@@ -30,10 +31,18 @@ export interface StackOptions {
   dataDir?: string;
   /** Do not start the service (the test starts it itself). */
   noService?: boolean;
+  /**
+   * A streaming standby (pg_basebackup of the migrated primary); `synchronous`: the primary's
+   * commits wait for the standby's flush (synchronous_standby_names = '*'). The service's URL
+   * lists the primary, then the standby. Not with `pgProxy`.
+   */
+  standby?: 'synchronous' | 'asynchronous';
 }
 
 export interface Stack {
   cluster: PgCluster;
+  /** The standby, when asked for. */
+  standby: PgCluster | undefined;
   /** URL of the database on the cluster, bypassing any proxy (for the judge and fault injection). */
   directUrl: string;
   /** URL the service uses (through the proxy when there is one). */
@@ -60,7 +69,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const cluster = await PgCluster.create({ settings: { max_connections: 60 } });
+    const replication: Record<string, string | number> =
+      options.standby === undefined ? {} : { wal_level: 'replica', max_wal_senders: 5 };
+    const cluster = await PgCluster.create({ settings: { max_connections: 60, ...replication } });
     cleanups.push(() => cluster.destroy());
     await cluster.query(`CREATE DATABASE ${DATABASE}`);
     const directUrl = cluster.url(DATABASE);
@@ -78,13 +89,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     pool.on('error', () => undefined);
     cleanups.push(() => pool.end());
 
+    let standby: PgCluster | undefined;
+    if (options.standby !== undefined) {
+      standby = await PgCluster.standbyOf(cluster);
+      cleanups.push(() => (standby as PgCluster).destroy());
+      if (options.standby === 'synchronous') {
+        // Set after the base backup, so the standby (once promoted) does not wait for a standby itself.
+        await cluster.query(`ALTER SYSTEM SET synchronous_standby_names = '*'`);
+        await cluster.query('SELECT pg_reload_conf()');
+        for (let i = 0; i < 300; i += 1) {
+          const rows = await cluster.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_replication WHERE sync_state = 'sync'`,
+          );
+          if (Number(rows[0]?.n) > 0) break;
+          if (i === 299) throw new Error('the standby never became synchronous');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }
+
     let pgProxy: TcpProxy | undefined;
     if (options.pgProxy === true) {
       pgProxy = await TcpProxy.start({ targetPort: cluster.port });
       cleanups.push(() => (pgProxy as TcpProxy).stop());
     }
     const serviceUrl =
-      pgProxy === undefined ? directUrl : `postgres://postgres@127.0.0.1:${pgProxy.port}/${DATABASE}`;
+      standby !== undefined
+        ? `postgres://postgres@127.0.0.1:${cluster.port},127.0.0.1:${standby.port}/${DATABASE}`
+        : pgProxy === undefined
+          ? directUrl
+          : `postgres://postgres@127.0.0.1:${pgProxy.port}/${DATABASE}`;
 
     let redis: RedisServer | undefined;
     if (options.redis === true) {
@@ -108,6 +142,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     service = options.noService === true ? undefined : await Service.start(serviceOptions);
     return {
       cluster,
+      standby,
       directUrl,
       serviceUrl,
       pgProxy,
