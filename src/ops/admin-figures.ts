@@ -12,10 +12,26 @@ const TABLE_SIZES = `
          CASE WHEN c.relkind = 'p'
            THEN (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = c.oid)
            ELSE pg_total_relation_size(c.oid) END::bigint AS bytes,
-         greatest(c.reltuples, 0)::bigint AS estimated_rows
+         -- A partitioned parent's own reltuples stays 0 (or -1): its rows are its partitions'.
+         CASE WHEN c.relkind = 'p'
+           THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM pg_inherits i
+                   JOIN pg_class pc ON pc.oid = i.inhrelid WHERE i.inhparent = c.oid)
+           ELSE greatest(c.reltuples, 0) END::bigint AS estimated_rows
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE n.nspname IN ('public', 'auth') AND c.relkind IN ('r', 'p') AND NOT c.relispartition
   ORDER BY bytes DESC LIMIT $1`;
+
+/** Every partitioned table's total size and estimated rows, summed over its direct partitions. */
+const PARTITIONED_SIZES = `
+  SELECT p.oid::regclass::text AS table,
+         coalesce(sum(pg_total_relation_size(i.inhrelid)), 0)::bigint AS bytes,
+         coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint AS estimated_rows
+  FROM pg_partitioned_table pt
+  JOIN pg_class p ON p.oid = pt.partrelid
+  LEFT JOIN pg_inherits i ON i.inhparent = p.oid
+  LEFT JOIN pg_class c ON c.oid = i.inhrelid
+  WHERE NOT p.relispartition
+  GROUP BY p.oid`;
 
 /** A tenant's own figures over the last `$1` days: tasks by status, tokens and cost. */
 const TENANT_TASK_FIGURES = `
@@ -55,6 +71,20 @@ export async function tableSizes(db: Database, limit: number): Promise<TableSize
     bytes: Number(r.bytes),
     estimatedRows: Number(r.estimated_rows),
   }));
+}
+
+/** Size and estimated rows of each partitioned table, by its name as `partitionStatus` spells it. */
+export async function partitionedSizes(
+  db: Database,
+): Promise<Map<string, { bytes: number; estimatedRows: number }>> {
+  const { rows } = await db.query<{ table: string; bytes: string; estimated_rows: string }>(
+    PARTITIONED_SIZES,
+    [],
+    { operation: 'admin.partitioned_sizes', readOnly: true },
+  );
+  return new Map(
+    rows.map((r) => [r.table, { bytes: Number(r.bytes), estimatedRows: Number(r.estimated_rows) }]),
+  );
 }
 
 export interface TenantFigures {

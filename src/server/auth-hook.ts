@@ -6,7 +6,8 @@
  * prefix. A failed attempt is counted against the client address and, for a well-formed key,
  * against its prefix; once either is over its budget, failures answer 429 with Retry-After instead
  * of 401. Then the route's scope (403), then the tenant's hourly budget from
- * `auth.tenants.rate_limit_per_hour` (429 with Retry-After).
+ * `auth.tenants.rate_limit_per_hour` (429 with Retry-After), except on routes marked
+ * `tenantBudget: false` (the dashboard's reads).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseApiKey } from '../auth/api-key.js';
@@ -18,6 +19,13 @@ import type { Metrics } from '../observability/metrics.js';
 const HOUR_MS = 3_600_000;
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * False on the dashboard's read routes: an open dashboard polls all day, and its reads must not
+     * use up the tenant's hourly budget (failed authentication is still counted).
+     */
+    tenantBudget?: boolean;
+  }
   interface FastifyRequest {
     /** The prefix of the well-formed key whose verification failed (keys the per-prefix counter). */
     authFailurePrefix?: string;
@@ -97,6 +105,7 @@ export function createAuthHook(app: FastifyInstance, options: AuthHookOptions) {
         field: 'authorization',
       });
     }
+    if (req.routeOptions.config.tenantBudget === false) return;
     const budget = await tenantLimit(req);
     if (!budget.isAllowed) {
       reply.header('x-ratelimit-limit', budget.max);

@@ -119,8 +119,11 @@ describe('admin endpoints and dashboard', () => {
     const res = await h.app.inject({ url: '/dashboard' });
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /text\/html/);
-    assert.match(res.body, /\/v1\/admin\/overview/);
-    assert.match(res.headers['content-security-policy'] as string, /default-src 'self'/);
+    assert.match(res.body, /<script src="\/dashboard\/assets\/dashboard\.js"><\/script>/);
+    assert.doesNotMatch(res.body, /sdk_[A-Za-z0-9]{8}/);
+    const csp = res.headers['content-security-policy'] as string;
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
   });
 });
 

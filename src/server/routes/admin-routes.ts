@@ -10,12 +10,14 @@
 import type { FastifyInstance } from 'fastify';
 import { listApiKeys } from '../../auth/api-keys.js';
 import type { DataLayer } from '../../data-layer.js';
-import { tableSizes, tenantFigures } from '../../ops/admin-figures.js';
+import { partitionedSizes, tableSizes, tenantFigures } from '../../ops/admin-figures.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
+import { DASHBOARD_READ } from './dashboard-routes.js';
 import { principalOf } from './route-helpers.js';
 
 export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions: SessionCache): void {
-  const config = { scope: 'operator' as const };
+  // Operator reads the dashboard polls: not charged to the tenant's hourly budget.
+  const config = DASHBOARD_READ;
   const tags = ['admin'];
   const security = [{ apiKey: [] }];
   const { db, ops } = dataLayer;
@@ -82,10 +84,20 @@ export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions
       schema: {
         tags,
         security,
-        summary: 'Partition coverage: months ahead, gaps, rows in default partitions.',
+        summary:
+          'Partition coverage: months ahead, gaps, rows in default partitions; total size and estimated rows.',
       },
     },
-    async () => ({ tables: await ops.partitionStatus() }),
+    async () => {
+      const sizes = await partitionedSizes(db);
+      return {
+        tables: (await ops.partitionStatus()).map((t) => ({
+          ...t,
+          bytes: sizes.get(t.table)?.bytes ?? 0,
+          estimatedRows: sizes.get(t.table)?.estimatedRows ?? 0,
+        })),
+      };
+    },
   );
 
   app.get(
@@ -97,7 +109,7 @@ export function adminRoutes(app: FastifyInstance, dataLayer: DataLayer, sessions
   app.get<{ Querystring: { days?: number } }>(
     '/v1/admin/tenant',
     {
-      config: { scope: 'admin' },
+      config: { scope: 'admin', tenantBudget: false },
       schema: {
         tags,
         security,

@@ -4,9 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
 import type { SessionCache } from '../../sessions/session-cache.js';
-import { DASHBOARD_HTML } from '../dashboard/dashboard-page.js';
 import type { HttpLimits } from '../limits.js';
 import { adminRoutes } from './admin-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { ingestRoutes } from './ingest-routes.js';
 import { memoryRoutes } from './memory-routes.js';
@@ -45,13 +45,5 @@ export async function registerRoutes(app: FastifyInstance, ctx: RouteContext): P
   ingestRoutes(app, ingest, reads, ctx.limits);
   sessionStateRoutes(app, ctx.sessions, ctx.limits);
   adminRoutes(app, ctx.dataLayer, ctx.sessions);
-  app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header(
-        'content-security-policy',
-        "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-      )
-      .send(DASHBOARD_HTML),
-  );
+  dashboardRoutes(app, ctx.dataLayer);
 }
