@@ -1,4 +1,4 @@
-// Copies non-TypeScript assets (SQL migrations, the dashboard) next to the compiled code, so the
+// Copies non-TypeScript assets (SQL migrations, the dashboard's page, scripts and styles) next to the compiled code, so the
 // built package finds them at the same relative paths as the sources do.
 import { cpSync, existsSync } from 'node:fs';
 

@@ -12,7 +12,7 @@ const TABLE_SIZES = `
          CASE WHEN c.relkind = 'p'
            THEN (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = c.oid)
            ELSE pg_total_relation_size(c.oid) END::bigint AS bytes,
-         -- A partitioned parent's own reltuples stays 0 (or -1): its rows are its partitions'.
+         -- Autovacuum analyzes partitions, never their parent, whose own reltuples stays 0 or -1.
          CASE WHEN c.relkind = 'p'
            THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM pg_inherits i
                    JOIN pg_class pc ON pc.oid = i.inhrelid WHERE i.inhparent = c.oid)
