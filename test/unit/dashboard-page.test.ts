@@ -62,3 +62,37 @@ test('numbers, sizes, durations and ages read as a person would', () => {
   assert.equal(f['date']!('2026-12-01T10:30:00.000Z'), '2026-12-01 10:30 UTC');
   assert.equal(f['rate']!(1234.5), '1.2 k/s');
 });
+
+test('a panel whose read failed is marked stale with the reason; one that answered says when', async () => {
+  const page = loadDashboard(PAGE, {
+    storedKey: 'sdk_example',
+    fetch: async (url) =>
+      url === '/v1/admin/dashboard/series'
+        ? {
+            ok: true,
+            status: 200,
+            json: async () => ({ intervalMs: 5000, capacity: 720, times: [], series: {} }),
+          }
+        : url === '/readyz'
+          ? { ok: true, status: 200, json: async () => ({}) }
+          : {
+              ok: false,
+              status: 503,
+              json: async () => ({
+                error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'PostgreSQL is away' },
+              }),
+            },
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  const section = (panel: string) =>
+    page
+      .element('__body')
+      .all('[data-panel]')
+      .find((s) => s.getAttribute('data-panel') === panel)!;
+  const doctor = section('doctor');
+  assert.ok(doctor.classList.contains('stale'));
+  assert.match(doctor.querySelector('.updated')!.textContent, /not loaded — DEPENDENCY_UNAVAILABLE/);
+  const series = section('series');
+  assert.equal(series.classList.contains('stale'), false);
+  assert.match(series.querySelector('.updated')!.textContent, /^updated just now$/);
+});

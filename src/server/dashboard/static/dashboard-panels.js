@@ -75,7 +75,7 @@
     const i = o.ingest;
     rows(
       'ingest',
-      ['write path', '#'],
+      ['write path', ''],
       i === null
         ? []
         : [
@@ -111,7 +111,7 @@
         .slice(0, 100)
         .map((f) => [
           severity(f.severity),
-          f.code,
+          { text: f.code, cls: 'nowrap' },
           f.object,
           evidence(f.evidence),
           { text: f.fix, code: true },
