@@ -800,36 +800,77 @@ public.users shannon_system_access ALL TO shannon_system USING (true) WITH CHECK
 public.users tenant_isolation ALL TO public USING ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)) WITH CHECK ((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid))
 
 -- functions
-CREATE OR REPLACE FUNCTION public.shannon_add_task_to_daily_aggregate()
+CREATE OR REPLACE FUNCTION public.shannon_apply_task_to_daily_aggregate()
  RETURNS trigger
  LANGUAGE plpgsql
 AS $function$
+DECLARE
+  emptied uuid;
+  remaining integer;
 BEGIN
-  INSERT INTO public.usage_daily_aggregates AS a (
-    tenant_id, user_id, date, total_tasks, successful_tasks, failed_tasks, cancelled_tasks,
-    total_tokens, cache_aware_total_tokens, total_cost_usd, tools_invoked,
-    total_duration_ms, duration_samples, avg_duration_ms, cache_hits)
-  VALUES (
-    NEW.tenant_id, NEW.user_id, (NEW.started_at AT TIME ZONE 'UTC')::date, 1,
-    (NEW.status = 'COMPLETED')::int, (NEW.status IN ('FAILED', 'TIMEOUT'))::int, (NEW.status = 'CANCELLED')::int,
-    NEW.total_tokens, NEW.cache_aware_total_tokens, NEW.total_cost_usd, NEW.tools_invoked,
-    COALESCE(NEW.duration_ms, 0), (NEW.duration_ms IS NOT NULL)::int, NEW.duration_ms, NEW.cache_hits)
-  ON CONFLICT (tenant_id, user_id, date) DO UPDATE SET
-    total_tasks = a.total_tasks + 1,
-    successful_tasks = a.successful_tasks + EXCLUDED.successful_tasks,
-    failed_tasks = a.failed_tasks + EXCLUDED.failed_tasks,
-    cancelled_tasks = a.cancelled_tasks + EXCLUDED.cancelled_tasks,
-    total_tokens = a.total_tokens + EXCLUDED.total_tokens,
-    cache_aware_total_tokens = a.cache_aware_total_tokens + EXCLUDED.cache_aware_total_tokens,
-    total_cost_usd = a.total_cost_usd + EXCLUDED.total_cost_usd,
-    tools_invoked = a.tools_invoked + EXCLUDED.tools_invoked,
-    total_duration_ms = a.total_duration_ms + EXCLUDED.total_duration_ms,
-    duration_samples = a.duration_samples + EXCLUDED.duration_samples,
-    avg_duration_ms = CASE WHEN a.duration_samples + EXCLUDED.duration_samples > 0
-      THEN ((a.total_duration_ms + EXCLUDED.total_duration_ms) / (a.duration_samples + EXCLUDED.duration_samples))::int
-      END,
-    cache_hits = a.cache_hits + EXCLUDED.cache_hits,
-    updated_at = now();
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT') THEN
+    -- The row exists: OLD was counted when it became terminal. The two arms find it by
+    -- usage_daily_aggregates_tenant_user_date_key with user_id NULL or not; a single
+    -- IS NOT DISTINCT FROM (or an OR of both) would leave user_id out of the index condition.
+    WITH target AS (
+      SELECT t.id FROM public.usage_daily_aggregates t
+       WHERE OLD.user_id IS NULL AND t.tenant_id = OLD.tenant_id AND t.user_id IS NULL
+         AND t.date = (OLD.started_at AT TIME ZONE 'UTC')::date
+      UNION ALL
+      SELECT t.id FROM public.usage_daily_aggregates t
+       WHERE t.tenant_id = OLD.tenant_id AND t.user_id = OLD.user_id
+         AND t.date = (OLD.started_at AT TIME ZONE 'UTC')::date
+    )
+    UPDATE public.usage_daily_aggregates AS a SET
+      total_tasks = a.total_tasks - 1,
+      successful_tasks = a.successful_tasks - (OLD.status = 'COMPLETED')::int,
+      failed_tasks = a.failed_tasks - (OLD.status IN ('FAILED', 'TIMEOUT'))::int,
+      cancelled_tasks = a.cancelled_tasks - (OLD.status = 'CANCELLED')::int,
+      total_tokens = a.total_tokens - OLD.total_tokens,
+      cache_aware_total_tokens = a.cache_aware_total_tokens - OLD.cache_aware_total_tokens,
+      total_cost_usd = a.total_cost_usd - OLD.total_cost_usd,
+      tools_invoked = a.tools_invoked - OLD.tools_invoked,
+      total_duration_ms = a.total_duration_ms - COALESCE(OLD.duration_ms, 0),
+      duration_samples = a.duration_samples - (OLD.duration_ms IS NOT NULL)::int,
+      avg_duration_ms = CASE WHEN a.duration_samples - (OLD.duration_ms IS NOT NULL)::int > 0
+        THEN ((a.total_duration_ms - COALESCE(OLD.duration_ms, 0))
+              / (a.duration_samples - (OLD.duration_ms IS NOT NULL)::int))::int
+        END,
+      cache_hits = a.cache_hits - OLD.cache_hits,
+      updated_at = now()
+    FROM target WHERE a.id = target.id
+    RETURNING a.id, a.total_tasks INTO emptied, remaining;
+    IF remaining = 0 THEN
+      DELETE FROM public.usage_daily_aggregates WHERE id = emptied AND total_tasks = 0;
+    END IF;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT') THEN
+    INSERT INTO public.usage_daily_aggregates AS a (
+      tenant_id, user_id, date, total_tasks, successful_tasks, failed_tasks, cancelled_tasks,
+      total_tokens, cache_aware_total_tokens, total_cost_usd, tools_invoked,
+      total_duration_ms, duration_samples, avg_duration_ms, cache_hits)
+    VALUES (
+      NEW.tenant_id, NEW.user_id, (NEW.started_at AT TIME ZONE 'UTC')::date, 1,
+      (NEW.status = 'COMPLETED')::int, (NEW.status IN ('FAILED', 'TIMEOUT'))::int, (NEW.status = 'CANCELLED')::int,
+      NEW.total_tokens, NEW.cache_aware_total_tokens, NEW.total_cost_usd, NEW.tools_invoked,
+      COALESCE(NEW.duration_ms, 0), (NEW.duration_ms IS NOT NULL)::int, NEW.duration_ms, NEW.cache_hits)
+    ON CONFLICT (tenant_id, user_id, date) DO UPDATE SET
+      total_tasks = a.total_tasks + 1,
+      successful_tasks = a.successful_tasks + EXCLUDED.successful_tasks,
+      failed_tasks = a.failed_tasks + EXCLUDED.failed_tasks,
+      cancelled_tasks = a.cancelled_tasks + EXCLUDED.cancelled_tasks,
+      total_tokens = a.total_tokens + EXCLUDED.total_tokens,
+      cache_aware_total_tokens = a.cache_aware_total_tokens + EXCLUDED.cache_aware_total_tokens,
+      total_cost_usd = a.total_cost_usd + EXCLUDED.total_cost_usd,
+      tools_invoked = a.tools_invoked + EXCLUDED.tools_invoked,
+      total_duration_ms = a.total_duration_ms + EXCLUDED.total_duration_ms,
+      duration_samples = a.duration_samples + EXCLUDED.duration_samples,
+      avg_duration_ms = CASE WHEN a.duration_samples + EXCLUDED.duration_samples > 0
+        THEN ((a.total_duration_ms + EXCLUDED.total_duration_ms) / (a.duration_samples + EXCLUDED.duration_samples))::int
+        END,
+      cache_hits = a.cache_hits + EXCLUDED.cache_hits,
+      updated_at = now();
+  END IF;
   RETURN NULL;
 END
 $function$
@@ -936,8 +977,9 @@ CREATE TRIGGER failure_patterns_set_updated_at BEFORE UPDATE ON public.failure_p
 CREATE TRIGGER scheduled_tasks_set_updated_at BEFORE UPDATE ON public.scheduled_tasks FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER strategy_performance_set_updated_at BEFORE UPDATE ON public.strategy_performance FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
-CREATE TRIGGER task_executions_aggregate_on_insert AFTER INSERT ON public.task_executions FOR EACH ROW WHEN (((new.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) EXECUTE FUNCTION shannon_add_task_to_daily_aggregate()
-CREATE TRIGGER task_executions_aggregate_on_update AFTER UPDATE OF status ON public.task_executions FOR EACH ROW WHEN ((((new.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[])) AND ((old.status)::text <> ALL ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[])))) EXECUTE FUNCTION shannon_add_task_to_daily_aggregate()
+CREATE TRIGGER task_executions_aggregate_on_delete AFTER DELETE ON public.task_executions FOR EACH ROW WHEN (((old.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) EXECUTE FUNCTION shannon_apply_task_to_daily_aggregate()
+CREATE TRIGGER task_executions_aggregate_on_insert AFTER INSERT ON public.task_executions FOR EACH ROW WHEN (((new.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) EXECUTE FUNCTION shannon_apply_task_to_daily_aggregate()
+CREATE TRIGGER task_executions_aggregate_on_update AFTER UPDATE ON public.task_executions FOR EACH ROW WHEN (((((old.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[])) OR ((new.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) AND (((((((((((old.status)::text IS DISTINCT FROM (new.status)::text) OR (old.tenant_id IS DISTINCT FROM new.tenant_id)) OR (old.user_id IS DISTINCT FROM new.user_id)) OR (old.started_at IS DISTINCT FROM new.started_at)) OR (old.total_tokens IS DISTINCT FROM new.total_tokens)) OR (old.cache_aware_total_tokens IS DISTINCT FROM new.cache_aware_total_tokens)) OR (old.total_cost_usd IS DISTINCT FROM new.total_cost_usd)) OR (old.tools_invoked IS DISTINCT FROM new.tools_invoked)) OR (old.duration_ms IS DISTINCT FROM new.duration_ms)) OR (old.cache_hits IS DISTINCT FROM new.cache_hits)))) EXECUTE FUNCTION shannon_apply_task_to_daily_aggregate()
 CREATE TRIGGER task_executions_set_updated_at BEFORE UPDATE ON public.task_executions FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER tenants_set_updated_at BEFORE UPDATE ON auth.tenants FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER usage_daily_aggregates_set_updated_at BEFORE UPDATE ON public.usage_daily_aggregates FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
@@ -1059,7 +1101,7 @@ public.token_usage_default: Default partition of token_usage; must stay empty (r
 public.tool_calls: Individual tool invocations of an agent execution (kept for Shannon compatibility).
 public.tool_executions: One row per tool call made by an agent; monthly partitions on created_at.
 public.tool_executions_default: Default partition of tool_executions; must stay empty (rows here mean a monthly partition is missing).
-public.usage_daily_aggregates: Per tenant, user and UTC day: totals of tasks that reached a terminal status; maintained by trigger increments.
+public.usage_daily_aggregates: Per tenant, user and UTC day: totals of tasks in a terminal status; maintained by trigger deltas.
 public.user_preferences: Learned per-user preferences for the supervisor.
 public.users: Users of the agent platform as seen by the orchestrator (external string id per tenant).
 public.v_schedule_execution_history: Runs of each schedule joined to their task executions (T14).
