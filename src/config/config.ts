@@ -120,6 +120,11 @@ export interface QdrantClusterConfig {
   readonly writeConsistencyFactor: number | undefined;
   /** Replicas a read asks (`consistency` on searches, scrolls and counts). */
   readonly readConsistency: ReadConsistency | undefined;
+  /**
+   * Tenants given a shard key of their own (Qdrant custom sharding); every other tenant shares the
+   * `shared` key. Empty: automatic sharding, the tenant told apart by payload only.
+   */
+  readonly tenantShards?: readonly string[];
 }
 
 export interface Config {
@@ -268,6 +273,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     replicationFactor: get('qdrantReplicationFactor'),
     writeConsistencyFactor: get('qdrantWriteConsistencyFactor'),
     readConsistency: get('qdrantReadConsistency'),
+    tenantShards: get('qdrantTenantShards') ?? [],
   });
   if ((qdrantCluster.writeConsistencyFactor ?? 1) > (qdrantCluster.replicationFactor ?? 1)) {
     throw new ConfigError(

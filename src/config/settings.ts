@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { ShannonError } from '../errors/errors.js';
 import { HostListError, splitHosts } from '../postgres/hosts.js';
+import { isUuid } from '../validation/checks.js';
 
 /** Request shapes of the HTTP embedder: OpenAI-compatible `/embeddings`, or Shannon's llm-service `/embeddings/`. */
 export const EMBEDDING_APIS = ['openai', 'shannon'] as const;
@@ -118,6 +119,19 @@ function postgresUrl(raw: unknown, name: string): string {
   }
   for (const host of hosts) url(['postgres', 'postgresql'])(host, name);
   return value;
+}
+
+/** Tenant ids, comma-separated (environment, flag) or a JSON array (config file); no repeats. */
+function uuidList(raw: unknown, name: string): readonly string[] {
+  const items = Array.isArray(raw) ? raw : text(raw, name).split(',');
+  const ids = items.map((item, i) => {
+    const value = typeof item === 'string' ? item.trim().toLowerCase() : item;
+    if (!isUuid(value))
+      throw new ConfigError(`${name}[${i}]`, `must be a tenant id (UUID), got ${JSON.stringify(item)}`);
+    return value;
+  });
+  if (new Set(ids).size !== ids.length) throw new ConfigError(name, 'lists a tenant twice');
+  return Object.freeze(ids);
 }
 
 function integer(min: number, max: number) {
@@ -245,6 +259,11 @@ export const SETTINGS = {
     env: 'QDRANT_READ_CONSISTENCY',
     flag: 'qdrant-read-consistency',
     parse: readConsistency,
+  },
+  qdrantTenantShards: {
+    env: 'QDRANT_TENANT_SHARDS',
+    flag: 'qdrant-tenant-shards',
+    parse: uuidList,
   },
   port: { env: 'PORT', flag: 'port', parse: integer(0, 65535) },
   host: { env: 'HOST', flag: 'host', parse: text },

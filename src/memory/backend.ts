@@ -31,6 +31,8 @@ export interface BackendSearchRequest {
   readonly limit: number;
   readonly scoreThreshold?: number;
   readonly withVector: boolean;
+  /** The tenant searched (also in the filter): a sharded index reads only that tenant's shards. */
+  readonly tenantId?: string;
 }
 
 export interface BackendScrollRequest {
@@ -38,6 +40,8 @@ export interface BackendScrollRequest {
   readonly limit: number;
   readonly orderBy?: { readonly key: string; readonly direction: 'asc' | 'desc' };
   readonly withVector?: boolean;
+  /** As in BackendSearchRequest. */
+  readonly tenantId?: string;
 }
 
 /** What bootstrap did to one collection. */
@@ -58,14 +62,27 @@ export interface CollectionState {
   readonly missingPayloadIndexes: string[];
   readonly drift: string[];
   /** Shards and replicas as the backend holds them (Qdrant; absent for the embedded index). */
-  readonly cluster?: { shardNumber: number; replicationFactor: number; writeConsistencyFactor: number };
+  readonly cluster?: {
+    shardNumber: number;
+    replicationFactor: number;
+    writeConsistencyFactor: number;
+    /** The shard keys of a custom-sharded collection (tenant-keyed sharding); absent for automatic. */
+    shardKeys?: string[];
+  };
 }
 
 /** A collection's shard and replica layout and its replicas' states, from `GET …/cluster`. */
 export interface ClusterState {
   shardCount: number;
   /** Every replica of every shard this peer knows: local ones with their point counts. */
-  replicas: Array<{ shardId: number; peer: 'local' | number; state: string; points: number | null }>;
+  replicas: Array<{
+    shardId: number;
+    peer: 'local' | number;
+    state: string;
+    points: number | null;
+    /** The shard's key in a custom-sharded collection. */
+    shardKey?: string | number;
+  }>;
 }
 
 /** Point id + version as the index holds it, for reconciliation. */
@@ -83,7 +100,8 @@ export interface VectorBackend {
   delete(physical: string, ids: readonly string[]): Promise<void>;
   search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]>;
   scroll(physical: string, request: BackendScrollRequest): Promise<ScoredPoint[]>;
-  count(physical: string, filter: Filter): Promise<number>;
+  /** Points matching `filter`; `tenantId` as in BackendSearchRequest. */
+  count(physical: string, filter: Filter, tenantId?: string): Promise<number>;
   /** Every point's id and `_version`, in pages. */
   listVersions(physical: string): AsyncIterable<IndexedVersion[]>;
   describe(physical: string, definition: CollectionDefinition): Promise<CollectionState>;

@@ -125,6 +125,7 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
             mmr === undefined ? limit : Math.min(MAX_SEARCH_LIMIT, limit * Math.ceil(mmr.poolMultiplier)),
           ...(threshold === undefined ? {} : { scoreThreshold: threshold }),
           withVector: mmr !== undefined || options.withVector === true,
+          tenantId,
         });
         const ordered =
           mmr === undefined
@@ -159,6 +160,7 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
         filter,
         limit,
         orderBy: { key: 'timestamp', direction: 'desc' },
+        tenantId,
       });
       return points.map((p) => hitOf(p, false));
     },
@@ -167,7 +169,7 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
       ctx.requireTenant(tenantId);
       ctx.definition(collection);
       const composed = composeFilter(tenantId, parseFilter(filter));
-      return backend.count((await ctx.activeVersion(collection)).physicalName, composed);
+      return backend.count((await ctx.activeVersion(collection)).physicalName, composed, tenantId);
     },
 
     embed(texts) {

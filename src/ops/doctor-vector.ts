@@ -34,17 +34,24 @@ function clusterFindings(physical: string, cluster: ClusterState): Finding[] {
       fix: `GET /collections/${physical}/cluster; a Dead replica recovers when its peer is back, or replicate the shard to another peer (POST /collections/${physical}/cluster {"replicate_shard": …})`,
     });
   }
-  const local = cluster.replicas.filter((r) => r.peer === 'local' && r.points !== null);
-  if (local.length >= 2) {
-    const counts = local.map((r) => r.points as number);
+  // With tenant-keyed sharding the keys differ in size by design (a large tenant's own key against
+  // `shared`): shards are compared within their key only.
+  const byKey = new Map<string, number[]>();
+  for (const r of cluster.replicas) {
+    if (r.peer !== 'local' || r.points === null) continue;
+    const key = r.shardKey === undefined ? '' : String(r.shardKey);
+    byKey.set(key, [...(byKey.get(key) ?? []), r.points]);
+  }
+  for (const [key, counts] of byKey) {
+    if (counts.length < 2) continue;
     const max = Math.max(...counts);
     const min = Math.min(...counts);
     if (max >= IMBALANCE_MIN_POINTS && max > 2 * min) {
       findings.push({
         code: 'VECTOR_SHARD_IMBALANCE',
         severity: 'warning',
-        object: `collection ${physical}`,
-        evidence: { largest_shard_points: max, smallest_shard_points: min, shards: local.length },
+        object: `collection ${physical}${key === '' ? '' : ` shard key ${key}`}`,
+        evidence: { largest_shard_points: max, smallest_shard_points: min, shards: counts.length },
         fix: 'With custom sharding, spread tenants over more shard keys; with automatic sharding, check the ids are random (UUIDs) and not clustered',
       });
     }

@@ -29,12 +29,16 @@ interface StoredPoint {
   vector: number[];
   payload: Json;
   version: number;
+  /** The shard key it was written under (custom sharding). */
+  shardKey?: string;
 }
 
 interface FakeCollection {
   params: Json;
   points: Map<string, StoredPoint>;
   payloadSchema: Map<string, unknown>;
+  /** Shard keys created (`PUT …/shards`), for `sharding_method: custom`; none when absent. */
+  shardKeys?: Set<string>;
 }
 
 /** A recorded request. */
@@ -290,7 +294,12 @@ export class QdrantContractServer {
         return [200, { title: 'qdrant - vector search engine', version: this.reportedVersion }];
       case 'PUT /collections/{collection_name}': {
         if (collection !== undefined) return [409, `Collection ${name} already exists`];
-        this.collections.set(name as string, { params: b, points: new Map(), payloadSchema: new Map() });
+        this.collections.set(name as string, {
+          params: b,
+          points: new Map(),
+          payloadSchema: new Map(),
+          shardKeys: new Set(),
+        });
         return [200, true];
       }
       case 'DELETE /collections/{collection_name}':
@@ -303,12 +312,33 @@ export class QdrantContractServer {
       case 'PUT /collections/{collection_name}/index':
         col.payloadSchema.set(String(b['field_name']), b['field_schema']);
         return [200, this.update()];
+      case 'PUT /collections/{collection_name}/shards': {
+        // As Qdrant: keys exist only in custom-sharded collections, once each.
+        if (col.params['sharding_method'] !== 'custom')
+          return [400, 'Bad request: shard keys can only be created with custom sharding'];
+        const key = String(b['shard_key']);
+        col.shardKeys ??= new Set();
+        if (col.shardKeys.has(key)) return [400, `Bad request: Shard key ${key} already exists`];
+        col.shardKeys.add(key);
+        return [200, true];
+      }
       case 'PUT /collections/{collection_name}/points': {
+        const key = b['shard_key'] === undefined ? undefined : String(b['shard_key']);
+        const problem = this.shardProblem(col, key, true);
+        if (problem !== undefined) return [400, problem];
         for (const p of b['points'] as Array<{ id: string; vector: number[]; payload?: Json }>) {
+          const existing = col.points.get(String(p.id));
+          // Qdrant keeps ids unique per key only: one id under two keys is two points, the
+          // anti-pattern its documentation warns of. A client that does it is in violation.
+          if (existing !== undefined && existing.shardKey !== key)
+            this.violations.push(
+              `point ${p.id} written under shard key ${key}, already under ${existing.shardKey}`,
+            );
           col.points.set(String(p.id), {
             vector: p.vector,
             payload: p.payload ?? {},
             version: this.operationCounter + 1,
+            ...(key === undefined ? {} : { shardKey: key }),
           });
         }
         return [200, this.update()];
@@ -318,33 +348,16 @@ export class QdrantContractServer {
         return [200, this.update()];
       }
       case 'POST /collections/{collection_name}/points/query':
-        return [200, { points: this.search(col, b, b['query'] as number[]) }];
       case 'POST /collections/{collection_name}/points/search':
-        return [200, this.search(col, b, b['vector'] as number[])];
       case 'POST /collections/{collection_name}/points/count':
-        return [200, { count: this.matching(col, b['filter']).length }];
       case 'POST /collections/{collection_name}/points/scroll': {
-        let rows = this.matching(col, b['filter']);
-        const order = b['order_by'] as { key: string; direction?: string } | undefined;
-        if (order !== undefined) {
-          const v = (p: StoredPoint) => Number(p.payload[order.key] ?? Number.NEGATIVE_INFINITY);
-          rows.sort((x, y) => (order.direction === 'desc' ? v(y[1]) - v(x[1]) : v(x[1]) - v(y[1])));
-        } else {
-          rows.sort((x, y) => (x[0] < y[0] ? -1 : 1));
-          if (b['offset'] !== undefined) rows = rows.filter(([id]) => id >= String(b['offset']));
-        }
-        const limit = Number(b['limit'] ?? 10);
-        const page = rows.slice(0, limit);
-        const include = Array.isArray(b['with_payload']) ? (b['with_payload'] as string[]) : undefined;
-        const points = page.map(([id, p]) => ({
-          id,
-          payload:
-            include === undefined ? p.payload : Object.fromEntries(include.map((k) => [k, p.payload[k]])),
-          ...(b['with_vector'] === true ? { vector: p.vector } : {}),
-        }));
-        const next =
-          order === undefined && rows.length > limit ? (rows[limit] as [string, StoredPoint])[0] : null;
-        return [200, { points, next_page_offset: next }];
+        const problem = this.shardProblem(
+          col,
+          b['shard_key'] === undefined ? undefined : String(b['shard_key']),
+          false,
+        );
+        if (problem !== undefined) return [400, problem];
+        return this.read(template, col, b);
       }
       case 'GET /aliases':
         return [
@@ -370,8 +383,50 @@ export class QdrantContractServer {
     }
   }
 
+  /** The answer of a read (query, search, count, scroll) over the shard key's points, or all. */
+  private read(template: string, col: FakeCollection, b: Json): [number, unknown] {
+    const key = b['shard_key'] === undefined ? undefined : String(b['shard_key']);
+    const scope: FakeCollection =
+      key === undefined
+        ? col
+        : { ...col, points: new Map([...col.points].filter(([, p]) => p.shardKey === key)) };
+    if (template.endsWith('/query')) return [200, { points: this.search(scope, b, b['query'] as number[]) }];
+    if (template.endsWith('/search')) return [200, this.search(scope, b, b['vector'] as number[])];
+    if (template.endsWith('/count')) return [200, { count: this.matching(scope, b['filter']).length }];
+    let rows = this.matching(scope, b['filter']);
+    const order = b['order_by'] as { key: string; direction?: string } | undefined;
+    if (order !== undefined) {
+      const v = (p: StoredPoint) => Number(p.payload[order.key] ?? Number.NEGATIVE_INFINITY);
+      rows.sort((x, y) => (order.direction === 'desc' ? v(y[1]) - v(x[1]) : v(x[1]) - v(y[1])));
+    } else {
+      rows.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      if (b['offset'] !== undefined) rows = rows.filter(([id]) => id >= String(b['offset']));
+    }
+    const limit = Number(b['limit'] ?? 10);
+    const page = rows.slice(0, limit);
+    const include = Array.isArray(b['with_payload']) ? (b['with_payload'] as string[]) : undefined;
+    const points = page.map(([id, p]) => ({
+      id,
+      payload: include === undefined ? p.payload : Object.fromEntries(include.map((k) => [k, p.payload[k]])),
+      ...(b['with_vector'] === true ? { vector: p.vector } : {}),
+    }));
+    const next =
+      order === undefined && rows.length > limit ? (rows[limit] as [string, StoredPoint])[0] : null;
+    return [200, { points, next_page_offset: next }];
+  }
+
+  /** Why a request's shard key is refused, as Qdrant refuses it; undefined when it is fine. */
+  private shardProblem(col: FakeCollection, key: string | undefined, write: boolean): string | undefined {
+    const custom = col.params['sharding_method'] === 'custom';
+    if (key !== undefined && !custom)
+      return 'Bad request: shard key given for a collection with auto sharding';
+    if (key === undefined) return custom && write ? 'Bad request: Shard key not specified' : undefined;
+    return col.shardKeys?.has(key) === true ? undefined : `Bad request: Shard key ${key} not found`;
+  }
+
   /** One local replica per shard (points split by id hash), a remote one when replicated. */
   private cluster(name: string, col: FakeCollection): Json {
+    if (col.params['sharding_method'] === 'custom') return this.customCluster(col);
     const shards = Number(col.params['shard_number'] ?? 1);
     const replicated = Number(col.params['replication_factor'] ?? 1) > 1;
     const counts = Array.from({ length: shards }, () => 0);
@@ -400,6 +455,26 @@ export class QdrantContractServer {
     };
   }
 
+  /** Custom sharding: `shard_number` local shards per key, each with its key and its points. */
+  private customCluster(col: FakeCollection): Json {
+    const perKey = Number(col.params['shard_number'] ?? 1);
+    const local: Json[] = [];
+    for (const key of col.shardKeys ?? []) {
+      const points = [...col.points.values()].filter((p) => p.shardKey === key).length;
+      for (let i = 0; i < perKey; i += 1) {
+        const shard_id = local.length;
+        local.push({ shard_id, shard_key: key, points_count: i === 0 ? points : 0, state: 'Active' });
+      }
+    }
+    return {
+      peer_id: 1,
+      shard_count: local.length,
+      local_shards: local,
+      remote_shards: [],
+      shard_transfers: [],
+    };
+  }
+
   private info(col: FakeCollection): Json {
     const params = col.params;
     const hnsw = (params['hnsw_config'] ?? {}) as Json;
@@ -416,6 +491,7 @@ export class QdrantContractServer {
         params: {
           vectors: params['vectors'],
           shard_number: params['shard_number'] ?? 1,
+          ...(params['sharding_method'] === undefined ? {} : { sharding_method: params['sharding_method'] }),
           replication_factor: params['replication_factor'] ?? 1,
           write_consistency_factor: params['write_consistency_factor'] ?? 1,
           on_disk_payload: true,

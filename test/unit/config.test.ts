@@ -39,11 +39,18 @@ describe('loadConfig', () => {
         QDRANT_REPLICATION_FACTOR: '3',
         QDRANT_WRITE_CONSISTENCY_FACTOR: '2',
         QDRANT_READ_CONSISTENCY: 'quorum',
+        QDRANT_TENANT_SHARDS: ' 0000000A-0000-4000-8000-000000000001,00000000-0000-4000-8000-000000000002',
       },
     });
     assert.deepEqual(
       { ...config.qdrantCluster },
-      { shardNumber: 6, replicationFactor: 3, writeConsistencyFactor: 2, readConsistency: 'quorum' },
+      {
+        shardNumber: 6,
+        replicationFactor: 3,
+        writeConsistencyFactor: 2,
+        readConsistency: 'quorum',
+        tenantShards: ['0000000a-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'],
+      },
     );
     assert.equal(loadConfig({ env: { QDRANT_READ_CONSISTENCY: '2' } }).qdrantCluster.readConsistency, 2);
     assert.throws(

@@ -96,4 +96,38 @@ describe('checkVectorCollections', () => {
     assert.deepEqual(await checkVectorCollections(db as never, withShards([5_000, 2_500, 3_000]), 8), []);
     assert.deepEqual(await checkVectorCollections(db as never, withShards([900, 10, 10]), 8), []);
   });
+  it('compares shards within their shard key only (tenant-keyed sharding)', async () => {
+    const withKeys = (shards: Array<[string, number]>) => ({
+      ...backend('qdrant', {}),
+      async clusterState() {
+        return {
+          shardCount: shards.length,
+          replicas: shards.map(([shardKey, points], shardId) => ({
+            shardId,
+            peer: 'local' as const,
+            state: 'Active',
+            points,
+            shardKey,
+          })),
+        };
+      },
+    });
+    // A large tenant's own key holds far more than `shared`: expected, not a finding.
+    const byDesign = withKeys([
+      ['big', 50_000],
+      ['big', 48_000],
+      ['shared', 3_000],
+      ['shared', 2_900],
+    ]);
+    assert.deepEqual(await checkVectorCollections(db as never, byDesign, 8), []);
+    const uneven = withKeys([
+      ['big', 50_000],
+      ['big', 4_000],
+      ['shared', 3_000],
+    ]);
+    assert.deepEqual(
+      (await checkVectorCollections(db as never, uneven, 8)).map((f) => [f.code, f.object]),
+      [['VECTOR_SHARD_IMBALANCE', 'collection task_embeddings_v1 shard key big']],
+    );
+  });
 });

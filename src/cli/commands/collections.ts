@@ -71,7 +71,7 @@ export function collectionsCommand(ctx: CliContext): Command {
                 `${c.index.points} in the index (${c.index.indexedVectors} indexed), status ${c.index.status}` +
                 (c.index.cluster === undefined
                   ? ''
-                  : `; ${c.index.cluster.shardNumber} shard(s) × ${c.index.cluster.replicationFactor} replica(s), writes wait for ${c.index.cluster.writeConsistencyFactor}`) +
+                  : `; ${c.index.cluster.shardNumber} shard(s)${c.index.cluster.shardKeys === undefined ? '' : ` per key of ${c.index.cluster.shardKeys.join(', ')}`} × ${c.index.cluster.replicationFactor} replica(s), writes wait for ${c.index.cluster.writeConsistencyFactor}`) +
                 (c.index.missingPayloadIndexes.length > 0
                   ? `; MISSING payload indexes ${c.index.missingPayloadIndexes.join(', ')}`
                   : '') +

@@ -6,7 +6,6 @@
  */
 
 import type { QdrantClusterConfig } from '../../config/config.js';
-import { ShannonError } from '../../errors/errors.js';
 import type {
   BackendScrollRequest,
   BackendSearchRequest,
@@ -21,51 +20,28 @@ import type {
 import type { CollectionDefinition, PayloadIndexSpec } from '../collections.js';
 import type { Filter } from '../filter.js';
 import { QdrantHttp, type QdrantHttpOptions, qdrantStatus } from './qdrant-http.js';
+import {
+  assertCompleted,
+  type CollectionInfo,
+  compareWithRegistry,
+  type Envelope,
+  toScored,
+  type UpdateResult,
+  type WireScoredPoint,
+} from './qdrant-wire.js';
+import { configuredKeys, ShardLayout, shardingDrift } from './tenant-shards.js';
 
 /** Upsert bodies stay below this many bytes (Qdrant's default limit is 32 MiB). */
 export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_POINTS_PER_REQUEST = 256;
+/** How long a collection's sharding layout is used before it is read again. */
+const LAYOUT_TTL_MS = 10_000;
 
 export interface QdrantBackendOptions extends QdrantHttpOptions {
   maxRequestBytes?: number;
   maxPointsPerRequest?: number;
   /** Shards, replicas and consistency of the collections it creates and of its reads. */
   cluster?: QdrantClusterConfig;
-}
-
-interface Envelope<T> {
-  result: T;
-  status: string | { error: string };
-  time?: number;
-}
-
-interface WireScoredPoint {
-  id: string | number;
-  score?: number;
-  payload?: Record<string, unknown> | null;
-  vector?: number[] | Record<string, unknown> | null;
-}
-
-interface UpdateResult {
-  operation_id?: number | null;
-  status: string;
-}
-
-interface CollectionInfo {
-  status: string;
-  points_count?: number | null;
-  indexed_vectors_count?: number | null;
-  config: {
-    params: {
-      vectors?: { size?: number; distance?: string };
-      shard_number?: number;
-      replication_factor?: number;
-      write_consistency_factor?: number;
-    };
-    hnsw_config?: { m?: number; ef_construct?: number; full_scan_threshold?: number };
-    optimizer_config?: { indexing_threshold?: number | null };
-  };
-  payload_schema: Record<string, { data_type?: string }>;
 }
 
 /** Server capabilities, from its version. */
@@ -89,28 +65,6 @@ function atLeast(v: [number, number] | undefined, major: number, minor: number):
   return v[0] > major || (v[0] === major && v[1] >= minor);
 }
 
-function toScored(point: WireScoredPoint): ScoredPoint {
-  const vector = Array.isArray(point.vector) ? Float32Array.from(point.vector) : undefined;
-  return {
-    id: String(point.id),
-    score: point.score ?? 0,
-    payload: point.payload ?? {},
-    ...(vector === undefined ? {} : { vector }),
-  };
-}
-
-function assertCompleted(result: UpdateResult, what: string): void {
-  if (result?.status !== 'completed') {
-    throw new ShannonError(
-      'VECTOR_BACKEND_FAILED',
-      `Qdrant ${what} was not completed (status ${String(result?.status)})`,
-      {
-        details: { infrastructure: true, status: 200 },
-      },
-    );
-  }
-}
-
 const c = (name: string) => `/collections/${encodeURIComponent(name)}`;
 
 /** Qdrant backend. */
@@ -120,6 +74,8 @@ export class QdrantBackend implements VectorBackend {
   private readonly options: QdrantBackendOptions;
   private capabilities: Promise<QdrantCapabilities> | undefined;
   private queryUnsupported = false;
+  /** Each collection's sharding and when it was read (src/memory/qdrant/tenant-shards.ts). */
+  private readonly layouts = new Map<string, { layout: Promise<ShardLayout>; readAt: number }>();
 
   constructor(options: QdrantBackendOptions) {
     this.options = options;
@@ -137,8 +93,18 @@ export class QdrantBackend implements VectorBackend {
     const answer = await this.http.request<
       Envelope<{
         shard_count: number;
-        local_shards: Array<{ shard_id: number; points_count: number; state: string }>;
-        remote_shards: Array<{ shard_id: number; peer_id: number; state: string }>;
+        local_shards: Array<{
+          shard_id: number;
+          points_count: number;
+          state: string;
+          shard_key?: string | number | null;
+        }>;
+        remote_shards: Array<{
+          shard_id: number;
+          peer_id: number;
+          state: string;
+          shard_key?: string | number | null;
+        }>;
       }>
     >('GET', `${c(physical)}/cluster`);
     const r = answer.result;
@@ -150,15 +116,56 @@ export class QdrantBackend implements VectorBackend {
           peer: 'local' as const,
           state: s.state,
           points: s.points_count,
+          ...(s.shard_key === undefined || s.shard_key === null ? {} : { shardKey: s.shard_key }),
         })),
         ...r.remote_shards.map((s) => ({
           shardId: s.shard_id,
           peer: s.peer_id,
           state: s.state,
           points: null,
+          ...(s.shard_key === undefined || s.shard_key === null ? {} : { shardKey: s.shard_key }),
         })),
       ],
     };
+  }
+
+  /**
+   * How `physical` is sharded, read from Qdrant and kept LAYOUT_TTL_MS: a collection's keys change
+   * only when it is recreated (`collections rebuild`), which other processes notice within that time.
+   */
+  private layout(physical: string): Promise<ShardLayout> {
+    const cached = this.layouts.get(physical);
+    if (cached !== undefined && Date.now() - cached.readAt < LAYOUT_TTL_MS) return cached.layout;
+    const layout = this.readLayout(physical);
+    this.layouts.set(physical, { layout, readAt: Date.now() });
+    layout.catch(() => this.layouts.delete(physical));
+    return layout;
+  }
+
+  private async readLayout(physical: string): Promise<ShardLayout> {
+    const info = await this.info(physical);
+    if (info?.config.params.sharding_method !== 'custom') return ShardLayout.AUTO;
+    const keys = (await this.clusterState(physical)).replicas.flatMap((r) =>
+      r.shardKey === undefined ? [] : [String(r.shardKey)],
+    );
+    return new ShardLayout(true, new Set(keys));
+  }
+
+  /**
+   * Gives a custom-sharded collection its shard keys. A collection with no key yet holds no point
+   * (no write is possible without one), so it gets every configured key; one with keys keeps them
+   * (tenant-shards.ts: moving a tenant's points takes a rebuild), except that `shared` is always there.
+   */
+  private async ensureShardKeys(physical: string): Promise<void> {
+    this.layouts.delete(physical);
+    const layout = await this.layout(physical);
+    if (!layout.custom) return;
+    const tenants = this.options.cluster?.tenantShards ?? [];
+    const wanted = layout.keys.size === 0 ? configuredKeys(tenants) : configuredKeys([]);
+    for (const key of wanted.filter((k) => !layout.keys.has(k))) {
+      await this.http.request('PUT', `${c(physical)}/shards`, { shard_key: key });
+    }
+    this.layouts.delete(physical);
   }
 
   /** Reads the server version once (`GET /`); unknown versions assume the modern API and fall back on 404. */
@@ -208,6 +215,7 @@ export class QdrantBackend implements VectorBackend {
       await this.http.request('PUT', c(physical), {
         vectors: { size: definition.dimension, distance: definition.distance },
         ...(cluster?.shardNumber === undefined ? {} : { shard_number: cluster.shardNumber }),
+        ...((cluster?.tenantShards ?? []).length === 0 ? {} : { sharding_method: 'custom' }),
         ...(cluster?.replicationFactor === undefined
           ? {}
           : { replication_factor: cluster.replicationFactor }),
@@ -224,6 +232,7 @@ export class QdrantBackend implements VectorBackend {
       created = true;
       info = await this.info(physical);
     }
+    if (info?.config.params.sharding_method === 'custom') await this.ensureShardKeys(physical);
     const existing = new Set(Object.keys(info?.payload_schema ?? {}));
     const added: string[] = [];
     for (const spec of definition.payloadIndexes) {
@@ -243,6 +252,7 @@ export class QdrantBackend implements VectorBackend {
   }
 
   async dropCollection(physical: string): Promise<void> {
+    this.layouts.delete(physical);
     try {
       await this.http.request('DELETE', c(physical));
     } catch (error) {
@@ -255,27 +265,29 @@ export class QdrantBackend implements VectorBackend {
     const maxPoints = this.options.maxPointsPerRequest ?? DEFAULT_MAX_POINTS_PER_REQUEST;
     let chunk: unknown[] = [];
     let bytes = 0;
+    let shardKey: string | undefined;
     const flush = async () => {
       if (chunk.length === 0) return;
       const result = await this.http.request<Envelope<UpdateResult>>(
         'PUT',
         `${c(physical)}/points?wait=true`,
-        {
-          points: chunk,
-        },
+        { points: chunk, ...(shardKey === undefined ? {} : { shard_key: shardKey }) },
       );
       assertCompleted(result.result, 'upsert');
       chunk = [];
       bytes = 0;
     };
-    for (const point of points) {
-      const wire = { id: point.id, vector: Array.from(point.vector), payload: point.payload };
-      const size = JSON.stringify(wire).length + 1;
-      if (chunk.length > 0 && (bytes + size > maxBytes || chunk.length >= maxPoints)) await flush();
-      chunk.push(wire);
-      bytes += size;
+    for (const [key, group] of (await this.layout(physical)).group(points)) {
+      shardKey = key;
+      for (const point of group) {
+        const wire = { id: point.id, vector: Array.from(point.vector), payload: point.payload };
+        const size = JSON.stringify(wire).length + 1;
+        if (chunk.length > 0 && (bytes + size > maxBytes || chunk.length >= maxPoints)) await flush();
+        chunk.push(wire);
+        bytes += size;
+      }
+      await flush();
     }
-    await flush();
   }
 
   async delete(physical: string, ids: readonly string[]): Promise<void> {
@@ -298,6 +310,7 @@ export class QdrantBackend implements VectorBackend {
       with_payload: true,
       with_vector: request.withVector,
       ...(request.scoreThreshold === undefined ? {} : { score_threshold: request.scoreThreshold }),
+      ...(await this.layout(physical)).selector(request.tenantId),
     };
     const vector = Array.from(request.vector);
     const caps = await this.serverCapabilities();
@@ -335,6 +348,7 @@ export class QdrantBackend implements VectorBackend {
         limit: request.limit,
         with_payload: true,
         with_vector: request.withVector ?? false,
+        ...(await this.layout(physical)).selector(request.tenantId),
         ...(request.orderBy === undefined
           ? {}
           : { order_by: { key: request.orderBy.key, direction: request.orderBy.direction } }),
@@ -343,15 +357,12 @@ export class QdrantBackend implements VectorBackend {
     return answer.result.points.map(toScored);
   }
 
-  async count(physical: string, filter: Filter): Promise<number> {
+  async count(physical: string, filter: Filter, tenantId?: string): Promise<number> {
     const caps = await this.serverCapabilities();
     const answer = await this.http.request<Envelope<{ count: number }>>(
       'POST',
       `${c(physical)}/points/count${caps.countConsistency ? this.consistency() : ''}`,
-      {
-        filter,
-        exact: true,
-      },
+      { filter, exact: true, ...(await this.layout(physical)).selector(tenantId) },
     );
     return answer.result.count;
   }
@@ -391,28 +402,9 @@ export class QdrantBackend implements VectorBackend {
         drift: [],
       };
     }
-    const present = Object.keys(info.payload_schema ?? {});
-    const vectors = info.config.params.vectors;
-    const drift: string[] = [];
-    if (vectors?.size !== undefined && vectors.size !== definition.dimension)
-      drift.push(`dimension ${vectors.size}`);
-    if (vectors?.distance !== undefined && vectors.distance !== definition.distance)
-      drift.push(`distance ${vectors.distance}`);
-    const hnsw = info.config.hnsw_config;
-    const expected: Array<[string, number | null | undefined, number]> = [
-      ['hnsw m', hnsw?.m, definition.hnsw.m],
-      ['hnsw ef_construct', hnsw?.ef_construct, definition.hnsw.efConstruct],
-      ['full_scan_threshold (KB)', hnsw?.full_scan_threshold, definition.hnsw.fullScanThresholdKb],
-      [
-        'indexing_threshold (KB)',
-        info.config.optimizer_config?.indexing_threshold,
-        definition.optimizers.indexingThresholdKb,
-      ],
-    ];
-    for (const [name, actual, wanted] of expected) {
-      if (actual !== undefined && actual !== null && actual !== wanted)
-        drift.push(`${name} ${actual} (registry ${wanted})`);
-    }
+    const { present, drift } = compareWithRegistry(info, definition);
+    const layout = await this.layout(physical);
+    drift.push(...shardingDrift(layout, this.options.cluster?.tenantShards ?? []));
     return {
       collection: physical,
       exists: true,
@@ -426,6 +418,7 @@ export class QdrantBackend implements VectorBackend {
         shardNumber: info.config.params.shard_number ?? 1,
         replicationFactor: info.config.params.replication_factor ?? 1,
         writeConsistencyFactor: info.config.params.write_consistency_factor ?? 1,
+        ...(layout.custom ? { shardKeys: [...layout.keys] } : {}),
       },
     };
   }
