@@ -5,6 +5,7 @@
  * - with an operator key, the time series draw non-zero data and move between two reads;
  * - the advice table shows the planted suggestion's CREATE INDEX, the doctor table its fixes,
  *   partitioned tables a non-zero row estimate, and nothing overflows at 1440 px;
+ * - a tenant administrator's key opens its own tenant's figures only;
  * - a refused key returns to the form with the reason.
  * It saves the screenshot docs/operations.md shows (docs/images/dashboard.png).
  */
@@ -174,6 +175,19 @@ describe('dashboard in a browser', { skip }, () => {
     assert.deepEqual(failures, []);
     mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
+    await page.close();
+  });
+
+  it("opens a tenant administrator's own figures, without the whole-database panels", async () => {
+    const admin = await h.tenantWithKey({ scopes: ['admin'] });
+    const page = await browser.newPage();
+    await page.goto(`${url}/dashboard`);
+    await page.fill('#key', admin.key);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('#tenant-stores tr');
+    assert.ok(await page.isVisible('#tenant'));
+    assert.equal(await page.isVisible('#operator'), false);
+    assert.match((await page.textContent('#who')) ?? '', new RegExp(admin.slug));
     await page.close();
   });
 

@@ -5,7 +5,7 @@
  * this process from the moment the app is ready until it closes. Like every admin read the
  * dashboard polls, these are not charged to the tenant's hourly budget (`tenantBudget: false`).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { DataLayer } from '../../data-layer.js';
 import { slowQueries } from '../../ops/slow-queries.js';
 import {
@@ -39,7 +39,7 @@ export function dashboardRoutes(
   app.addHook('onReady', async () => samples.start());
   app.addHook('onClose', async () => samples.stop());
 
-  const send = (asset: DashboardAsset) => (_req: unknown, reply: import('fastify').FastifyReply) =>
+  const send = (asset: DashboardAsset) => (_req: unknown, reply: FastifyReply) =>
     reply
       .type(asset.contentType)
       .header('content-security-policy', DASHBOARD_CSP)
