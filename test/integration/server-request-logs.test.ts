@@ -48,12 +48,20 @@ describe('request logs', () => {
     return lines.filter((l) => ids.has(l.reqId)).map((l) => l.level);
   }
 
-  it('writes no info line for /metrics, /healthz, /readyz and admin polls, and two for other routes', async () => {
+  it('writes no info line for probes, scrapes and the dashboard’s page, assets and polls, and two for other routes', async () => {
     const { key } = await h.tenantWithKey({ operator: true });
     const { app, lines } = await loggingApp('info');
     try {
       const auth = { authorization: `Bearer ${key}` };
-      for (const url of ['/metrics', '/healthz', '/readyz', '/dashboard', '/v1/admin/overview']) {
+      for (const url of [
+        '/metrics',
+        '/healthz',
+        '/readyz',
+        '/dashboard',
+        '/dashboard/assets/dashboard.js',
+        '/v1/admin/overview',
+        '/v1/admin/dashboard/series',
+      ]) {
         const res = await app.inject({ url, headers: auth });
         assert.equal(res.statusCode, 200, url);
       }
