@@ -67,6 +67,9 @@ export { createMetrics, type Metrics } from './observability/metrics.js';
 export { Database, type PoolStats, type Transaction } from './postgres/database.js';
 export type { Queryable, QueryOptions, QueryResult, TransactionOptions } from './postgres/queryable.js';
 export { type MigrationResult, type MigrationStatus, migrateUp, migrationStatus } from './schema/migrator.js';
+export type { ArchivedSession, SessionRead } from './sessions/archived-session.js';
+export type { SessionCache } from './sessions/session-cache.js';
+export type { SessionEntry, SessionState } from './sessions/session-entry.js';
 export {
   type AgentExecutionInput,
   type AgentPerformance,

@@ -2,8 +2,9 @@
  * The hot session cache: Redis when configured, in-process LRU otherwise, with a TTL per session.
  * Sessions written since the last snapshot are archived to `session_archives` periodically, and
  * every session is archived when it expires, is pushed out by capacity or by its tenant's share,
- * is deleted, or the cache closes. Snapshots are idempotent per session version, so a retried
- * snapshot never duplicates. The eviction policy is described in memory-session-backend.ts.
+ * is deleted, or the cache closes. Snapshots are idempotent per written entry (session, version and
+ * expiry), so a retried snapshot never duplicates. A session whose hot state is gone reads as its
+ * last snapshot (`read`). The eviction policy is described in memory-session-backend.ts.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -13,6 +14,12 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
 import { isUuid } from '../validation/checks.js';
+import {
+  type ArchivedSession,
+  archivedSession,
+  type SessionRead,
+  type SnapshotRow,
+} from './archived-session.js';
 import { MemorySessionBackend } from './memory-session-backend.js';
 import { RedisSessionBackend } from './redis-session-backend.js';
 import {
@@ -136,15 +143,18 @@ export interface SessionCache {
   readonly backend: SessionBackend['kind'];
   /** The live state of a session, or undefined (expired entries count as misses). */
   get(tenantId: string, sessionId: string): Promise<(SessionEntry & { source: 'cache' }) | undefined>;
+  /**
+   * The live state of a session, or, when its hot state is gone (expired, pushed out, dropped), its
+   * last archived state (`source: 'archive'`); undefined when it was never archived. An expired
+   * entry the sweep has not archived yet is archived first, so the newest state is returned.
+   */
+  read(tenantId: string, sessionId: string): Promise<SessionRead | undefined>;
   /** Writes a session's state and renews its TTL. @throws ValidationError naming the field. */
   set(tenantId: string, sessionId: string, state: unknown, ttl?: number): Promise<SessionEntry>;
   /** Removes a session (archiving its last state); false when it was not cached. */
   delete(tenantId: string, sessionId: string): Promise<boolean>;
-  /** The latest archived snapshot of a session (for restore after expiry). */
-  latestSnapshot(
-    tenantId: string,
-    sessionId: string,
-  ): Promise<{ data: unknown; takenAt: string } | undefined>;
+  /** The latest archived snapshot of a session, whatever the cache holds; undefined when none. */
+  latestSnapshot(tenantId: string, sessionId: string): Promise<ArchivedSession | undefined>;
   /** Runs a sweep now (expiry + periodic snapshots); tests and shutdown use it. */
   sweep(): Promise<void>;
   /** Stops the timer and snapshots every session written since the last sweep. Idempotent. */
@@ -192,7 +202,11 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
 
   async function snapshot(entry: SessionEntry, trigger: SnapshotTrigger): Promise<void> {
     const s = entry.state;
-    const key = createHash('sha256').update(`${entry.sessionId}\u0000${entry.version}`).digest('hex');
+    // With the expiry in the key, a session written again after it left the cache (versions start
+    // over at 1) archives its new states instead of colliding with the keys of the old ones.
+    const key = createHash('sha256')
+      .update(`${entry.sessionId}\u0000${entry.version}\u0000${entry.expiresAt}`)
+      .digest('hex');
     try {
       await options.db.withTenant(
         entry.tenantId,
@@ -265,6 +279,24 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     timer.unref();
   }
 
+  /** The backend's entry (expired or not), with the lookup counted as a hit or a miss. */
+  async function lookup(tenantId: string, sessionId: string): Promise<SessionEntry | undefined> {
+    const entry = await backend.get(tenantId, sessionId);
+    const live = entry !== undefined && entry.expiresAt > now();
+    metrics?.sessionCacheLookups.inc({ backend: backend.kind, result: live ? 'hit' : 'miss' });
+    return entry;
+  }
+
+  async function latestSnapshot(tenantId: string, sessionId: string): Promise<ArchivedSession | undefined> {
+    const { rows } = await options.db.withTenant(
+      tenantId,
+      (tx) => tx.query<SnapshotRow>(SELECT_LATEST_SNAPSHOT, [tenantId, sessionId]),
+      { operation: 'sessions.latest_snapshot' },
+    );
+    const row = rows[0];
+    return row === undefined ? undefined : archivedSession(tenantId, sessionId, row);
+  }
+
   return {
     backend: backend.kind,
 
@@ -272,13 +304,17 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       tenantId: string,
       sessionId: string,
     ): Promise<(SessionEntry & { source: 'cache' }) | undefined> {
-      const entry = await backend.get(tenantId, sessionId);
-      if (entry === undefined || entry.expiresAt <= now()) {
-        metrics?.sessionCacheLookups.inc({ backend: backend.kind, result: 'miss' });
-        return undefined;
-      }
-      metrics?.sessionCacheLookups.inc({ backend: backend.kind, result: 'hit' });
-      return { ...entry, source: 'cache' };
+      const entry = await lookup(tenantId, sessionId);
+      return entry === undefined || entry.expiresAt <= now() ? undefined : { ...entry, source: 'cache' };
+    },
+
+    async read(tenantId: string, sessionId: string): Promise<SessionRead | undefined> {
+      const entry = await lookup(tenantId, sessionId);
+      if (entry !== undefined && entry.expiresAt > now()) return { ...entry, source: 'cache' };
+      // Expired but not swept yet: its state is newer than any snapshot. The sweep's own snapshot
+      // of it is then a no-op (same key).
+      if (entry !== undefined) await snapshot(entry, 'expiry');
+      return latestSnapshot(tenantId, sessionId);
     },
 
     async set(
@@ -313,24 +349,7 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
       return true;
     },
 
-    async latestSnapshot(
-      tenantId: string,
-      sessionId: string,
-    ): Promise<{ data: unknown; takenAt: string } | undefined> {
-      const { rows } = await options.db.withTenant(
-        tenantId,
-        (tx) =>
-          tx.query<{ snapshot_data: unknown; snapshot_taken_at: Date }>(SELECT_LATEST_SNAPSHOT, [
-            tenantId,
-            sessionId,
-          ]),
-        { operation: 'sessions.latest_snapshot' },
-      );
-      const row = rows[0];
-      return row === undefined
-        ? undefined
-        : { data: row.snapshot_data, takenAt: row.snapshot_taken_at.toISOString() };
-    },
+    latestSnapshot,
 
     sweep: runSweep,
 

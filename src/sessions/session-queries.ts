@@ -1,4 +1,4 @@
-/** SQL of the session cache: snapshots into session_archives, idempotent per (session, version). */
+/** SQL of the session cache: snapshots into session_archives, idempotent per written entry. */
 
 export const INSERT_SESSION_SNAPSHOT = `
   INSERT INTO public.session_archives
@@ -10,7 +10,8 @@ export const INSERT_SESSION_SNAPSHOT = `
 
 /** Restore: the latest snapshot of a session (served by session_archives_tenant_session_taken_idx). */
 export const SELECT_LATEST_SNAPSHOT = `
-  SELECT snapshot_data, snapshot_taken_at
+  SELECT user_id, snapshot_data, message_count, total_tokens, total_cost_usd, session_started_at,
+         snapshot_taken_at
   FROM public.session_archives
   WHERE tenant_id = $1 AND session_id = $2
   ORDER BY snapshot_taken_at DESC LIMIT 1`;

@@ -1,7 +1,7 @@
 /**
  * The in-process session cache under one tenant's flood, through HTTP with the bound set by
  * SHANNON_SESSION_CACHE_MAX_BYTES: other tenants keep their hot state, the cache stays within its
- * bytes, and what the flooding tenant loses is archived.
+ * bytes, and what the flooding tenant loses is archived (and read back from the archive).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -31,12 +31,13 @@ describe('session cache bounds over HTTP', () => {
     assert.equal(res.statusCode, 200, res.body);
   }
 
-  async function status(key: string, sessionId: string): Promise<number> {
+  /** Where a read of the session's state is answered from: `cache` (hot), `archive`, or the status. */
+  async function source(key: string, sessionId: string): Promise<string | number> {
     const res = await h.app.inject({
       url: `/v1/sessions/${sessionId}/state`,
       headers: { authorization: `Bearer ${key}` },
     });
-    return res.statusCode;
+    return res.statusCode === 200 ? (res.json() as { source: string }).source : res.statusCode;
   }
 
   it("one tenant's flood of 64 KiB states cannot push out another tenant's sessions; its own are archived", async () => {
@@ -47,10 +48,14 @@ describe('session cache bounds over HTTP', () => {
     const noisyIds = Array.from({ length: 40 }, (_, i) => `n-${i}`);
     for (const id of noisyIds) await put(noisy.key, id, LARGE_STATE);
 
-    for (const id of victimIds) assert.equal(await status(victim.key, id), 200, `victim's ${id}`);
+    for (const id of victimIds) assert.equal(await source(victim.key, id), 'cache', `victim's ${id}`);
     // The flood kept only its share (four sessions of just under 64 KiB); the rest went to the archive.
     const cached = [];
-    for (const id of noisyIds) if ((await status(noisy.key, id)) === 200) cached.push(id);
+    for (const id of noisyIds) {
+      const from = await source(noisy.key, id);
+      if (from === 'cache') cached.push(id);
+      else assert.equal(from, 'archive', `${id} reads from the archive`);
+    }
     assert.deepEqual(cached, noisyIds.slice(-4));
 
     const text = await h.t.metrics.metricsText();

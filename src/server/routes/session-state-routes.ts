@@ -1,5 +1,6 @@
 /**
  * Hot session state: read, write (renewing the TTL) and delete one session's state in the cache.
+ * A session whose hot state is gone reads as its last archived state (`source: "archive"`).
  * Keys are tenant-scoped, so another tenant's session id reads as absent (404).
  */
 import type { FastifyInstance } from 'fastify';
@@ -24,17 +25,27 @@ export function sessionStateRoutes(app: FastifyInstance, sessions: SessionCache,
         tags,
         security,
         params,
-        summary: 'The cached state of a session (404 when absent or expired).',
+        summary:
+          'The cached state of a session, or its last archived state once the cached one expired (404 when neither exists).',
       },
     },
     async (req) => {
-      const entry = await sessions.get(principalOf(req).tenantId, req.params.sessionId);
-      if (entry === undefined) throw notFound('session state');
+      const read = await sessions.read(principalOf(req).tenantId, req.params.sessionId);
+      if (read === undefined) throw notFound('session state');
+      if (read.source === 'archive') {
+        return {
+          sessionId: read.sessionId,
+          state: read.state,
+          source: read.source,
+          archivedAt: read.archivedAt,
+        };
+      }
       return {
-        sessionId: entry.sessionId,
-        state: entry.state,
-        version: entry.version,
-        expiresAt: new Date(entry.expiresAt).toISOString(),
+        sessionId: read.sessionId,
+        state: read.state,
+        source: read.source,
+        version: read.version,
+        expiresAt: new Date(read.expiresAt).toISOString(),
       };
     },
   );
