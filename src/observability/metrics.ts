@@ -371,6 +371,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['severity'] as const,
       registers,
     }),
+    opsDoctorLastRun: new Gauge({
+      name: 'shannon_ops_doctor_last_run_timestamp_seconds',
+      help: 'When the doctor last ran in this process (Unix time); the findings gauge is as of then.',
+      registers,
+    }),
     opsArchivedRows: new Counter({
       name: 'shannon_ops_archived_rows_total',
       help: 'Rows written to archive files by retention and archive export.',

@@ -157,6 +157,7 @@ export function createOps(options: CreateOpsOptions): Ops {
         });
         for (const [severity, n] of Object.entries(report.summary))
           metrics?.opsDoctorFindings.set({ severity }, n);
+        metrics?.opsDoctorLastRun.set(Date.now() / 1000);
         return report;
       }),
     captureStatements: () => timed('capture_statements', () => captureStatementStats(db)),

@@ -130,6 +130,8 @@ describe('the service under Prometheus', () => {
     ]) {
       assert.match(text, line);
     }
+    const doctorRun = Number(/^shannon_ops_doctor_last_run_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+    assert.ok(Math.abs(Date.now() / 1000 - doctorRun) < 300, `the doctor ran just now: ${doctorRun}`);
     assert.doesNotMatch(text, /shannon_process_/, 'no prefixed default metrics');
     assert.doesNotMatch(text, /^# TYPE \S+_total gauge$/m, 'no gauge ends in _total');
   });
