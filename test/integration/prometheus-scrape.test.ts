@@ -21,7 +21,7 @@ const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 
 describe('the service under Prometheus', () => {
   let t: TestDatabase;
-  let service: ChildProcess;
+  let service: ChildProcess | undefined;
   let output = '';
   let base: string;
   let port: number;
@@ -68,13 +68,14 @@ describe('the service under Prometheus', () => {
   });
 
   after(async () => {
-    if (service.exitCode === null) {
-      const exited = new Promise((resolve) => service.once('exit', resolve));
-      service.kill('SIGTERM');
+    if (service !== undefined && service.exitCode === null) {
+      const child = service;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
-    await t.drop();
+    await t?.drop();
   });
 
   /** Ingest, a memory write and search, a task read, the doctor: the metrics of real use. */
