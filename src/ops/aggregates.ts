@@ -1,6 +1,6 @@
 /**
  * Daily usage aggregates: a from-scratch recount of usage_daily_aggregates from task_executions
- * (the same rules as the delta triggers of migration 0012), a verification that lists every
+ * (the same rules as the delta triggers of migration 0063), a verification that lists every
  * (tenant, user, day) where the stored row differs, and a rebuild that replaces the rows of a range
  * under a SHARE ROW EXCLUSIVE lock, so completions committing meanwhile wait and then add on top.
  */

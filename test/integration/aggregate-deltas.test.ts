@@ -1,5 +1,5 @@
 /**
- * Daily aggregates follow a counted task's totals after it finished (migration 0012): a re-sent
+ * Daily aggregates follow a counted task's totals after it finished (migration 0063): a re-sent
  * COMPLETED record with new totals, a user filled in or removed, a deleted task and concurrent
  * updates from several connections all leave usage_daily_aggregates equal to a from-scratch recount
  * (`aggregates verify` clean); replaying the same record changes nothing.
