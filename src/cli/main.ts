@@ -10,6 +10,7 @@ import { type CliContext, createCliContext, EXIT, EXIT_STATUS_HELP, reportError 
 import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
+import { backupCommand } from './commands/backup.js';
 import { benchHttpCommand } from './commands/bench-http.js';
 import { benchIngestCommand } from './commands/bench-ingest.js';
 import { benchMemoryCommand } from './commands/bench-memory.js';
@@ -60,6 +61,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(partitionsCommand(ctx));
   program.addCommand(retentionCommand(ctx));
   program.addCommand(archiveCommand(ctx));
+  program.addCommand(backupCommand(ctx));
   program.addCommand(aggregatesCommand(ctx));
   program.addCommand(replicationCommand(ctx));
   // `bench` groups the benchmarks; add further `.addCommand(...)` subcommands to this line's group.

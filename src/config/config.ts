@@ -155,6 +155,8 @@ export interface Config {
   readonly httpMaxInFlight: number | undefined;
   /** HMAC-SHA256 key that signs archive manifests; restore refuses unsigned archives (a secret). */
   readonly archiveKey: string | undefined;
+  /** Where `backup` finds pg_dump and pg_restore; undefined: found for the server's version. */
+  readonly pgBinDir: string | undefined;
   readonly qdrantUrl: string | undefined;
   readonly qdrantApiKey: string | undefined;
   /** Qdrant cluster settings of the collections it creates, and of every read; unset = Qdrant's defaults. */
@@ -309,6 +311,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     trustProxy: get('trustProxy') ?? false,
     httpMaxInFlight: get('httpMaxInFlight'),
     archiveKey: get('archiveKey'),
+    pgBinDir: get('pgBinDir'),
     qdrantUrl: get('qdrantUrl'),
     qdrantApiKey: get('qdrantApiKey'),
     qdrantCluster,

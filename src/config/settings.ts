@@ -242,6 +242,7 @@ export const SETTINGS = {
     parse: integer(0, 3_600_000),
   },
   archiveKey: { env: 'SHANNON_ARCHIVE_KEY', flag: 'archive-key', parse: secretKey(MIN_ARCHIVE_KEY_LENGTH) },
+  pgBinDir: { env: 'SHANNON_PG_BIN_DIR', flag: 'pg-bin-dir', parse: text },
   qdrantUrl: { env: 'QDRANT_URL', flag: 'qdrant-url', parse: url(['http', 'https']) },
   qdrantApiKey: { env: 'QDRANT_API_KEY', flag: 'qdrant-api-key', parse: text },
   qdrantShardNumber: { env: 'QDRANT_SHARD_NUMBER', flag: 'qdrant-shard-number', parse: integer(1, 1024) },

@@ -58,6 +58,19 @@ export const ERROR_CODES = {
     description:
       'The archive is unsigned or wrongly signed, or its manifest names a table, file, range or row restore refuses.',
   },
+  BACKUP_INVALID: {
+    status: 400,
+    description:
+      'A backup fails verification: its manifest is malformed or wrongly signed, or a file it lists is missing or altered (the file is named).',
+  },
+  BACKUP_TARGET_NOT_EMPTY: {
+    status: 409,
+    description: 'Restore refuses a database that already holds tables; restore into a new, empty database.',
+  },
+  BACKUP_TOOL_FAILED: {
+    status: 500,
+    description: 'pg_dump or pg_restore is missing, too old for the server, or exited with an error (its message is kept).',
+  },
   EXTENSION_MISSING: { status: 503, description: 'A PostgreSQL extension this operation needs is absent.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; description: string }>;

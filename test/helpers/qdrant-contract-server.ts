@@ -5,6 +5,7 @@
  * and every response is built in memory and validated against the documented response schema
  * before it is sent. Violations are collected for the test to assert on.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -116,6 +117,10 @@ export class QdrantContractServer {
    * (default Active) and of one remote replica per shard when the replication factor is above 1.
    */
   readonly replicaStates = new Map<string, Map<number, { local?: string; remote?: string }>>();
+  /** Snapshots made on this server, by `<collection>/<snapshot name>`: the collection as JSON bytes. */
+  readonly snapshots = new Map<string, Buffer>();
+  /** The file part of the latest snapshot upload. */
+  private uploaded: Buffer | undefined;
   private readonly operations: Array<{ method: string; pattern: RegExp; template: string; op: Operation }> =
     [];
   private readonly requestAjv: Ajv;
@@ -174,9 +179,15 @@ export class QdrantContractServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const url = new URL(req.url ?? '/', 'http://x');
-    const body = raw === '' ? undefined : (JSON.parse(raw) as unknown);
+    const contentType = String(req.headers['content-type'] ?? '');
+    // A snapshot upload is multipart/form-data: its file part is kept as bytes, the body is none.
+    const multipart = contentType.startsWith('multipart/form-data')
+      ? await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+      : undefined;
+    const body = multipart !== undefined || raw === '' ? undefined : (JSON.parse(raw) as unknown);
     const method = req.method ?? 'GET';
     this.requests.push({
       method,
@@ -205,8 +216,17 @@ export class QdrantContractServer {
         this.violations.push(`${label}: ${name}=${value} is not a boolean`);
       }
     }
-    const bodySchema = route.op.requestBody?.content['application/json'].schema;
-    if (bodySchema !== undefined) {
+    if (multipart !== undefined) {
+      if ((route.op.requestBody?.content as Record<string, unknown> | undefined)?.['multipart/form-data'] === undefined)
+        this.violations.push(`${label}: multipart/form-data sent to an operation that does not take it`);
+      const file = multipart.get('snapshot');
+      if (!(file instanceof Blob)) this.violations.push(`${label}: no "snapshot" file part`);
+      else this.uploaded = Buffer.from(await file.arrayBuffer());
+    }
+    const bodySchema = route.op.requestBody?.content['application/json']?.schema;
+    if (multipart !== undefined) {
+      // validated above
+    } else if (bodySchema !== undefined) {
       const validate = this.validator(this.requestAjv, label, bodySchema);
       if (!validate(body))
         this.violations.push(`${label} request: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
@@ -215,7 +235,21 @@ export class QdrantContractServer {
     }
     const match = route.pattern.exec(url.pathname) as RegExpExecArray;
     const name = match[1] === undefined ? undefined : decodeURIComponent(match[1]);
-    const [status, result] = this.answer(method, route.template, name, body as Json | undefined);
+    if (method === 'GET' && route.template === '/collections/{collection_name}/snapshots/{snapshot_name}') {
+      const snapshot = this.snapshots.get(`${name}/${decodeURIComponent(match[2] ?? '')}`);
+      if (snapshot === undefined)
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such snapshot');
+      else res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(snapshot);
+      return;
+    }
+    const [status, result] = this.answer(
+      method,
+      route.template,
+      name,
+      body as Json | undefined,
+      url.searchParams,
+      match[2],
+    );
     const responseSchema =
       route.op.responses[status === 200 ? '200' : '4XX']?.content?.['application/json']?.schema;
     // Most answers are enveloped ({result, status, time}); some versions document `GET /` bare.
@@ -274,12 +308,15 @@ export class QdrantContractServer {
     template: string,
     name: string | undefined,
     body: Json | undefined,
+    query: URLSearchParams = new URLSearchParams(),
+    second?: string,
   ): [number, unknown] {
     const b = body ?? {};
     const collection = this.resolve(name);
     const needs =
       template.startsWith('/collections/{collection_name}') &&
-      !(method === 'PUT' && template === '/collections/{collection_name}');
+      !(method === 'PUT' && template === '/collections/{collection_name}') &&
+      !template.endsWith('/snapshots/upload');
     if (needs && collection === undefined) return [404, `Collection ${name} not found`];
     const col = collection as FakeCollection;
     if (
@@ -358,6 +395,52 @@ export class QdrantContractServer {
         );
         if (problem !== undefined) return [400, problem];
         return this.read(template, col, b);
+      }
+      case 'POST /collections/{collection_name}/snapshots': {
+        const snapshotName = `${name}-${this.operationCounter + 1}.snapshot`;
+        const data = Buffer.from(
+          JSON.stringify({
+            params: col.params,
+            points: [...col.points],
+            payloadSchema: [...col.payloadSchema],
+            shardKeys: [...(col.shardKeys ?? [])],
+          }),
+        );
+        this.snapshots.set(`${name}/${snapshotName}`, data);
+        this.operationCounter += 1;
+        return [
+          200,
+          {
+            name: snapshotName,
+            creation_time: '2026-12-04T00:00:00',
+            size: data.length,
+            checksum: createHash('sha256').update(data).digest('hex'),
+          },
+        ];
+      }
+      case 'DELETE /collections/{collection_name}/snapshots/{snapshot_name}':
+        this.snapshots.delete(`${name}/${decodeURIComponent(second ?? '')}`);
+        return [200, true];
+      case 'POST /collections/{collection_name}/snapshots/upload': {
+        // As Qdrant: the checksum is compared before anything is recovered; the collection is
+        // created from the snapshot, or replaced by it (priority snapshot).
+        const data = this.uploaded ?? Buffer.alloc(0);
+        const checksum = query.get('checksum');
+        if (checksum !== null && checksum !== createHash('sha256').update(data).digest('hex'))
+          return [400, 'Bad request: Snapshot checksum mismatch'];
+        const parsed = JSON.parse(data.toString('utf8')) as {
+          params: Json;
+          points: Array<[string, StoredPoint]>;
+          payloadSchema: Array<[string, unknown]>;
+          shardKeys: string[];
+        };
+        this.collections.set(name as string, {
+          params: parsed.params,
+          points: new Map(parsed.points),
+          payloadSchema: new Map(parsed.payloadSchema),
+          shardKeys: new Set(parsed.shardKeys),
+        });
+        return [200, true];
       }
       case 'GET /aliases':
         return [

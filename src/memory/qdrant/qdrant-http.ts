@@ -51,6 +51,14 @@ export function qdrantStatus(error: unknown): number | undefined {
   return error instanceof ShannonError ? (error.details?.['status'] as number | undefined) : undefined;
 }
 
+/** What one call sends: a JSON body or a form, whether the answer is bytes, its own deadline. */
+interface SendPayload {
+  json?: unknown;
+  form?: FormData;
+  binary?: boolean;
+  timeoutMs?: number;
+}
+
 export class QdrantHttp {
   readonly breaker: Breaker;
   private readonly options: QdrantHttpOptions;
@@ -73,12 +81,34 @@ export class QdrantHttp {
    * @throws ShannonError VECTOR_BACKEND_FAILED (details.status, details.infrastructure) or BREAKER_OPEN.
    */
   request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<T> {
+    return this.traced(method, path, () =>
+      this.send(method, path, body === undefined ? {} : { json: body }).then((text) =>
+        this.parse<T>(method, path, text),
+      ),
+    );
+  }
+
+  /** A GET answered with raw bytes (a snapshot download), within `timeoutMs`. */
+  download(path: string, timeoutMs: number): Promise<Buffer> {
+    return this.traced('GET', path, () => this.send('GET', path, { binary: true, timeoutMs }));
+  }
+
+  /** A POST of one file as multipart/form-data (a snapshot upload), within `timeoutMs`. */
+  upload<T>(path: string, field: string, fileName: string, data: Buffer, timeoutMs: number): Promise<T> {
+    const form = new FormData();
+    form.append(field, new Blob([data]), fileName);
+    return this.traced('POST', path, () =>
+      this.send('POST', path, { form, timeoutMs }).then((text) => this.parse<T>('POST', path, text)),
+    );
+  }
+
+  private traced<T>(method: string, path: string, call: () => Promise<T>): Promise<T> {
     // One client span per call (a no-op unless an OpenTelemetry SDK is registered); its context
     // becomes the traceparent Qdrant receives. The span name has no ids (bounded cardinality).
     const route = path.split('?')[0]?.replace(/^\/collections\/[^/]+/, '/collections/{name}') ?? path;
     return tracer().startActiveSpan(`qdrant ${method} ${route}`, { kind: SpanKind.CLIENT }, async (span) => {
       try {
-        return await this.breaker.execute(() => this.send<T>(method, path, body));
+        return await this.breaker.execute(call);
       } catch (error) {
         span.setStatus({
           code: SpanStatusCode.ERROR,
@@ -91,25 +121,34 @@ export class QdrantHttp {
     });
   }
 
-  private async send<T>(method: string, path: string, body: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private send(method: string, path: string, payload: SendPayload & { binary: true }): Promise<Buffer>;
+  private send(method: string, path: string, payload: SendPayload): Promise<string>;
+  private async send(method: string, path: string, payload: SendPayload): Promise<string | Buffer> {
+    const headers: Record<string, string> = {
+      accept: payload.binary === true ? 'application/octet-stream' : 'application/json',
+    };
     propagation.inject(context.active(), headers);
     headers['traceparent'] ??= traceparent();
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A FormData body sets its own content type, with the multipart boundary.
+    if (payload.json !== undefined) headers['content-type'] = 'application/json';
     if (this.options.apiKey !== undefined) headers['api-key'] = this.options.apiKey;
-    const timeoutMs = this.options.timeoutMs ?? DEFAULT_QDRANT_TIMEOUT_MS;
+    const timeoutMs = payload.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_QDRANT_TIMEOUT_MS;
     const doFetch = this.options.fetch ?? fetch;
     let response: Response;
     let text: string;
+    let bytes: Buffer | undefined;
     try {
-      ({ response, text } = await withDeadlineSignal(timeoutMs, async (signal) => {
+      ({ response, text, bytes } = await withDeadlineSignal(timeoutMs, async (signal) => {
         const answer = await doFetch(`${this.base}${path}`, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: payload.json !== undefined ? JSON.stringify(payload.json) : payload.form,
           signal,
         });
-        return { response: answer, text: await answer.text() };
+        if (payload.binary === true && answer.ok) {
+          return { response: answer, text: '', bytes: Buffer.from(await answer.arrayBuffer()) };
+        }
+        return { response: answer, text: await answer.text(), bytes: undefined };
       }));
     } catch (error) {
       const timedOut =
@@ -141,12 +180,16 @@ export class QdrantHttp {
         },
       );
     }
+    return bytes ?? text;
+  }
+
+  private parse<T>(method: string, path: string, text: string): T {
     try {
       return (text === '' ? {} : JSON.parse(text)) as T;
     } catch (error) {
       throw new ShannonError('VECTOR_BACKEND_FAILED', `Qdrant ${method} ${path}: answer is not JSON`, {
         cause: error,
-        details: { status: response.status, infrastructure: true },
+        details: { status: 200, infrastructure: true },
       });
     }
   }
