@@ -3,7 +3,7 @@
 # pg_partman), pg_stat_statements preloaded, and the server running. Idempotent.
 set -euo pipefail
 need_install=()
-for pkg in postgresql-15-hypopg postgresql-15-partman fiu-utils pgbouncer prometheus chromium; do
+for pkg in postgresql-15-hypopg postgresql-15-partman fiu-utils pgbouncer prometheus chromium pgbackrest; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_install+=("$pkg")
 done
 if [ ${#need_install[@]} -gt 0 ]; then

@@ -16,13 +16,15 @@ import { freePort } from './free-port.js';
 const execFile = promisify(execFileCb);
 export const PG_BIN = process.env['PG_BIN'] ?? '/usr/lib/postgresql/15/bin';
 
-async function postgresIds(): Promise<{ uid: number; gid: number }> {
+/** uid and gid of the `postgres` user, which owns the clusters and their files. */
+export async function postgresIds(): Promise<{ uid: number; gid: number }> {
   const { stdout } = await execFile('id', ['-u', 'postgres']);
   const { stdout: g } = await execFile('id', ['-g', 'postgres']);
   return { uid: Number(stdout.trim()), gid: Number(g.trim()) };
 }
 
-function asPostgres(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+/** Runs a PostgreSQL program as the `postgres` user when the tests run as root (the server refuses root). */
+export function asPostgres(command: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
   if (process.getuid?.() === 0) return execFile('runuser', ['-u', 'postgres', '--', command, ...args]);
   return execFile(command, args);
 }
