@@ -22,6 +22,8 @@ export interface ArchiveFile {
   from: string;
   to: string;
   tenantId: string | null;
+  /** The one physical vector collection a memory-points file holds; absent for every other file. */
+  collection?: string;
   columns: string[];
   file: string;
   rows: number;
@@ -58,6 +60,8 @@ const SIGNATURE = /^hmac-sha256:[0-9a-f]{64}$/;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+/** A physical collection name, as memory_collection_versions checks it. */
+export const PHYSICAL_COLLECTION_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 function untrusted(reason: string, message: string, details: Record<string, unknown> = {}): ShannonError {
   return new ShannonError('ARCHIVE_UNTRUSTED', message, { details: { reason, ...details } });
@@ -188,6 +192,14 @@ function parseFile(raw: unknown, index: number, directory: string): ArchiveFile 
   const tenantId = raw['tenantId'];
   if (tenantId !== null && !isUuid(tenantId))
     throw untrusted('malformed', `${at}.tenantId ${shown(tenantId)} is not a UUID`);
+  const collection = raw['collection'];
+  if (
+    collection !== undefined &&
+    (table !== 'public.memory_points' ||
+      typeof collection !== 'string' ||
+      !PHYSICAL_COLLECTION_NAME.test(collection))
+  )
+    throw untrusted('malformed', `${at}.collection ${shown(collection)} is not a memory collection name`);
   const columns = raw['columns'];
   if (
     !Array.isArray(columns) ||
@@ -213,6 +225,7 @@ function parseFile(raw: unknown, index: number, directory: string): ArchiveFile 
     from: from.toISOString(),
     to: to.toISOString(),
     tenantId: tenantId === null ? null : tenantId.toLowerCase(),
+    ...(collection === undefined ? {} : { collection: collection as string }),
     columns,
     file: file as string,
     rows,

@@ -132,10 +132,16 @@ async function loadFile(source: SessionSource, shape: TableShape, file: ArchiveF
 /** Refuses the staged rows unless every one lies in the manifest's range (and tenant) and the count matches. */
 async function checkStage(session: Queryable, file: ArchiveFile): Promise<void> {
   const tenantScoped = file.tenantId !== null;
-  const { rows } = await session.query<{ rows: string; outside: string; foreign: string }>(
-    checkStageSql(file.column, tenantScoped),
-    tenantScoped ? [file.from, file.to, file.tenantId] : [file.from, file.to],
-  );
+  const collectionScoped = file.collection !== undefined;
+  const values: unknown[] = [file.from, file.to];
+  if (tenantScoped) values.push(file.tenantId);
+  if (collectionScoped) values.push(file.collection);
+  const { rows } = await session.query<{
+    rows: string;
+    outside: string;
+    foreign: string;
+    other_collection: string;
+  }>(checkStageSql(file.column, tenantScoped, collectionScoped), values);
   const check = rows[0]!;
   if (Number(check.outside) > 0)
     throw refused(
@@ -148,6 +154,12 @@ async function checkStage(session: Queryable, file: ArchiveFile): Promise<void> 
       file,
       'row_of_other_tenant',
       `${check.foreign} row(s) belong to a tenant other than ${file.tenantId}`,
+    );
+  if (Number(check.other_collection) > 0)
+    throw refused(
+      file,
+      'row_of_other_collection',
+      `${check.other_collection} row(s) belong to a collection other than ${file.collection}`,
     );
   if (Number(check.rows) !== file.rows)
     throw refused(file, 'row_count', `holds ${check.rows} rows, the manifest says ${file.rows}`);
@@ -234,6 +246,7 @@ export async function restoreArchive(
       from,
       to,
       ...(f.tenantId === null ? {} : { tenantId: f.tenantId }),
+      ...(f.collection === undefined ? {} : { collection: f.collection }),
     };
     const check = await rangeChecksum(db, source, range);
     result.files.push({
@@ -244,7 +257,7 @@ export async function restoreArchive(
     });
     if (shape.qualified === 'public.memory_points') {
       // Restored points need a newer version and an outbox row, or the vector index never sees them.
-      await db.query(REQUEUE_RESTORED_POINTS_SQL, [f.from, f.to, f.tenantId], {
+      await db.query(REQUEUE_RESTORED_POINTS_SQL, [f.from, f.to, f.tenantId, f.collection ?? null], {
         operation: 'ops.archive.requeue_points',
       });
     }

@@ -14,7 +14,13 @@ import { createGzip } from 'node:zlib';
 import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Queryable, SessionSource } from '../postgres/queryable.js';
 import { isUuid } from '../validation/checks.js';
-import { type ArchiveFile, type ArchiveManifest, MANIFEST_FILE, signManifest } from './archive-manifest.js';
+import {
+  type ArchiveFile,
+  type ArchiveManifest,
+  MANIFEST_FILE,
+  PHYSICAL_COLLECTION_NAME,
+  signManifest,
+} from './archive-manifest.js';
 import { qualifiedName } from './finding.js';
 import {
   CURRENT_DATABASE_SQL,
@@ -34,6 +40,8 @@ export interface ArchiveRange {
   from: Date;
   to: Date;
   tenantId?: string;
+  /** One physical vector collection's rows (`public.memory_points` only). */
+  collection?: string;
 }
 
 /** A table as export and restore see it in the catalog. */
@@ -80,6 +88,8 @@ function rangeSelect(shape: TableShape, column: string, range: ArchiveRange): st
     throw new ValidationError('tenantId', 'must be a UUID');
   if (!shape.columns.includes(column))
     throw new ValidationError('column', `${shape.qualified} has no column ${column}`);
+  if (range.collection !== undefined && !isCollectionRange(shape, range.collection))
+    throw new ValidationError('collection', 'must be a physical collection name of public.memory_points');
   return rangeSelectSql({
     table: shape.qualified,
     columns: shape.columns,
@@ -88,7 +98,13 @@ function rangeSelect(shape: TableShape, column: string, range: ArchiveRange): st
     from: range.from.toISOString(),
     to: range.to.toISOString(),
     tenantId: range.tenantId?.toLowerCase(),
+    collection: range.collection,
   });
+}
+
+/** Whether a range may be narrowed to `collection`: memory points, by a well-formed name. */
+function isCollectionRange(shape: TableShape, collection: string): boolean {
+  return shape.qualified === 'public.memory_points' && PHYSICAL_COLLECTION_NAME.test(collection);
 }
 
 /** A pass-through stream that feeds every chunk to `hash`. */
@@ -135,7 +151,9 @@ function fileName(shape: TableShape, range: ArchiveRange): string {
   // (retention archives each tenant into the same directory) could share a file and the second
   // overwrote the first tenant's archive before its rows were deleted.
   const tenant = range.tenantId === undefined ? '' : `.${range.tenantId.toLowerCase()}`;
-  return `${shape.schema}.${shape.name}.${day(range.from)}-${day(range.to)}${tenant}.copy.gz`;
+  // Retention archives each collection's points of a tenant separately, into one directory.
+  const collection = range.collection === undefined ? '' : `.${range.collection}`;
+  return `${shape.schema}.${shape.name}.${day(range.from)}-${day(range.to)}${tenant}${collection}.copy.gz`;
 }
 
 /** Exports one range to `<directory>/<file>.copy.gz`. */
@@ -161,6 +179,7 @@ export async function exportRange(
     from: range.from.toISOString(),
     to: range.to.toISOString(),
     tenantId: range.tenantId ?? null,
+    ...(range.collection === undefined ? {} : { collection: range.collection }),
     columns: shape.columns,
     file,
     rows,

@@ -17,6 +17,7 @@ export const REQUEUE_RESTORED_POINTS_SQL = `
 WITH bumped AS (
   UPDATE public.memory_points SET version = version + 2, updated_at = now()
    WHERE created_at >= $1 AND created_at < $2 AND ($3::uuid IS NULL OR tenant_id = $3::uuid)
+     AND ($4::text IS NULL OR collection = $4::text)
   RETURNING tenant_id, collection, id, version
 )
 INSERT INTO public.memory_outbox (tenant_id, collection, point_id, op, point_version)
@@ -40,8 +41,30 @@ DELETE FROM auth.refresh_tokens WHERE expires_at < $1 OR (revoked AND coalesce(r
 export const COUNT_REFRESH_TOKENS_SQL = `
 SELECT count(*)::bigint AS n FROM auth.refresh_tokens WHERE expires_at < $1 OR (revoked AND coalesce(revoked_at, created_at) < $2)`;
 
-export const PURGE_SESSION_ARCHIVES_SQL = `DELETE FROM public.session_archives WHERE ttl_expires_at < $1`;
-export const COUNT_SESSION_ARCHIVES_SQL = `SELECT count(*)::bigint AS n FROM public.session_archives WHERE ttl_expires_at < $1`;
+/** The physical names of a logical collection's versions (every version holds points). */
+export const COLLECTION_PHYSICAL_NAMES_SQL = `
+SELECT physical_name FROM public.memory_collection_versions WHERE collection = $1 ORDER BY version`;
+
+/** A tenant's points of one physical collection created before $3 (memory_points_tenant_collection_created_idx). */
+export const COUNT_COLLECTION_POINTS_SQL = `
+SELECT count(*)::bigint AS n FROM public.memory_points
+ WHERE tenant_id = $1 AND collection = $2 AND created_at < $3`;
+
+/** Up to $4 of those points, for the memory layer's delete (which writes the outbox). */
+export const COLLECTION_POINTS_BATCH_SQL = `
+SELECT id::text AS id FROM public.memory_points
+ WHERE tenant_id = $1 AND collection = $2 AND created_at < $3 LIMIT $4`;
+
+/**
+ * The daily aggregates of the days in [$1, $2) (UTC, as the aggregate triggers date a task), once
+ * the task partition holding every task of those days is dropped.
+ */
+export const COUNT_DAILY_AGGREGATES_SQL = `
+SELECT count(*)::bigint AS n FROM public.usage_daily_aggregates
+ WHERE date >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND date < ($2::timestamptz AT TIME ZONE 'UTC')::date`;
+export const DELETE_DAILY_AGGREGATES_SQL = `
+DELETE FROM public.usage_daily_aggregates
+ WHERE date >= ($1::timestamptz AT TIME ZONE 'UTC')::date AND date < ($2::timestamptz AT TIME ZONE 'UTC')::date`;
 
 /**
  * Dropping an expired monthly partition, after its rows are archived: detached first (a short

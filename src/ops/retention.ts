@@ -1,10 +1,11 @@
 /**
- * Retention: per-table policies with per-tenant-plan overrides. Whole monthly partitions whose
- * upper bound is older than every tenant's cutoff are exported (manifest written first) and then
- * detached and dropped — never bulk-deleted; the memory points created in those months are removed
- * through the memory layer's delete (which queues their removal from the vector index). Tenants
- * with a shorter plan retention lose their older rows by range (exported first). Audit trails are
- * anonymised after a period; expired refresh tokens and session archives are purged.
+ * Retention: per-table policies with per-tenant-plan overrides, and per-collection policies for
+ * memory points. Whole monthly partitions whose upper bound is older than every tenant's cutoff
+ * are exported (manifest written first) and then detached and dropped — never bulk-deleted.
+ * Tenants with a shorter plan retention, and every tenant of an unpartitioned table, lose their
+ * older rows by range (exported first). Memory points are exported per tenant and collection and
+ * removed through the memory layer's delete (which queues their removal from the vector index).
+ * Audit trails are anonymised after a period; expired refresh tokens are purged.
  */
 import { join } from 'node:path';
 import { deletePoints } from '../memory/point-store.js';
@@ -13,26 +14,41 @@ import { type ArchiveFile, type ArchiveManifest, exportRange, tableShape, writeM
 import { quoteIdent } from './finding.js';
 import { type LockRetryOptions, withLockRetry } from './lock-retry.js';
 import { countRowsCapped, listPartitionedTables } from './partition-catalog.js';
-import { DEFAULT_RETENTION_POLICIES, type RetentionPolicy, type TenantPlan } from './retention-policies.js';
+import {
+  DEFAULT_MEMORY_RETENTION_POLICIES,
+  DEFAULT_RETENTION_POLICIES,
+  type MemoryRetentionPolicy,
+  type RetentionPolicy,
+  type TenantPlan,
+} from './retention-policies.js';
 import {
   ANONYMISE_APP_AUDIT_SQL,
   ANONYMISE_AUTH_AUDIT_SQL,
+  COLLECTION_PHYSICAL_NAMES_SQL,
+  COLLECTION_POINTS_BATCH_SQL,
   COUNT_AUTH_AUDIT_TO_ANONYMISE_SQL,
+  COUNT_COLLECTION_POINTS_SQL,
+  COUNT_DAILY_AGGREGATES_SQL,
   COUNT_MEMORY_POINTS_SQL,
   COUNT_REFRESH_TOKENS_SQL,
-  COUNT_SESSION_ARCHIVES_SQL,
   countTenantRowsSql,
+  DELETE_DAILY_AGGREGATES_SQL,
   deleteTenantRowsBatchSql,
   detachPartitionSql,
   dropPartitionSql,
   MEMORY_POINTS_IN_RANGE_SQL,
   MEMORY_POINTS_TABLE_EXISTS_SQL,
   PURGE_REFRESH_TOKENS_SQL,
-  PURGE_SESSION_ARCHIVES_SQL,
   TENANT_RETENTION_SQL,
 } from './retention-sql.js';
 
-export { DEFAULT_RETENTION_POLICIES, type RetentionPolicy, type TenantPlan } from './retention-policies.js';
+export {
+  DEFAULT_MEMORY_RETENTION_POLICIES,
+  DEFAULT_RETENTION_POLICIES,
+  type MemoryRetentionPolicy,
+  type RetentionPolicy,
+  type TenantPlan,
+} from './retention-policies.js';
 
 /** Audit rows older than this lose IP address and user agent. */
 export const DEFAULT_ANONYMISE_AFTER_DAYS = 90;
@@ -41,14 +57,32 @@ export const DEFAULT_REVOKED_TOKEN_DAYS = 30;
 
 export type RetentionAction =
   | { kind: 'drop_partition'; table: string; partition: string; from: string; to: string; rows: number }
+  | { kind: 'delete_daily_aggregates'; from: string; to: string; rows: number }
   | { kind: 'delete_memory_points'; from: string; to: string; rows: number }
-  | { kind: 'delete_tenant_rows'; table: string; tenantId: string; before: string; rows: number }
+  | {
+      kind: 'delete_tenant_rows';
+      table: string;
+      column: string;
+      tenantId: string;
+      before: string;
+      rows: number;
+    }
+  | {
+      kind: 'delete_collection_points';
+      collection: string;
+      physical: string;
+      tenantId: string;
+      before: string;
+      rows: number;
+    }
   | { kind: 'anonymise_audit'; before: string; rows: number }
-  | { kind: 'purge_refresh_tokens'; rows: number }
-  | { kind: 'purge_session_archives'; rows: number };
+  | { kind: 'purge_refresh_tokens'; rows: number };
 
 export interface RetentionOptions {
+  /** Default DEFAULT_RETENTION_POLICIES. */
   policies?: readonly RetentionPolicy[];
+  /** Default DEFAULT_MEMORY_RETENTION_POLICIES; a collection not listed keeps its points. */
+  memoryPolicies?: readonly MemoryRetentionPolicy[];
   /** Directory under which each run writes its archive (`<dir>/retention-<timestamp>`). */
   archiveDirectory: string;
   dryRun?: boolean;
@@ -79,6 +113,8 @@ async function memoryPointsExist(db: Queryable): Promise<boolean> {
   return rows[0]!.ok;
 }
 
+type TenantRetention = { id: string; plan: TenantPlan; workspace_retention_days: number };
+
 /** Works out what a run would do. */
 export async function planRetention(
   db: Queryable,
@@ -87,13 +123,7 @@ export async function planRetention(
   const now = options.now ?? new Date();
   const policies = options.policies ?? DEFAULT_RETENTION_POLICIES;
   const tenants = (
-    await db.query<{ id: string; plan: TenantPlan; workspace_retention_days: number }>(
-      TENANT_RETENTION_SQL,
-      [],
-      {
-        operation: 'ops.retention.tenants',
-      },
-    )
+    await db.query<TenantRetention>(TENANT_RETENTION_SQL, [], { operation: 'ops.retention.tenants' })
   ).rows;
   const partitioned = new Map((await listPartitionedTables(db)).map((t) => [t.table, t]));
   const withPoints = await memoryPointsExist(db);
@@ -101,8 +131,8 @@ export async function planRetention(
   for (const policy of policies) {
     const shape = await tableShape(db, policy.table).catch(() => undefined);
     if (shape === undefined) continue;
-    const column = shape.partitionColumn ?? 'created_at';
-    const effective = (t: (typeof tenants)[number]) =>
+    const column = policy.column ?? shape.partitionColumn ?? 'created_at';
+    const effective = (t: TenantRetention) =>
       policy.useWorkspaceRetention === true
         ? t.workspace_retention_days
         : (policy.byPlan?.[t.plan] ?? policy.days);
@@ -113,8 +143,10 @@ export async function planRetention(
       partitioned.get(shape.qualified) ??
       partitioned.get(`${shape.schema}.${shape.name}`) ??
       partitioned.get(shape.name);
+    // Partitions are dropped only when the policy ages rows by the partition key.
+    const byPartition = table?.timeKey === true && column === shape.partitionColumn;
     let dropBoundary = new Date(0);
-    if (table?.timeKey === true) {
+    if (byPartition) {
       for (const p of table.partitions) {
         if (p.isDefault || p.to === null || p.from === null || Date.parse(p.to) > cutoff.getTime()) continue;
         actions.push({
@@ -126,6 +158,14 @@ export async function planRetention(
           rows: await countRowsCapped(db, p.name),
         });
         if (Date.parse(p.to) > dropBoundary.getTime()) dropBoundary = new Date(p.to);
+        if (policy.dailyAggregates === true) {
+          actions.push({
+            kind: 'delete_daily_aggregates',
+            from: p.from,
+            to: p.to,
+            rows: await count(db, COUNT_DAILY_AGGREGATES_SQL, [p.from, p.to]),
+          });
+        }
         if (policy.memoryPoints === true && withPoints) {
           actions.push({
             kind: 'delete_memory_points',
@@ -138,7 +178,8 @@ export async function planRetention(
     }
     for (const t of tenants) {
       const days = effective(t);
-      if (days >= keepDays) continue;
+      // In a partitioned table, a tenant that keeps the longest loses its rows with their partition.
+      if (byPartition && days >= keepDays) continue;
       const before = new Date(now.getTime() - days * DAY_MS);
       const rows = await count(db, countTenantRowsSql(shape.qualified, quoteIdent(column)), [
         t.id,
@@ -149,12 +190,22 @@ export async function planRetention(
         actions.push({
           kind: 'delete_tenant_rows',
           table: shape.qualified,
+          column,
           tenantId: t.id,
           before: before.toISOString(),
           rows,
         });
     }
   }
+  if (withPoints)
+    actions.push(
+      ...(await planMemoryRetention(
+        db,
+        options.memoryPolicies ?? DEFAULT_MEMORY_RETENTION_POLICIES,
+        tenants,
+        now,
+      )),
+    );
   const anonymiseBefore = new Date(
     now.getTime() - (options.anonymiseAfterDays ?? DEFAULT_ANONYMISE_AFTER_DAYS) * DAY_MS,
   );
@@ -164,9 +215,69 @@ export async function planRetention(
   const revokedBefore = new Date(now.getTime() - DEFAULT_REVOKED_TOKEN_DAYS * DAY_MS);
   const tokens = await count(db, COUNT_REFRESH_TOKENS_SQL, [now, revokedBefore]);
   if (tokens > 0) actions.push({ kind: 'purge_refresh_tokens', rows: tokens });
-  const archives = await count(db, COUNT_SESSION_ARCHIVES_SQL, [now]);
-  if (archives > 0) actions.push({ kind: 'purge_session_archives', rows: archives });
   return actions;
+}
+
+/** Each tenant's points of each collection older than the collection's policy for its plan. */
+async function planMemoryRetention(
+  db: Queryable,
+  policies: readonly MemoryRetentionPolicy[],
+  tenants: readonly TenantRetention[],
+  now: Date,
+): Promise<RetentionAction[]> {
+  const actions: RetentionAction[] = [];
+  for (const policy of policies) {
+    const { rows: versions } = await db.query<{ physical_name: string }>(
+      COLLECTION_PHYSICAL_NAMES_SQL,
+      [policy.collection],
+      { operation: 'ops.retention.collection_versions' },
+    );
+    for (const t of tenants) {
+      const days = policy.byPlan?.[t.plan] ?? policy.days;
+      if (days === null) continue;
+      const before = new Date(now.getTime() - days * DAY_MS);
+      for (const { physical_name: physical } of versions) {
+        const rows = await count(db, COUNT_COLLECTION_POINTS_SQL, [t.id, physical, before]);
+        if (rows > 0)
+          actions.push({
+            kind: 'delete_collection_points',
+            collection: policy.collection,
+            physical,
+            tenantId: t.id,
+            before: before.toISOString(),
+            rows,
+          });
+      }
+    }
+  }
+  return actions;
+}
+
+/**
+ * Removes a tenant's points of one physical collection created before `before`, 1 000 at a time,
+ * through the memory layer's delete (outbox included, so the vector index follows).
+ */
+async function deleteCollectionPoints(
+  db: Queryable,
+  tenantId: string,
+  physical: string,
+  before: string,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const { rows } = await db.query<{ id: string }>(
+      COLLECTION_POINTS_BATCH_SQL,
+      [tenantId, physical, before, 1000],
+      { operation: 'ops.retention.collection_points' },
+    );
+    if (rows.length === 0) return deleted;
+    deleted += await deletePoints(
+      db,
+      tenantId,
+      physical,
+      rows.map((r) => r.id),
+    );
+  }
 }
 
 /** Removes the memory points created in a range through the memory layer (outbox included). */
@@ -232,6 +343,13 @@ export async function runRetention(
           );
           break;
         }
+        case 'delete_daily_aggregates':
+          // The partition that held every task of these days is gone (archived first): their
+          // aggregates go too, and a restore of the archive adds them back through the triggers.
+          await db.query(DELETE_DAILY_AGGREGATES_SQL, [action.from, action.to], {
+            operation: 'ops.retention.daily_aggregates',
+          });
+          break;
         case 'delete_memory_points':
           await archive({
             table: 'public.memory_points',
@@ -243,7 +361,7 @@ export async function runRetention(
           break;
         case 'delete_tenant_rows': {
           const shape = await tableShape(db, action.table);
-          const column = shape.partitionColumn ?? 'created_at';
+          const column = action.column;
           await archive({
             table: action.table,
             column,
@@ -263,6 +381,17 @@ export async function runRetention(
           }
           break;
         }
+        case 'delete_collection_points':
+          await archive({
+            table: 'public.memory_points',
+            column: 'created_at',
+            from: new Date(0),
+            to: new Date(action.before),
+            tenantId: action.tenantId,
+            collection: action.physical,
+          });
+          await deleteCollectionPoints(db, action.tenantId, action.physical, action.before);
+          break;
         case 'anonymise_audit':
           await db.query(ANONYMISE_AUTH_AUDIT_SQL, [action.before], { operation: 'ops.retention.anonymise' });
           await db.query(ANONYMISE_APP_AUDIT_SQL, [action.before], { operation: 'ops.retention.anonymise' });
@@ -275,9 +404,6 @@ export async function runRetention(
               operation: 'ops.retention.refresh_tokens',
             },
           );
-          break;
-        case 'purge_session_archives':
-          await db.query(PURGE_SESSION_ARCHIVES_SQL, [now], { operation: 'ops.retention.session_archives' });
           break;
         default: {
           const never: never = action;

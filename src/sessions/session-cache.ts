@@ -13,6 +13,7 @@ import { ShannonError, ValidationError } from '../errors/errors.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import { guardRedis, type RedisGuard } from '../resilience/redis-guard.js';
+import { DEFAULT_SESSION_LIFETIME_DAYS } from '../stores/session-store.js';
 import { isUuid } from '../validation/checks.js';
 import {
   type ArchivedSession,
@@ -29,7 +30,12 @@ import {
   type SessionState,
   sessionKey,
 } from './session-entry.js';
-import { INSERT_SESSION_SNAPSHOT, SELECT_LATEST_SNAPSHOT } from './session-queries.js';
+import {
+  INSERT_SESSION_SNAPSHOT,
+  RENEW_SESSION_BY_EXTERNAL_ID,
+  RENEW_SESSION_BY_ID,
+  SELECT_LATEST_SNAPSHOT,
+} from './session-queries.js';
 
 export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
 export const DEFAULT_SESSION_CAPACITY = 10_000;
@@ -210,8 +216,8 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     try {
       await options.db.withTenant(
         entry.tenantId,
-        (tx) =>
-          tx.query(INSERT_SESSION_SNAPSHOT, [
+        async (tx) => {
+          await tx.query(INSERT_SESSION_SNAPSHOT, [
             entry.sessionId,
             s.userId ?? null,
             s.userId === undefined ? s.data : { ...s.data, userId: s.userId },
@@ -222,7 +228,10 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
             new Date(entry.expiresAt),
             entry.tenantId,
             `session:${key}`,
-          ]),
+          ]);
+          const renew = isUuid(entry.sessionId) ? RENEW_SESSION_BY_ID : RENEW_SESSION_BY_EXTERNAL_ID;
+          await tx.query(renew, [entry.tenantId, entry.sessionId, DEFAULT_SESSION_LIFETIME_DAYS]);
+        },
         { operation: 'sessions.snapshot' },
       );
       metrics?.sessionCacheSnapshots.inc({ trigger, outcome: 'ok' });

@@ -15,3 +15,18 @@ export const SELECT_LATEST_SNAPSHOT = `
   FROM public.session_archives
   WHERE tenant_id = $1 AND session_id = $2
   ORDER BY snapshot_taken_at DESC LIMIT 1`;
+
+/**
+ * A snapshot of a session's hot state renews its record's expiry to $3 days from now (at most once
+ * a day per session): a session in use is never expired by retention. The cache's session id is
+ * the record's uuid or its external id; one statement per arm, each served by its index.
+ */
+export const RENEW_SESSION_BY_ID = `
+  UPDATE public.sessions SET expires_at = now() + make_interval(days => $3)
+  WHERE tenant_id = $1 AND id = $2::uuid AND deleted_at IS NULL
+    AND (expires_at IS NULL OR expires_at < now() + make_interval(days => $3) - interval '1 day')`;
+
+export const RENEW_SESSION_BY_EXTERNAL_ID = `
+  UPDATE public.sessions SET expires_at = now() + make_interval(days => $3)
+  WHERE tenant_id = $1 AND external_id = $2 AND deleted_at IS NULL
+    AND (expires_at IS NULL OR expires_at < now() + make_interval(days => $3) - interval '1 day')`;

@@ -76,6 +76,12 @@ function toSession(row: SessionRow): Session {
 /** Default token budget of a new session. */
 export const DEFAULT_SESSION_TOKEN_BUDGET = 10_000;
 
+/**
+ * Days a session lives after its last write (create, context patch, a snapshot of its hot state):
+ * `expires_at`. Retention removes it some days after that (src/ops/retention-policies.ts).
+ */
+export const DEFAULT_SESSION_LIFETIME_DAYS = 30;
+
 /** Repository of `public.sessions`; every method is scoped to one tenant. */
 export class SessionStore {
   constructor(private readonly scope: TenantScope) {}
@@ -107,7 +113,7 @@ export class SessionStore {
         if (externalId !== undefined) {
           const ins = await q.query<SessionRow>(
             sql.INSERT_SESSION_BY_EXTERNAL_ID,
-            [tenantId, userId, externalId, context, budget],
+            [tenantId, userId, externalId, context, budget, DEFAULT_SESSION_LIFETIME_DAYS],
             { operation: 'sessions.create' },
           );
           if (ins.rows[0] !== undefined) return { session: toSession(ins.rows[0]), created: true };
@@ -124,7 +130,7 @@ export class SessionStore {
         }
         const ins = await q.query<SessionRow>(
           sql.INSERT_SESSION_BY_ID,
-          [tenantId, id ?? crypto.randomUUID(), userId, context, budget],
+          [tenantId, id ?? crypto.randomUUID(), userId, context, budget, DEFAULT_SESSION_LIFETIME_DAYS],
           { operation: 'sessions.create' },
         );
         if (ins.rows[0] !== undefined) return { session: toSession(ins.rows[0]), created: true };
@@ -292,7 +298,12 @@ export class SessionStore {
       tenantId,
       'sessions.patch_context',
       async (q) => {
-        const { rows } = await q.query<SessionRow>(sql.PATCH_SESSION_CONTEXT, [tenantId, id, patch]);
+        const { rows } = await q.query<SessionRow>(sql.PATCH_SESSION_CONTEXT, [
+          tenantId,
+          id,
+          patch,
+          DEFAULT_SESSION_LIFETIME_DAYS,
+        ]);
         return rows[0] === undefined ? null : toSession(rows[0]);
       },
       options,

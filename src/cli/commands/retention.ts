@@ -7,16 +7,18 @@ function describe(a: RetentionReport['actions'][number]): string {
   switch (a.kind) {
     case 'drop_partition':
       return `drop partition ${a.partition} [${a.from.slice(0, 10)}, ${a.to.slice(0, 10)}) ${a.rows} rows`;
+    case 'delete_daily_aggregates':
+      return `delete daily usage aggregates of [${a.from.slice(0, 10)}, ${a.to.slice(0, 10)}) ${a.rows} rows`;
     case 'delete_memory_points':
       return `delete memory points created [${a.from.slice(0, 10)}, ${a.to.slice(0, 10)}) ${a.rows} points`;
     case 'delete_tenant_rows':
       return `delete ${a.table} rows of tenant ${a.tenantId} before ${a.before.slice(0, 10)} ${a.rows} rows`;
+    case 'delete_collection_points':
+      return `delete ${a.collection} points (${a.physical}) of tenant ${a.tenantId} created before ${a.before.slice(0, 10)} ${a.rows} points`;
     case 'anonymise_audit':
       return `anonymise audit rows before ${a.before.slice(0, 10)} ${a.rows} rows`;
     case 'purge_refresh_tokens':
       return `purge expired/revoked refresh tokens ${a.rows} rows`;
-    case 'purge_session_archives':
-      return `purge expired session archives ${a.rows} rows`;
     default:
       return JSON.stringify(a);
   }

@@ -31,14 +31,17 @@ export interface RangeSelect {
   to: string;
   /** Lower-case UUID, or undefined for every tenant's rows. */
   tenantId: string | undefined;
+  /** A physical vector collection (memory points only; checked name), or undefined for all. */
+  collection?: string | undefined;
 }
 
 /** The SELECT that defines a range's content. */
 export function rangeSelectSql(r: RangeSelect): string {
   const c = quoteIdentAlways(r.column);
   const tenant = r.tenantId === undefined ? '' : ` AND tenant_id = '${r.tenantId}'`;
+  const collection = r.collection === undefined ? '' : ` AND collection = '${r.collection}'`;
   return `SELECT ${columnList(r.columns)} FROM ${r.table}
-           WHERE ${c} >= '${r.from}' AND ${c} < '${r.to}'${tenant}
+           WHERE ${c} >= '${r.from}' AND ${c} < '${r.to}'${tenant}${collection}
            ORDER BY ${columnList(r.keys)}`;
 }
 
@@ -74,13 +77,20 @@ export function copyIntoStageSql(columns: readonly string[]): string {
   return `COPY pg_temp.${STAGE_TABLE} (${columnList(columns)}) FROM STDIN`;
 }
 
-/** Counts staged rows, those outside [$1, $2) of `column`, and those of another tenant than $3. */
-export function checkStageSql(column: string, tenantScoped: boolean): string {
+/**
+ * Counts staged rows, those outside [$1, $2) of `column`, those of another tenant than $3, and
+ * those of another collection than the next parameter (memory points archived per collection).
+ */
+export function checkStageSql(column: string, tenantScoped: boolean, collectionScoped = false): string {
   const c = quoteIdentAlways(column);
   const foreign = tenantScoped ? 'count(*) FILTER (WHERE tenant_id IS DISTINCT FROM $3::uuid)' : '0';
+  const otherCollection = collectionScoped
+    ? `count(*) FILTER (WHERE collection IS DISTINCT FROM $${tenantScoped ? 4 : 3}::text)`
+    : '0';
   return `SELECT count(*) AS rows,
                  count(*) FILTER (WHERE ${c} IS NULL OR ${c} < $1::timestamptz OR ${c} >= $2::timestamptz) AS outside,
-                 ${foreign} AS foreign
+                 ${foreign} AS foreign,
+                 ${otherCollection} AS other_collection
             FROM pg_temp.${STAGE_TABLE}`;
 }
 

@@ -9,17 +9,18 @@ const COLUMNS = `id, tenant_id, user_id, external_id, context, token_budget, tok
 
 // S4 (W9): idempotent create keyed on (tenant, user, external id); a replay returns the existing row
 // instead of inserting a duplicate (anonymous users included: the unique index is NULLS NOT DISTINCT).
+// A session expires $6 days after its last write (retention removes it some days later).
 export const INSERT_SESSION_BY_EXTERNAL_ID = `
-INSERT INTO public.sessions (tenant_id, user_id, external_id, context, token_budget)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO public.sessions (tenant_id, user_id, external_id, context, token_budget, expires_at)
+VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6))
 ON CONFLICT (tenant_id, user_id, external_id) WHERE external_id IS NOT NULL AND deleted_at IS NULL
 DO NOTHING
 RETURNING ${COLUMNS}`;
 
 // S4: idempotent create keyed on a caller-chosen uuid; a replay never overwrites the context (W9).
 export const INSERT_SESSION_BY_ID = `
-INSERT INTO public.sessions (id, tenant_id, user_id, context, token_budget)
-VALUES ($2, $1, $3, $4, $5)
+INSERT INTO public.sessions (id, tenant_id, user_id, context, token_budget, expires_at)
+VALUES ($2, $1, $3, $4, $5, now() + make_interval(days => $6))
 ON CONFLICT (id) DO NOTHING
 RETURNING ${COLUMNS}`;
 
@@ -64,13 +65,15 @@ LIMIT $4`;
 export const COUNT_LIVE_SESSIONS = `
 SELECT count(*)::bigint AS count FROM public.sessions WHERE tenant_id = $1 AND deleted_at IS NULL`;
 
-// S3 DeleteSession: soft delete; the external id becomes free again for a new session.
+// S3 DeleteSession: soft delete; the external id becomes free again for a new session. A deleted
+// session expires at once: retention ages it from then.
 export const SOFT_DELETE_SESSION = `
-UPDATE public.sessions SET deleted_at = now(), deleted_by = $3
+UPDATE public.sessions SET deleted_at = now(), deleted_by = $3, expires_at = now()
 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL`;
 
-// W11: atomic merge of top-level context keys (title updates) instead of read-modify-write.
+// W11: atomic merge of top-level context keys (title updates) instead of read-modify-write; the
+// write renews the session's expiry ($4 days).
 export const PATCH_SESSION_CONTEXT = `
-UPDATE public.sessions SET context = context || $3::jsonb
+UPDATE public.sessions SET context = context || $3::jsonb, expires_at = now() + make_interval(days => $4)
 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL
 RETURNING ${COLUMNS}`;
