@@ -69,7 +69,8 @@ export const ERROR_CODES = {
   },
   BACKUP_TOOL_FAILED: {
     status: 500,
-    description: 'pg_dump or pg_restore is missing, too old for the server, or exited with an error (its message is kept).',
+    description:
+      'pg_dump or pg_restore is missing, too old for the server, or exited with an error (its message is kept).',
   },
   EXTENSION_MISSING: { status: 503, description: 'A PostgreSQL extension this operation needs is absent.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error.' },

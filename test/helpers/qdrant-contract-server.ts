@@ -217,7 +217,10 @@ export class QdrantContractServer {
       }
     }
     if (multipart !== undefined) {
-      if ((route.op.requestBody?.content as Record<string, unknown> | undefined)?.['multipart/form-data'] === undefined)
+      if (
+        (route.op.requestBody?.content as Record<string, unknown> | undefined)?.['multipart/form-data'] ===
+        undefined
+      )
         this.violations.push(`${label}: multipart/form-data sent to an operation that does not take it`);
       const file = multipart.get('snapshot');
       if (!(file instanceof Blob)) this.violations.push(`${label}: no "snapshot" file part`);
