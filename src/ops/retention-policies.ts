@@ -49,7 +49,8 @@ const KEY_MARGIN_DAYS = 31;
  * Defaults: event logs 90 days (plans 30/180/365), billing ledger 400 days, agent and tool
  * executions 180, audit 365; tasks 400 (free 90, enterprise 730) and their keys a month longer;
  * sessions 30 days past their expiry or deletion (free 7, enterprise 90); session archives 90
- * days after the snapshot (free 30, enterprise 365); learning cases 365 (free 90, enterprise 730).
+ * days after the snapshot (free 30, enterprise 365); learning cases 365 (free 90, enterprise 730);
+ * the runs of schedules as their tasks; tool calls 180.
  */
 export const DEFAULT_RETENTION_POLICIES: readonly RetentionPolicy[] = Object.freeze<RetentionPolicy[]>([
   { table: 'public.event_logs', days: 90, byPlan: { free: 30, pro: 180, enterprise: 365 } },
@@ -77,6 +78,8 @@ export const DEFAULT_RETENTION_POLICIES: readonly RetentionPolicy[] = Object.fre
     byPlan: { free: 30, enterprise: 365 },
   },
   { table: 'public.learning_cases', days: 365, byPlan: { free: 90, enterprise: 730 } },
+  { table: 'public.scheduled_task_executions', column: 'triggered_at', ...TASK_DAYS },
+  { table: 'public.tool_calls', days: 180 },
 ]);
 
 /**

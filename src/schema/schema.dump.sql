@@ -657,6 +657,7 @@ CREATE INDEX refresh_tokens_expires_idx ON auth.refresh_tokens USING btree (expi
 CREATE INDEX refresh_tokens_revoked_idx ON auth.refresh_tokens USING btree (COALESCE(revoked_at, created_at)) WHERE revoked
 CREATE INDEX refresh_tokens_tenant_id_user_id_idx ON auth.refresh_tokens USING btree (tenant_id, user_id)
 CREATE INDEX scheduled_task_executions_schedule_triggered_idx ON public.scheduled_task_executions USING btree (tenant_id, schedule_id, triggered_at DESC)
+CREATE INDEX scheduled_task_executions_tenant_triggered_idx ON public.scheduled_task_executions USING btree (tenant_id, triggered_at)
 CREATE INDEX scheduled_tasks_tenant_user_created_idx ON public.scheduled_tasks USING btree (tenant_id, user_id, created_at DESC)
 CREATE INDEX session_archives_tenant_session_taken_idx ON public.session_archives USING btree (tenant_id, session_id, snapshot_taken_at DESC)
 CREATE INDEX session_archives_tenant_taken_idx ON public.session_archives USING btree (tenant_id, snapshot_taken_at)
@@ -676,6 +677,7 @@ CREATE INDEX team_compositions_tenant_user_idx ON public.team_compositions USING
 CREATE INDEX token_usage_task_provider_model_idx ON ONLY public.token_usage USING btree (task_id, provider, model) WHERE (task_id IS NOT NULL)
 CREATE INDEX token_usage_tenant_user_created_idx ON ONLY public.token_usage USING btree (tenant_id, user_id, created_at)
 CREATE INDEX tool_calls_tenant_agent_execution_idx ON public.tool_calls USING btree (tenant_id, agent_execution_id)
+CREATE INDEX tool_calls_tenant_created_idx ON public.tool_calls USING btree (tenant_id, created_at)
 CREATE INDEX users_tenant_created_idx ON public.users USING btree (tenant_id, created_at DESC, id DESC)
 CREATE UNIQUE INDEX agent_executions_idempotency_key ON ONLY public.agent_executions USING btree (tenant_id, idempotency_key, created_at)
 CREATE UNIQUE INDEX agent_executions_pkey ON ONLY public.agent_executions USING btree (id, created_at)

@@ -1,19 +1,21 @@
 /**
  * Retention with the default policies, for every growing table and every plan: after a run,
- * nothing older than its policy is left (tasks and their keys, sessions, session archives,
- * learning cases, memory points per collection) and everything younger stays; document chunks are
+ * nothing older than its policy is left (tasks and their keys, schedule runs, tool calls,
+ * sessions, session archives, learning cases, memory points per collection) and everything
+ * younger stays; document chunks are
  * kept; removed points reach the memory outbox as deletes; the daily aggregates equal a recount;
  * and restoring the run's archive gives every row back, aggregates included.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyDailyAggregates } from '../../src/ops/aggregates.js';
+import { type ArchiveManifest, MANIFEST_FILE, signManifest } from '../../src/ops/archive-manifest.js';
 import { restoreArchive } from '../../src/ops/archive-restore.js';
 import { runRetention } from '../../src/ops/retention.js';
-import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTenant, createTestDatabase, createUser, type TestDatabase } from '../helpers/database.js';
 
 const KEY = 'retention-every-table-test-key-0123456789abcdef';
 type Plan = 'free' | 'pro' | 'enterprise';
@@ -128,6 +130,22 @@ const TOOL_POINTS: Cases = {
     [150, true],
   ],
 };
+// Runs of schedules follow their tasks; tool calls 180 days on every plan.
+const SCHEDULE_RUNS: Cases = TASKS;
+const TOOL_CALLS: Cases = {
+  free: [
+    [200, false],
+    [150, true],
+  ],
+  pro: [
+    [200, false],
+    [150, true],
+  ],
+  enterprise: [
+    [200, false],
+    [150, true],
+  ],
+};
 const CHUNK_POINTS: Cases = { free: [[1000, true]], pro: [[1000, true]], enterprise: [[1000, true]] };
 
 function kept(kind: string, plan: Plan, cases: Cases): string[] {
@@ -169,6 +187,25 @@ describe('retention of every growing table with the default policies', () => {
              (id, tenant_id, workflow_id, query, status, started_at, completed_at, total_tokens, total_cost_usd)
            SELECT task_id, tenant_id, workflow_id, 'q', 'COMPLETED', started_at, started_at, 100, 0.5 FROM k`,
           [tenant, label, age],
+        );
+      }
+      const user = await createUser(t.db, tenant, `user-${plan}`);
+      const { rows: schedule } = await t.db.query<{ id: string }>(
+        `INSERT INTO public.scheduled_tasks (tenant_id, user_id, name, cron_expression, task_query, temporal_schedule_id)
+         VALUES ($1, $2, 'nightly', '0 0 * * *', 'q', 'ts-1') RETURNING id`,
+        [tenant, user],
+      );
+      for (const [age] of SCHEDULE_RUNS[plan]) {
+        await t.db.query(
+          `INSERT INTO public.scheduled_task_executions (tenant_id, schedule_id, task_id, triggered_at)
+           VALUES ($1, $2, $3, now() - make_interval(days => $4))`,
+          [tenant, schedule[0]!.id, `run-${plan}-${age}`, age],
+        );
+      }
+      for (const [age] of TOOL_CALLS[plan]) {
+        await t.db.query(
+          `INSERT INTO public.tool_calls (tenant_id, tool_name, created_at) VALUES ($1, $2, now() - make_interval(days => $3))`,
+          [tenant, `call-${plan}-${age}`, age],
         );
       }
       for (const [age] of SESSIONS[plan]) {
@@ -227,6 +264,8 @@ describe('retention of every growing table with the default policies', () => {
   const KEYS_SQL = `SELECT workflow_id AS label FROM public.task_execution_keys WHERE tenant_id = $1`;
   const SESSIONS_SQL = `SELECT external_id AS label FROM public.sessions WHERE tenant_id = $1`;
   const ARCHIVES_SQL = `SELECT session_id AS label FROM public.session_archives WHERE tenant_id = $1`;
+  const RUNS_SQL = `SELECT task_id AS label FROM public.scheduled_task_executions WHERE tenant_id = $1`;
+  const CALLS_SQL = `SELECT tool_name AS label FROM public.tool_calls WHERE tenant_id = $1`;
   const LEARNING_SQL = `SELECT input_hash AS label FROM public.learning_cases WHERE tenant_id = $1`;
   const pointsSql = (collection: string) =>
     `SELECT payload->>'label' AS label FROM public.memory_points WHERE tenant_id = $1 AND collection = '${collection}'`;
@@ -239,6 +278,8 @@ describe('retention of every growing table with the default policies', () => {
       sessions: `SELECT to_jsonb(x)::text AS r FROM public.sessions x ORDER BY id`,
       archives: `SELECT to_jsonb(x)::text AS r FROM public.session_archives x ORDER BY id`,
       learning: `SELECT to_jsonb(x)::text AS r FROM public.learning_cases x ORDER BY id`,
+      runs: `SELECT to_jsonb(x)::text AS r FROM public.scheduled_task_executions x ORDER BY id`,
+      calls: `SELECT to_jsonb(x)::text AS r FROM public.tool_calls x ORDER BY id`,
       points: `SELECT (to_jsonb(x) - 'version' - 'updated_at')::text AS r FROM public.memory_points x ORDER BY tenant_id, collection, id`,
       aggregates: `SELECT (to_jsonb(x) - 'id' - 'updated_at' - 'created_at')::text AS r FROM public.usage_daily_aggregates x ORDER BY tenant_id, date`,
     };
@@ -248,6 +289,33 @@ describe('retention of every growing table with the default policies', () => {
       out[name] = rows.map((r) => r.r).join('\n');
     }
     return out;
+  }
+
+  /**
+   * A memory-points file names its one collection; restore refuses a file whose rows belong to
+   * another (here: tool results relabelled as task embeddings, manifest re-signed), and a
+   * collection on any other table.
+   */
+  async function refusesPointsOfAnotherCollection(archive: string): Promise<void> {
+    const manifest = JSON.parse(await readFile(join(archive, MANIFEST_FILE), 'utf8')) as ArchiveManifest;
+    const points = manifest.files.find((f) => f.collection === 'tool_results_v1');
+    const task = manifest.files.find((f) => f.table === 'public.task_executions');
+    assert.ok(points !== undefined && task !== undefined);
+    for (const [entry, reason] of [
+      [{ ...points, collection: 'task_embeddings_v1' }, 'row_of_other_collection'],
+      [{ ...task, collection: 'task_embeddings_v1' }, 'malformed'],
+    ] as const) {
+      const copy = await mkdtemp(join(dir, 'tampered-'));
+      await copyFile(join(archive, entry.file), join(copy, entry.file));
+      const body = { ...manifest, files: [entry], signature: null };
+      const signed = { ...body, signature: signManifest(body, KEY) };
+      await writeFile(join(copy, MANIFEST_FILE), JSON.stringify(signed));
+      await assert.rejects(restoreArchive(t.db, t.db, { directory: copy, key: KEY }), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, 'ARCHIVE_UNTRUSTED');
+        assert.equal((error as { details?: { reason?: string } }).details?.reason, reason);
+        return true;
+      });
+    }
   }
 
   it('removes exactly what is older than each policy, keeps the rest, and the archive gives it all back', async () => {
@@ -293,6 +361,16 @@ describe('retention of every growing table with the default policies', () => {
         `learning cases of ${plan}`,
       );
       assert.deepEqual(
+        await labels(RUNS_SQL, tenant),
+        kept('run', plan, SCHEDULE_RUNS),
+        `schedule runs of ${plan}`,
+      );
+      assert.deepEqual(
+        await labels(CALLS_SQL, tenant),
+        kept('call', plan, TOOL_CALLS),
+        `tool calls of ${plan}`,
+      );
+      assert.deepEqual(
         await labels(pointsSql('task_embeddings_v1'), tenant),
         kept('task_embeddings', plan, TASK_POINTS),
         `task embeddings of ${plan}`,
@@ -320,6 +398,7 @@ describe('retention of every growing table with the default policies', () => {
     assert.deepEqual(await verifyDailyAggregates(t.db, everything), [], 'aggregates equal a recount');
 
     assert.ok(report.archive !== null);
+    await refusesPointsOfAnotherCollection(report.archive);
     const restored = await restoreArchive(t.db, t.db, { directory: report.archive, key: KEY });
     assert.ok(
       restored.files.every((f) => f.verified),

@@ -1,8 +1,8 @@
 /**
  * Retention's purges are served by indexes: on tables of 20 000 rows of which a few are expired,
- * each batch delete (sessions, session archives, learning cases, task keys), the memory points
- * batch of one collection and the refresh-token purge plan an index scan on the index migration
- * 0064 added, never a sequential scan of the table.
+ * each batch delete (sessions, session archives, learning cases, task keys, tool calls, schedule
+ * runs), the memory points batch of one collection and the refresh-token purge plan an index scan
+ * on the index migrations 0064 and 0071 added, never a sequential scan of the table.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import {
   deleteTenantRowsBatchSql,
   PURGE_REFRESH_TOKENS_SQL,
 } from '../../src/ops/retention-sql.js';
-import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { createTenant, createTestDatabase, createUser, type TestDatabase } from '../helpers/database.js';
 
 const ROWS = 20_000;
 
@@ -49,6 +49,23 @@ describe('retention purges use their indexes', () => {
       values,
     );
     await t.db.query(
+      `INSERT INTO public.tool_calls (tenant_id, tool_name, created_at)
+       SELECT ${owner}, 'tool', ${age} FROM generate_series(1, $3::int) g`,
+      values,
+    );
+    const user = await createUser(t.db, tenant, 'scheduler');
+    const { rows: schedule } = await t.db.query<{ id: string }>(
+      `INSERT INTO public.scheduled_tasks (tenant_id, user_id, name, cron_expression, task_query, temporal_schedule_id)
+       VALUES ($1, $2, 'nightly', '0 0 * * *', 'q', 'ts-1') RETURNING id`,
+      [tenant, user],
+    );
+    await t.db.query(
+      `INSERT INTO public.scheduled_task_executions (tenant_id, schedule_id, task_id, triggered_at)
+       SELECT $1, $2, 'run-' || g, CASE WHEN g <= 20 THEN now() - interval '400 days' ELSE now() - g * interval '1 minute' END
+         FROM generate_series(1, $3::int) g`,
+      [tenant, schedule[0]!.id, ROWS],
+    );
+    await t.db.query(
       `INSERT INTO public.memory_collection_versions (collection, version, physical_name, dimension, state)
        VALUES ('cases', 1, 'cases_v1', 4, 'active')`,
     );
@@ -76,6 +93,8 @@ describe('retention purges use their indexes', () => {
       'public.session_archives',
       'public.learning_cases',
       'public.task_execution_keys',
+      'public.tool_calls',
+      'public.scheduled_task_executions',
       'public.memory_points',
       'auth.refresh_tokens',
     ]) {
@@ -99,6 +118,13 @@ describe('retention purges use their indexes', () => {
       'started_at',
       ['tenant_id', 'workflow_id'],
       'task_execution_keys_tenant_started_idx',
+    ],
+    ['public.tool_calls', 'created_at', ['id'], 'tool_calls_tenant_created_idx'],
+    [
+      'public.scheduled_task_executions',
+      'triggered_at',
+      ['id'],
+      'scheduled_task_executions_tenant_triggered_idx',
     ],
   ];
   for (const [table, column, keys, index] of purges) {
