@@ -50,6 +50,11 @@ describe('seedDatabase', () => {
     assert.equal(result.rows['auth.tenants'], OPTIONS.tenants);
     assert.equal(result.rows['public.users'], OPTIONS.tenants * OPTIONS.usersPerTenant);
     assert.equal(result.rows['public.sessions'], OPTIONS.sessions);
+    assert.equal(
+      await count(`SELECT count(*)::int AS n FROM public.sessions WHERE expires_at IS NULL`),
+      0,
+      'every session expires (retention ages sessions by expires_at)',
+    );
     assert.equal(result.rows['public.task_executions'], OPTIONS.tasks);
     for (const [table, n] of Object.entries(result.rows)) {
       assert.equal(await count(`SELECT count(*)::int AS n FROM ${table}`), n, table);

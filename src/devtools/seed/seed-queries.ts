@@ -70,16 +70,18 @@ SELECT ${userId('t', 'u')}, 'seed-user-' || u, 'user' || u || '@tenant' || t || 
 
 export const SEED_SESSIONS = `
 WITH ${PARAMS}
-INSERT INTO public.sessions (id, user_id, external_id, tenant_id, context, created_at, updated_at, deleted_at)
+INSERT INTO public.sessions (id, user_id, external_id, tenant_id, context, created_at, updated_at, deleted_at, expires_at)
 SELECT ${sessionId('k')},
        ${userId('k % $2', userIndex('k'))},
        CASE WHEN ${sessionHasExternalId('k')} THEN 'ext-' || $1 || '-' || k END,
        ${tenantId('k % $2')},
        jsonb_build_object('title', 'Seed session ' || k),
-       x.created_at, x.created_at,
-       CASE WHEN ${h(`'sd:' || k`)} < 0.05 THEN x.created_at + interval '1 day' END
+       x.created_at, x.created_at, d.deleted_at,
+       -- As the store sets it: 30 days after the last write, or the deletion time.
+       coalesce(d.deleted_at, x.created_at + interval '30 days')
   FROM generate_series($6::int, $7::int) AS k,
-       LATERAL (SELECT now() - ($5 + 1) * interval '30 days' * ${h(`'sc:' || k`)} AS created_at) AS x`;
+       LATERAL (SELECT now() - ($5 + 1) * interval '30 days' * ${h(`'sc:' || k`)} AS created_at) AS x,
+       LATERAL (SELECT CASE WHEN ${h(`'sd:' || k`)} < 0.05 THEN x.created_at + interval '1 day' END AS deleted_at) AS d`;
 
 /** Tasks and their key rows in one statement (the key table fixes workflow_id → started_at). */
 export const SEED_TASKS = `
