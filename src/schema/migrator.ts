@@ -164,6 +164,26 @@ export async function migrationStatus(
   return statuses.sort((a, b) => a.version - b.version);
 }
 
+/** How often a runner waiting for another one's migrations asks for the lock again. */
+const LOCK_POLL_MS = 200;
+
+/**
+ * Takes the migration lock, waiting for another runner to finish. The wait polls
+ * pg_try_advisory_lock instead of blocking in pg_advisory_lock: a session blocked in a statement
+ * holds a snapshot, and CREATE INDEX CONCURRENTLY in the runner holding the lock waits for every
+ * snapshot to go, so the two would wait on each other (PostgreSQL reports the deadlock). Between
+ * polls a waiting session holds nothing.
+ */
+async function takeMigrationLock(client: Queryable): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
+      MIGRATION_LOCK_KEY,
+    ]);
+    if (rows[0]?.locked === true) return;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
 /**
  * Applies every pending migration, in order, each in its own transaction, under the advisory lock.
  * Waits for other runners instead of failing. @throws ShannonError MIGRATION_CHECKSUM_MISMATCH
@@ -174,7 +194,7 @@ export async function migrateUp(
   options: { dir?: string; onProgress?: (result: MigrationResult) => void } = {},
 ): Promise<MigrationResult[]> {
   const files = readMigrations(options.dir);
-  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  await takeMigrationLock(client);
   try {
     await ensureTable(client);
     const applied = await readApplied(client);
