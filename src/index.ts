@@ -51,6 +51,7 @@ export { EmbeddingCache } from './memory/embedder/embedding-cache.js';
 export { HttpEmbedder, type HttpEmbedderOptions } from './memory/embedder/http-embedder.js';
 export { LexicalHashEmbedder } from './memory/embedder/lexical-hash-embedder.js';
 export type { Filter } from './memory/filter.js';
+export { type FusionWeights, SEARCH_MODES, type SearchMode } from './memory/hybrid-search.js';
 export {
   type CreateMemoryOptions,
   createMemory,

@@ -1,12 +1,22 @@
 /**
  * The memory's reads: the tenant filter is composed server-side into every query, the backend is
- * asked, then the score threshold and optional MMR apply. Also the configured embedder, so callers
- * that hold only text (the HTTP service) search with the same model the composition root chose.
+ * asked, then the score threshold and optional MMR apply; a lexical or hybrid search also (or only)
+ * matches the query's words in PostgreSQL and fuses the two rankings (src/memory/hybrid-search.ts).
+ * Also the configured embedder, so callers that hold only text (the HTTP service) search with the
+ * same model the composition root chose.
  */
 import { ValidationError } from '../errors/errors.js';
 import type { ScoredPoint } from './backend.js';
 import type { CollectionName } from './collections.js';
 import { composeFilter, type Filter, parseFilter } from './filter.js';
+import {
+  checkWeights,
+  type FusionWeights,
+  fuseByRank,
+  lexicalSearch,
+  SEARCH_MODES,
+  type SearchMode,
+} from './hybrid-search.js';
 import type { MemoryContext } from './memory-context.js';
 import { mmrRerank } from './mmr.js';
 import { validateVector } from './vector.js';
@@ -14,8 +24,14 @@ import { validateVector } from './vector.js';
 export const DEFAULT_SEARCH_LIMIT = 5;
 export const MAX_SEARCH_LIMIT = 1000;
 
-/** What a search looks for: a query vector, or a text embedded with the memory's embedder. */
-export type SearchQuery = { vector: ArrayLike<number>; text?: never } | { text: string; vector?: never };
+/**
+ * What a search looks for: a query vector, or a text (embedded with the memory's embedder for the
+ * dense leg, matched word by word for the lexical one); a hybrid search may give both.
+ */
+export type SearchQuery =
+  | { vector: ArrayLike<number>; text?: never }
+  | { text: string; vector?: never }
+  | { text: string; vector: ArrayLike<number>; mode: 'hybrid' };
 
 /** Options of a vector search: the query (`vector` or `text`, exactly one) and how to rank it. */
 export type SearchOptions = SearchQuery & {
@@ -31,6 +47,14 @@ export type SearchOptions = SearchQuery & {
   /** MMR: true uses the collection's defaults; an object overrides lambda / pool multiplier. */
   mmr?: boolean | { lambda?: number; poolMultiplier?: number };
   withVector?: boolean;
+  /**
+   * `dense` (default): vector search. `lexical`: the text's words in the payload's strings
+   * (PostgreSQL full-text). `hybrid`: both, fused by reciprocal rank; the score is then the fused
+   * score. Score threshold and MMR apply to dense search only.
+   */
+  mode?: SearchMode;
+  /** Weights of the dense and lexical legs in a hybrid search (default 1 and 1). */
+  weights?: FusionWeights;
 };
 
 /** A search or scroll result. */
@@ -77,27 +101,112 @@ function checkLimit(limit: number): void {
   }
 }
 
+function queryText(text: unknown): string {
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new ValidationError('text', 'must be a non-empty string');
+  return text;
+}
+
 /** The query as a vector of the collection's dimension: given, or the embedding of the text. */
-async function queryVector(ctx: MemoryContext, query: SearchQuery, dimension: number): Promise<Float32Array> {
+async function queryVector(
+  ctx: MemoryContext,
+  query: SearchQuery,
+  dimension: number,
+  both = false,
+): Promise<Float32Array> {
   const { vector, text } = query as { vector?: ArrayLike<number>; text?: unknown };
-  if ((vector === undefined) === (text === undefined)) {
-    throw new ValidationError('vector', 'give exactly one of vector or text');
+  if (vector === undefined && text === undefined)
+    throw new ValidationError('vector', 'give a vector or a text');
+  if (!both && vector !== undefined && text !== undefined) {
+    throw new ValidationError('vector', 'give exactly one of vector or text (both only with mode hybrid)');
   }
   if (vector !== undefined) return validateVector(vector, dimension, 'vector');
-  if (typeof text !== 'string' || text.trim() === '') {
-    throw new ValidationError('text', 'must be a non-empty string');
-  }
-  const [embedded] = await ctx.embedder.embed([text]);
+  const [embedded] = await ctx.embedder.embed([queryText(text)]);
   return validateVector(embedded as Float32Array, dimension, 'text');
+}
+
+function checkMode(mode: unknown): SearchMode {
+  if (mode === undefined) return 'dense';
+  if (!SEARCH_MODES.includes(mode as SearchMode))
+    throw new ValidationError('mode', `must be one of ${SEARCH_MODES.join(', ')}`);
+  return mode as SearchMode;
+}
+
+/** Score threshold and MMR are cosine notions: refused outside dense search rather than ignored. */
+function denseOnly(options: SearchOptions, mode: SearchMode): void {
+  if (mode === 'dense') return;
+  if (options.scoreThreshold !== undefined)
+    throw new ValidationError('scoreThreshold', `applies to mode dense only, not ${mode}`);
+  if (options.mmr !== undefined && options.mmr !== false)
+    throw new ValidationError('mmr', `applies to mode dense only, not ${mode}`);
 }
 
 export function createMemorySearch(ctx: MemoryContext): MemorySearch {
   const { backend, metrics } = ctx;
 
+  /** Lexical and hybrid searches; timed as backend `lexical` / `hybrid`. */
+  async function otherModes(
+    tenantId: string,
+    collection: CollectionName,
+    mode: 'lexical' | 'hybrid',
+    options: SearchOptions,
+  ): Promise<MemoryHit[]> {
+    const active = await ctx.activeVersion(collection);
+    const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;
+    checkLimit(limit);
+    const text = queryText((options as { text?: unknown }).text);
+    if (mode === 'lexical' && (options as { vector?: unknown }).vector !== undefined) {
+      throw new ValidationError('vector', 'a lexical search takes a text only');
+    }
+    const weights = mode === 'hybrid' ? checkWeights(options.weights) : undefined;
+    // The lexical leg reads PostgreSQL's payloads, which hold no tenant_id (the index's copies do):
+    // its tenant condition is the SQL's and row-level security's, and it gets the caller's filter.
+    const callerFilter = parseFilter(options.filter);
+    const filter: Filter = composeFilter(tenantId, callerFilter);
+    const physical = active.physicalName;
+    const withVector = options.withVector === true;
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      let hits: ScoredPoint[];
+      if (weights === undefined)
+        hits = await lexicalSearch(ctx.db, tenantId, physical, text, callerFilter, limit);
+      else {
+        const vector = await queryVector(ctx, options, active.dimension, true);
+        // Each leg ranks a deeper pool than asked, so a point ranked well by one and poorly by
+        // the other still meets in the fusion.
+        const pool = Math.min(MAX_SEARCH_LIMIT, limit * 3);
+        const [dense, lexical] = await Promise.all([
+          weights.dense === 0
+            ? []
+            : backend.search(physical, { vector, filter, limit: pool, withVector, tenantId }),
+          weights.lexical === 0 ? [] : lexicalSearch(ctx.db, tenantId, physical, text, callerFilter, pool),
+        ]);
+        hits = fuseByRank(
+          [
+            { hits: dense, weight: weights.dense },
+            { hits: lexical, weight: weights.lexical },
+          ],
+          limit,
+        );
+      }
+      outcome = 'ok';
+      return hits.map((p) => hitOf(p, withVector));
+    } finally {
+      metrics?.memorySearchDuration.observe(
+        { collection, backend: mode, outcome },
+        (performance.now() - started) / 1000,
+      );
+    }
+  }
+
   return {
     async search(tenantId, collection, options) {
       ctx.requireTenant(tenantId);
       const def = ctx.definition(collection);
+      const mode = checkMode(options.mode);
+      denseOnly(options, mode);
+      if (mode !== 'dense') return otherModes(tenantId, collection, mode, options);
       const active = await ctx.activeVersion(collection);
       const vector = await queryVector(ctx, options, active.dimension);
       const limit = options.limit ?? DEFAULT_SEARCH_LIMIT;

@@ -652,6 +652,7 @@ CREATE INDEX memory_outbox_id ON public.memory_outbox USING btree (id)
 CREATE INDEX memory_outbox_pending ON public.memory_outbox USING btree (id) WHERE (delivered_at IS NULL)
 CREATE INDEX memory_outbox_xact ON public.memory_outbox USING btree (xact, id)
 CREATE INDEX memory_points_collection_key ON public.memory_points USING btree (collection, key)
+CREATE INDEX memory_points_lexical ON public.memory_points USING gin (jsonb_to_tsvector('simple'::regconfig, payload, '["string"]'::jsonb))
 CREATE INDEX memory_points_tenant_collection_created_idx ON public.memory_points USING btree (tenant_id, collection, created_at)
 CREATE INDEX refresh_tokens_expires_idx ON auth.refresh_tokens USING btree (expires_at)
 CREATE INDEX refresh_tokens_revoked_idx ON auth.refresh_tokens USING btree (COALESCE(revoked_at, created_at)) WHERE revoked

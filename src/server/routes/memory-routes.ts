@@ -6,7 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { COLLECTION_NAMES, type CollectionName } from '../../memory/collections.js';
 import type { Filter } from '../../memory/filter.js';
+import { type FusionWeights, SEARCH_MODES, type SearchMode } from '../../memory/hybrid-search.js';
 import type { MemoryHit, MemorySearch, MemoryWriter } from '../../memory/memory.js';
+import type { SearchOptions, SearchQuery } from '../../memory/memory-search.js';
 import type { MemoryPointInput } from '../../memory/point-input.js';
 import type { HttpLimits } from '../limits.js';
 import {
@@ -125,6 +127,8 @@ export function memoryRoutes(
       scoreThreshold?: number;
       mmr?: boolean | { lambda?: number; poolMultiplier?: number };
       withVector?: boolean;
+      mode?: SearchMode;
+      weights?: FusionWeights;
     };
   }>(
     '/v1/memory/:collection/search',
@@ -133,11 +137,13 @@ export function memoryRoutes(
       schema: {
         tags,
         security,
-        summary: 'Vector search within the caller’s tenant, with optional filter, score threshold and MMR.',
+        summary:
+          'Search within the caller’s tenant: dense (vector, with optional score threshold and MMR), lexical (the text’s words) or hybrid (both, fused by reciprocal rank), with an optional filter.',
         params: COLLECTION_PARAMS,
         body: {
           type: 'object',
-          ...vectorOrText,
+          // Both only with mode hybrid: the search itself refuses both otherwise, naming `vector`.
+          anyOf: vectorOrText.oneOf,
           additionalProperties: false,
           properties: {
             vector: { type: 'array', items: { type: 'number' } },
@@ -159,22 +165,40 @@ export function memoryRoutes(
               ],
             },
             withVector: { type: 'boolean' },
+            mode: { type: 'string', enum: [...SEARCH_MODES] },
+            weights: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                dense: { type: 'number', minimum: 0, maximum: 100 },
+                lexical: { type: 'number', minimum: 0, maximum: 100 },
+              },
+            },
           },
         },
       },
     },
     async (req) => {
       const b = req.body;
-      const [query] = await withVectors([{ vector: b.vector, text: b.text }], memory);
+      const mode = b.mode ?? 'dense';
+      // Dense search of a text embeds it here (the memory's model); the other modes need the text.
+      const query =
+        mode === 'dense' && !(b.vector !== undefined && b.text !== undefined)
+          ? (await withVectors([{ vector: b.vector, text: b.text }], memory))[0]!
+          : { vector: b.vector, text: b.text };
+      // The union of query shapes is checked at run time by search (one of vector/text, both only
+      // for hybrid), with errors naming the field.
       const hits = await memory.search(principalOf(req).tenantId, req.params.collection, {
-        vector: query!.vector,
+        ...(query as SearchQuery),
+        mode,
+        ...(b.weights === undefined ? {} : { weights: b.weights }),
         // The body's filter is checked inside search (parseFilter), with errors naming its field.
         ...(b.filter === undefined ? {} : { filter: b.filter as Filter }),
         ...(b.limit === undefined ? {} : { limit: b.limit }),
         ...(b.scoreThreshold === undefined ? {} : { scoreThreshold: b.scoreThreshold }),
         ...(b.mmr === undefined ? {} : { mmr: b.mmr }),
         ...(b.withVector === undefined ? {} : { withVector: b.withVector }),
-      });
+      } as SearchOptions);
       return { hits: hits.map(hitJson) };
     },
   );
