@@ -209,9 +209,22 @@ describe('tenant isolation under connection churn', () => {
     }
     await h.ingest.flush().catch(() => undefined);
 
+    // The terminations may have left the write breaker open (on a loaded machine enough of them
+    // come in a row); wait, bounded, until the database answers through the pool again, as a
+    // client retrying would, before checking its connections.
+    const db = h.dataLayer.db;
+    for (let i = 0; ; i += 1) {
+      try {
+        await db.query('SELECT 1', [], { operation: 'test.wait_answering' });
+        break;
+      } catch (error) {
+        if (i >= 120) throw error;
+        await sleep(250);
+      }
+    }
+
     // Every connection of the pool, taken all at once so none is skipped, several rounds; then
     // plain statements outside any tenant transaction.
-    const db = h.dataLayer.db;
     const settings: string[] = [];
     for (let round = 0; round < 10; round++) {
       // Each session waits until all POOL_MAX are held, so every connection is checked once.
