@@ -3,12 +3,13 @@
  * loopback port, in transaction mode unless told otherwise. PgBouncer refuses to run as root, so
  * under root it runs as `postgres`; `stop()` signals only its own pid.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './free-port.js';
+import { OwnedProcess } from './owned-process.js';
 
 export const PGBOUNCER_BIN = process.env['PGBOUNCER_BIN'] ?? '/usr/sbin/pgbouncer';
 
@@ -21,28 +22,7 @@ export interface PgBouncerOptions {
   poolSize?: number;
 }
 
-export class PgBouncer {
-  readonly port: number;
-  private readonly child: ChildProcess;
-  private readonly dir: string;
-  private output = '';
-
-  private constructor(port: number, child: ChildProcess, dir: string) {
-    this.port = port;
-    this.child = child;
-    this.dir = dir;
-    child.stdout?.on('data', (d: Buffer) => this.append(d));
-    child.stderr?.on('data', (d: Buffer) => this.append(d));
-  }
-
-  private append(data: Buffer): void {
-    this.output = (this.output + data.toString()).slice(-16_384);
-  }
-
-  get log(): string {
-    return this.output;
-  }
-
+export class PgBouncer extends OwnedProcess {
   /** A URL of `database` through the pooler. */
   url(database: string): string {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
@@ -99,15 +79,5 @@ export class PgBouncer {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve));
-      this.child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (this.child.exitCode === null) this.child.kill('SIGKILL');
-    }
-    await rm(this.dir, { recursive: true, force: true });
   }
 }

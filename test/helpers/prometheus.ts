@@ -3,12 +3,13 @@
  * unit tests) and a test-owned `prometheus` on a free loopback port scraping one target every
  * second, with its storage in a temporary directory. `stop()` signals only its own pid.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port.js';
+import { OwnedProcess } from './owned-process.js';
 
 export const PROMTOOL_BIN = process.env['PROMTOOL_BIN'] ?? '/usr/bin/promtool';
 export const PROMETHEUS_BIN = process.env['PROMETHEUS_BIN'] ?? '/usr/bin/prometheus';
@@ -36,29 +37,7 @@ export interface QuerySample {
   value: [number, string];
 }
 
-export class Prometheus {
-  readonly port: number;
-  private readonly child: ChildProcess;
-  private readonly dir: string;
-  private output = '';
-
-  private constructor(port: number, child: ChildProcess, dir: string) {
-    this.port = port;
-    this.child = child;
-    this.dir = dir;
-    child.stdout?.on('data', (d: Buffer) => this.append(d));
-    child.stderr?.on('data', (d: Buffer) => this.append(d));
-  }
-
-  private append(data: Buffer): void {
-    this.output = (this.output + data.toString()).slice(-16_384);
-  }
-
-  /** The last 16 KiB of its output, for assertion messages. */
-  get log(): string {
-    return this.output;
-  }
-
+export class Prometheus extends OwnedProcess {
   /** Starts Prometheus scraping `target` (host:port) at `metricsPath` every second, as job `job`. */
   static async start(options: { target: string; job: string; metricsPath?: string }): Promise<Prometheus> {
     const dir = await mkdtemp(join(tmpdir(), 'prometheus-'));
@@ -117,14 +96,4 @@ export class Prometheus {
   }
 
   /** Stops it (SIGTERM to its own pid, SIGKILL after 10 s) and removes its directory. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-      this.child.kill('SIGTERM');
-      const forced = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(forced);
-    }
-    await rm(this.dir, { recursive: true, force: true });
-  }
 }

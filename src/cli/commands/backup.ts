@@ -7,7 +7,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { Config } from '../../config/config.js';
 import { QdrantHttp } from '../../memory/qdrant/qdrant-http.js';
 import type { OpenedDatabase } from '../../open-database.js';
-import { type BackupVectorSource, createBackup, restoreBackup, verifyBackup } from '../../ops/backup.js';
+import {
+  type BackupCommon,
+  type BackupVectorSource,
+  createBackup,
+  restoreBackup,
+  verifyBackup,
+} from '../../ops/backup.js';
 import { ACTIVE_COLLECTIONS_SQL } from '../../ops/doctor-vector.js';
 import { type CliContext, EXIT, type Progress } from '../cli-context.js';
 
@@ -63,6 +69,39 @@ function phasedProgress(
   };
 }
 
+/**
+ * Opens the configured database and runs `fn` with what create and restore share (the database,
+ * jobs, TLS mode, tools directory, key, a progress bar per phase); stops the bar and closes the
+ * database before the caller prints the result.
+ */
+async function withBackupDatabase<T>(
+  ctx: CliContext,
+  command: Command,
+  options: { dir: string; jobs?: number; json?: boolean },
+  fn: (common: BackupCommon, database: OpenedDatabase) => Promise<T>,
+): Promise<T> {
+  const config = ctx.loadConfig(command);
+  const database = await ctx.openDatabase(config);
+  const progress = phasedProgress(ctx, options.json === true);
+  try {
+    return await fn(
+      {
+        db: database.direct,
+        directory: options.dir,
+        jobs: options.jobs ?? DEFAULT_JOBS,
+        sslMode: config.pool.sslMode,
+        pgBinDir: config.pgBinDir,
+        key: config.archiveKey,
+        onProgress: (phase, done, total) => progress.update(phase, done, total),
+      },
+      database,
+    );
+  } finally {
+    progress.stop();
+    await database.close();
+  }
+}
+
 export function backupCommand(ctx: CliContext): Command {
   const backup = new Command('backup').description(
     'Back up PostgreSQL and the vector collections with a verified manifest; verify; restore into an empty database',
@@ -77,38 +116,22 @@ export function backupCommand(ctx: CliContext): Command {
     .option('--json', 'print the manifest as JSON')
     .action(async (options: { dir: string; jobs?: number; json?: boolean }, command: Command) => {
       const json = options.json === true;
-      const config = ctx.loadConfig(command);
-      const database = await ctx.openDatabase(config);
-      const progress = phasedProgress(ctx, json);
-      try {
-        const manifest = await createBackup({
-          db: database.direct,
-          directory: options.dir,
-          jobs: options.jobs ?? DEFAULT_JOBS,
-          sslMode: config.pool.sslMode,
-          pgBinDir: config.pgBinDir,
-          key: config.archiveKey,
-          vectors: await vectorSource(database),
-          onProgress: (phase, done, total) => progress.update(phase, done, total),
-        });
-        progress.stop();
-        const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
-        const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
-        ctx.output(json, manifest, () =>
-          [
-            `${options.dir}: ${manifest.tables.length} tables, ${rows} rows, ${manifest.files.length} files, ${bytes} bytes`,
-            manifest.vectors.backend === 'qdrant'
-              ? `vectors: ${manifest.vectors.collections.length} Qdrant collection snapshot(s)`
-              : `vectors: ${manifest.vectors.note}`,
-            manifest.signature === null
-              ? 'manifest NOT signed: SHANNON_ARCHIVE_KEY is not set; restore will refuse this backup unless given --trust-unsigned'
-              : 'manifest signed (HMAC-SHA256, SHANNON_ARCHIVE_KEY)',
-          ].join('\n'),
-        );
-      } finally {
-        progress.stop();
-        await database.close();
-      }
+      const manifest = await withBackupDatabase(ctx, command, options, async (common, database) =>
+        createBackup({ ...common, vectors: await vectorSource(database) }),
+      );
+      const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
+      const bytes = manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+      ctx.output(json, manifest, () =>
+        [
+          `${options.dir}: ${manifest.tables.length} tables, ${rows} rows, ${manifest.files.length} files, ${bytes} bytes`,
+          manifest.vectors.backend === 'qdrant'
+            ? `vectors: ${manifest.vectors.collections.length} Qdrant collection snapshot(s)`
+            : `vectors: ${manifest.vectors.note}`,
+          manifest.signature === null
+            ? 'manifest NOT signed: SHANNON_ARCHIVE_KEY is not set; restore will refuse this backup unless given --trust-unsigned'
+            : 'manifest signed (HMAC-SHA256, SHANNON_ARCHIVE_KEY)',
+        ].join('\n'),
+      );
     });
   backup
     .command('verify')
@@ -148,39 +171,26 @@ export function backupCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const json = options.json === true;
-        const config = ctx.loadConfig(command);
-        const database = await ctx.openDatabase(config);
-        const progress = phasedProgress(ctx, json);
-        try {
-          const report = await restoreBackup({
-            db: database.direct,
-            directory: options.dir,
-            jobs: options.jobs ?? DEFAULT_JOBS,
-            sslMode: config.pool.sslMode,
-            pgBinDir: config.pgBinDir,
-            key: config.archiveKey,
+        const report = await withBackupDatabase(ctx, command, options, (common, database) =>
+          restoreBackup({
+            ...common,
             trustUnsigned: options.trustUnsigned === true,
-            qdrant: qdrantOf(config),
-            onProgress: (phase, done, total) => progress.update(phase, done, total),
-          });
-          progress.stop();
-          ctx.output(json, report, () =>
-            [
-              ...report.tables.map(
-                (t) =>
-                  `${t.equal ? 'equal    ' : 'DIFFERENT'} ${t.table}: ${t.rows} rows (backup ${t.expectedRows})`,
-              ),
-              report.vectors.backend === 'qdrant'
-                ? `vectors: ${report.vectors.restored} Qdrant collection(s) recovered from their snapshots`
-                : `vectors: ${report.vectors.note ?? 'embedded index'}`,
-              report.equal ? 'every table equals the backup' : 'SOME TABLES DIFFER from the backup',
-            ].join('\n'),
-          );
-          if (!report.equal) process.exitCode = EXIT.FINDINGS;
-        } finally {
-          progress.stop();
-          await database.close();
-        }
+            qdrant: qdrantOf(database.config),
+          }),
+        );
+        ctx.output(json, report, () =>
+          [
+            ...report.tables.map(
+              (t) =>
+                `${t.equal ? 'equal    ' : 'DIFFERENT'} ${t.table}: ${t.rows} rows (backup ${t.expectedRows})`,
+            ),
+            report.vectors.backend === 'qdrant'
+              ? `vectors: ${report.vectors.restored} Qdrant collection(s) recovered from their snapshots`
+              : `vectors: ${report.vectors.note ?? 'embedded index'}`,
+            report.equal ? 'every table equals the backup' : 'SOME TABLES DIFFER from the backup',
+          ].join('\n'),
+        );
+        if (!report.equal) process.exitCode = EXIT.FINDINGS;
       },
     );
   return backup;
