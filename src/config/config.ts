@@ -166,6 +166,8 @@ export interface Config {
   readonly dataDir: string;
   readonly embeddedPort: number;
   readonly vectorDimension: number;
+  /** Share (0–1) of dense searches re-run exactly to measure recall; undefined: the default, 1 %. */
+  readonly memoryRecallSampleRate: number | undefined;
   /** Bound of the write path's spool under `<dataDir>/spool` (bytes). */
   readonly spoolMaxBytes: number;
   /** Embedding service base URL; undefined = the local lexical-hash embedder (not semantic). */
@@ -320,6 +322,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     dataDir: resolve(get('dataDir') ?? DEFAULT_DATA_DIR),
     embeddedPort: get('embeddedPort') ?? DEFAULT_EMBEDDED_PORT,
     vectorDimension: get('vectorDimension') ?? DEFAULT_VECTOR_DIMENSION,
+    memoryRecallSampleRate: get('memoryRecallSampleRate'),
     spoolMaxBytes: get('spoolMaxBytes') ?? DEFAULT_SPOOL_MAX_BYTES,
     embeddingUrl: get('embeddingUrl'),
     embeddingApi: get('embeddingApi') ?? 'openai',

@@ -152,6 +152,14 @@ function fraction(raw: unknown, name: string): number {
   return value;
 }
 
+/** A share from 0 (off) to 1 (all). */
+function share(raw: unknown, name: string): number {
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : Number.NaN;
+  if (!(value >= 0 && value <= 1))
+    throw new ConfigError(name, `must be a number from 0 to 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
 /**
  * Named non-negative numbers: `name=value` pairs separated by commas (environment, flag) or a JSON
  * object (config file). The names are checked by the component that reads them.
@@ -271,6 +279,11 @@ export const SETTINGS = {
   dataDir: { env: 'SHANNON_DATA_DIR', flag: 'data-dir', parse: text },
   embeddedPort: { env: 'SHANNON_EMBEDDED_PG_PORT', flag: 'embedded-port', parse: integer(1, 65535) },
   vectorDimension: { env: 'VECTOR_DIMENSION', flag: 'vector-dimension', parse: integer(1, 65536) },
+  memoryRecallSampleRate: {
+    env: 'MEMORY_RECALL_SAMPLE_RATE',
+    flag: 'memory-recall-sample-rate',
+    parse: share,
+  },
   spoolMaxBytes: {
     env: 'SHANNON_SPOOL_MAX_BYTES',
     flag: 'spool-max-bytes',

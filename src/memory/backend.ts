@@ -33,6 +33,8 @@ export interface BackendSearchRequest {
   readonly withVector: boolean;
   /** The tenant searched (also in the filter): a sharded index reads only that tenant's shards. */
   readonly tenantId?: string;
+  /** Exact (full scan) instead of the approximate index: the recall sampler's ground truth. */
+  readonly exact?: boolean;
 }
 
 export interface BackendScrollRequest {

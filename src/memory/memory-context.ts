@@ -21,10 +21,11 @@ import type { Embedder } from './embedder/embedder.js';
 import { isTenantId } from './filter.js';
 import { IndexFollower } from './index-follower.js';
 import { OutboxRelay, type TransactionRunner } from './outbox-relay.js';
+import { DEFAULT_RECALL_SAMPLE_RATE, RecallSampler } from './recall-sampler.js';
 
 export interface MemoryContextOptions {
   db: TransactionRunner;
-  config: Pick<Config, 'vectorDimension'>;
+  config: Pick<Config, 'vectorDimension'> & Partial<Pick<Config, 'memoryRecallSampleRate'>>;
   metrics?: Metrics | undefined;
   backend: VectorBackend;
   embedder: Embedder;
@@ -42,6 +43,8 @@ export interface MemoryContext {
   readonly embedder: Embedder;
   readonly versions: CollectionVersions;
   readonly relay: OutboxRelay;
+  /** Re-runs a share of live searches exactly and records their recall. */
+  readonly recall: RecallSampler;
   /** The registry definition of a collection. @throws ValidationError when the name is unknown. */
   definition(collection: unknown): CollectionDefinition;
   /** @throws ValidationError when the tenant id is not a UUID. */
@@ -82,6 +85,11 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
           onError: () => options.metrics?.memoryFollowerErrors.inc(),
         })
       : undefined;
+  const recall = new RecallSampler(
+    backend,
+    config.memoryRecallSampleRate ?? DEFAULT_RECALL_SAMPLE_RATE,
+    options.metrics,
+  );
   let versionsReady: Promise<void> | undefined;
   let indexReady: Promise<BootstrapResult[]> | undefined;
   let closed = false;
@@ -144,6 +152,7 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
     embedder: options.embedder,
     versions,
     relay,
+    recall,
     definition,
     requireTenant(tenantId) {
       if (!isTenantId(tenantId)) throw new ValidationError('tenantId', 'must be a tenant UUID');
@@ -174,6 +183,7 @@ export function createMemoryContext(options: MemoryContextOptions): MemoryContex
       await relay.stop();
       await follower?.stop();
       await indexReady?.catch(() => undefined);
+      await recall.settle();
       await backend.close();
     },
   };

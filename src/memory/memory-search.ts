@@ -227,7 +227,7 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
       const started = performance.now();
       let outcome = 'error';
       try {
-        const candidates = await backend.search(physical, {
+        const request = {
           vector,
           filter,
           limit:
@@ -235,7 +235,10 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
           ...(threshold === undefined ? {} : { scoreThreshold: threshold }),
           withVector: mmr !== undefined || options.withVector === true,
           tenantId,
-        });
+        };
+        const candidates = await backend.search(physical, request);
+        // Recall is the index's: measured on its own answer, before any MMR reordering.
+        ctx.recall.offer(collection, physical, request, candidates);
         const ordered =
           mmr === undefined
             ? candidates

@@ -39,7 +39,7 @@ export interface Memory extends MemoryWriter, MemorySearch, MemoryAdmin, MemoryL
 
 export interface CreateMemoryOptions {
   db: TransactionRunner;
-  config: Pick<Config, 'vectorDimension'>;
+  config: Pick<Config, 'vectorDimension'> & Partial<Pick<Config, 'memoryRecallSampleRate'>>;
   metrics?: Metrics;
   /** Embeds texts for `embed()`; the caller builds it (`createEmbedder`) and closes it. */
   embedder: Embedder;

@@ -209,6 +209,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       buckets: DEFAULT_LATENCY_BUCKETS_SECONDS,
       registers,
     }),
+    memorySearchRecall: new Histogram({
+      name: 'shannon_memory_search_recall',
+      help: 'Recall@k of sampled live dense searches against an exact search of the same request (MEMORY_RECALL_SAMPLE_RATE).',
+      labelNames: ['collection'] as const,
+      buckets: [0.5, 0.8, 0.9, 0.95, 0.99, 1],
+      registers,
+    }),
     memoryUpsertDuration: new Histogram({
       name: 'shannon_memory_upsert_duration_seconds',
       help: 'Latency of writing memory points (+ outbox rows) to PostgreSQL by collection and outcome.',

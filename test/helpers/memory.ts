@@ -14,7 +14,8 @@ import { type CreateMemoryOptions, createMemory, type Memory } from '../../src/m
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestMemoryOptions extends Omit<CreateMemoryOptions, 'config' | 'backend' | 'embedder'> {
-  config: Pick<Config, 'vectorDimension' | 'dataDir' | 'qdrantUrl' | 'qdrantApiKey'>;
+  config: Pick<Config, 'vectorDimension' | 'dataDir' | 'qdrantUrl' | 'qdrantApiKey'> &
+    Partial<Pick<Config, 'memoryRecallSampleRate'>>;
   /** Default: `createVectorBackend` over `config` (Qdrant when qdrantUrl is set, else embedded). */
   backend?: VectorBackend;
   embedder?: Embedder;
@@ -26,7 +27,9 @@ export function createTestMemory(options: TestMemoryOptions): Memory {
   const { config, backend, embedder, snapshotDir, ...rest } = options;
   return createMemory({
     ...rest,
-    config,
+    // Off unless a test asks: a sampled exact re-run is an extra backend request at random, which
+    // tests counting requests would see 1 % of the time (test/integration/memory-recall-sampler.test.ts).
+    config: { ...config, memoryRecallSampleRate: config.memoryRecallSampleRate ?? 0 },
     backend:
       backend ??
       createVectorBackend({

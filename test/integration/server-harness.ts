@@ -63,6 +63,8 @@ export async function startServerHarness(
       LOG_LEVEL: 'silent',
       PG_HEALTH_PING_INTERVAL_MS: '0',
       VECTOR_DIMENSION: String(TEST_DIMENSION),
+      // Off unless a test asks (test/helpers/memory.ts says why).
+      MEMORY_RECALL_SAMPLE_RATE: '0',
       ...options.env,
     },
   });

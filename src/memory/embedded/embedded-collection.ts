@@ -172,7 +172,9 @@ export class EmbeddedCollection {
     // Exact when the matches are few (Qdrant's full_scan_threshold, in KB) or a small share of the
     // collection (post-filtering the graph would have to walk far to find `limit` of them).
     const exact =
-      totalKb <= this.definition.hnsw.fullScanThresholdKb || plan.count <= EXACT_SELECTIVITY * this.size;
+      request.exact === true ||
+      totalKb <= this.definition.hnsw.fullScanThresholdKb ||
+      plan.count <= EXACT_SELECTIVITY * this.size;
     const scored = exact
       ? this.exactSearch(plan.slots(), request.vector, request.limit)
       : this.graphSearch(request.vector, request.limit, plan.accepts);

@@ -311,6 +311,7 @@ export class QdrantBackend implements VectorBackend {
       with_vector: request.withVector,
       ...(request.scoreThreshold === undefined ? {} : { score_threshold: request.scoreThreshold }),
       ...(await this.layout(physical)).selector(request.tenantId),
+      ...(request.exact === true ? { params: { exact: true } } : {}),
     };
     const vector = Array.from(request.vector);
     const caps = await this.serverCapabilities();
