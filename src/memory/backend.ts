@@ -35,6 +35,11 @@ export interface BackendSearchRequest {
   readonly tenantId?: string;
   /** Exact (full scan) instead of the approximate index: the recall sampler's ground truth. */
   readonly exact?: boolean;
+  /**
+   * MMR done by the index itself (only where `supportsServerMmr` says so): the answer is the
+   * `limit` points in MMR order, chosen among the `candidates` nearest.
+   */
+  readonly mmr?: { readonly lambda: number; readonly candidates: number };
 }
 
 export interface BackendScrollRequest {
@@ -102,6 +107,8 @@ export interface VectorBackend {
   delete(physical: string, ids: readonly string[]): Promise<void>;
   search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]>;
   scroll(physical: string, request: BackendScrollRequest): Promise<ScoredPoint[]>;
+  /** True when `search` takes `mmr` (the server re-ranks); otherwise MMR is done by the caller. */
+  supportsServerMmr?(): Promise<boolean>;
   /** Points matching `filter`; `tenantId` as in BackendSearchRequest. */
   count(physical: string, filter: Filter, tenantId?: string): Promise<number>;
   /** Every point's id and `_version`, in pages. */

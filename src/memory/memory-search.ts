@@ -227,20 +227,25 @@ export function createMemorySearch(ctx: MemoryContext): MemorySearch {
       const started = performance.now();
       let outcome = 'error';
       try {
+        const pool =
+          mmr === undefined ? limit : Math.min(MAX_SEARCH_LIMIT, limit * Math.ceil(mmr.poolMultiplier));
+        // Where the index re-ranks by MMR itself (Qdrant ≥ 1.15), no vectors travel back for it.
+        const serverMmr = mmr !== undefined && (await backend.supportsServerMmr?.()) === true;
         const request = {
           vector,
           filter,
-          limit:
-            mmr === undefined ? limit : Math.min(MAX_SEARCH_LIMIT, limit * Math.ceil(mmr.poolMultiplier)),
+          limit: serverMmr ? limit : pool,
           ...(threshold === undefined ? {} : { scoreThreshold: threshold }),
-          withVector: mmr !== undefined || options.withVector === true,
+          withVector: (mmr !== undefined && !serverMmr) || options.withVector === true,
           tenantId,
+          ...(serverMmr && mmr !== undefined ? { mmr: { lambda: mmr.lambda, candidates: pool } } : {}),
         };
         const candidates = await backend.search(physical, request);
-        // Recall is the index's: measured on its own answer, before any MMR reordering.
-        ctx.recall.offer(collection, physical, request, candidates);
+        // Recall is the index's: measured on its own nearest-neighbour answer, so not on one the
+        // server already re-ranked.
+        if (!serverMmr) ctx.recall.offer(collection, physical, request, candidates);
         const ordered =
-          mmr === undefined
+          mmr === undefined || serverMmr
             ? candidates
             : mmrRerank(
                 vector,

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Filter } from '../../src/memory/filter.js';
 import { matchesFilter } from '../../src/memory/filter-evaluator.js';
+import { mmrRerank } from '../../src/memory/mmr.js';
 import { cosine } from '../../src/memory/vector.js';
 
 export const QDRANT_VERSIONS = ['v1.9.x', 'v1.15.x', 'v1.19.x'] as const;
@@ -366,8 +367,17 @@ export class QdrantContractServer {
         const key = b['shard_key'] === undefined ? undefined : String(b['shard_key']);
         const problem = this.shardProblem(col, key, true);
         if (problem !== undefined) return [400, problem];
+        const guard = b['update_filter'] as Filter | undefined | null;
         for (const p of b['points'] as Array<{ id: string; vector: number[]; payload?: Json }>) {
           const existing = col.points.get(String(p.id));
+          // A conditional update: a stored point is replaced only when it matches the filter.
+          if (
+            existing !== undefined &&
+            guard !== undefined &&
+            guard !== null &&
+            !matchesFilter(guard, { id: String(p.id), payload: existing.payload })
+          )
+            continue;
           // Qdrant keeps ids unique per key only: one id under two keys is two points, the
           // anti-pattern its documentation warns of. A client that does it is in violation.
           if (existing !== undefined && existing.shardKey !== key)
@@ -476,7 +486,27 @@ export class QdrantContractServer {
       key === undefined
         ? col
         : { ...col, points: new Map([...col.points].filter(([, p]) => p.shardKey === key)) };
-    if (template.endsWith('/query')) return [200, { points: this.search(scope, b, b['query'] as number[]) }];
+    if (template.endsWith('/query')) {
+      const query = b['query'] as
+        | number[]
+        | { nearest: number[]; mmr: { diversity?: number; candidates_limit?: number } };
+      if (Array.isArray(query)) return [200, { points: this.search(scope, b, query) }];
+      // MMR as the server does it: the candidates_limit nearest, re-ranked with λ = 1 − diversity.
+      const limit = Number(b['limit'] ?? 10);
+      const pool = this.search(
+        scope,
+        { ...b, limit: query.mmr.candidates_limit ?? limit, with_vector: true },
+        query.nearest,
+      );
+      const ranked = mmrRerank(
+        query.nearest,
+        pool.map((p) => ({ ...p, vector: p['vector'] as number[] })),
+        1 - (query.mmr.diversity ?? 0.5),
+        limit,
+      );
+      const withVector = b['with_vector'] === true;
+      return [200, { points: ranked.map(({ vector, ...p }) => (withVector ? { ...p, vector } : p)) }];
+    }
     if (template.endsWith('/search')) return [200, this.search(scope, b, b['vector'] as number[])];
     if (template.endsWith('/count')) return [200, { count: this.matching(scope, b['filter']).length }];
     let rows = this.matching(scope, b['filter']);

@@ -27,6 +27,7 @@ import {
   type Envelope,
   toScored,
   type UpdateResult,
+  versionGuard,
   type WireScoredPoint,
 } from './qdrant-wire.js';
 import { configuredKeys, ShardLayout, shardingDrift } from './tenant-shards.js';
@@ -53,6 +54,10 @@ export interface QdrantCapabilities {
   tenantIndex: boolean;
   /** `/points/count` takes a read `consistency` (≥ 1.19). */
   countConsistency: boolean;
+  /** `/points/query` re-ranks by MMR itself (`{nearest, mmr}`, ≥ 1.15 in the documents we hold). */
+  serverMmr: boolean;
+  /** Upserts take an `update_filter` (a conditional update; ≥ 1.19 in the documents we hold). */
+  conditionalUpdate: boolean;
 }
 
 function parseVersion(version: string): [number, number] | undefined {
@@ -182,6 +187,8 @@ export class QdrantBackend implements VectorBackend {
           query: atLeast(v, 1, 10) ?? true,
           tenantIndex: atLeast(v, 1, 11) ?? false,
           countConsistency: atLeast(v, 1, 19) ?? false,
+          serverMmr: atLeast(v, 1, 15) ?? false,
+          conditionalUpdate: atLeast(v, 1, 19) ?? false,
         };
       })
       .catch((error) => {
@@ -263,7 +270,11 @@ export class QdrantBackend implements VectorBackend {
   async upsert(physical: string, points: readonly IndexedPoint[]): Promise<void> {
     const maxBytes = this.options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     const maxPoints = this.options.maxPointsPerRequest ?? DEFAULT_MAX_POINTS_PER_REQUEST;
-    let chunk: unknown[] = [];
+    // Where the server can, a point already there is replaced only by a newer version of it, so
+    // a delivery that raced a newer one (two relays, a retry) can never put back older content.
+    const guarded = (await this.serverCapabilities()).conditionalUpdate;
+    let chunk: IndexedPoint[] = [];
+    let wires: unknown[] = [];
     let bytes = 0;
     let shardKey: string | undefined;
     const flush = async () => {
@@ -271,10 +282,15 @@ export class QdrantBackend implements VectorBackend {
       const result = await this.http.request<Envelope<UpdateResult>>(
         'PUT',
         `${c(physical)}/points?wait=true`,
-        { points: chunk, ...(shardKey === undefined ? {} : { shard_key: shardKey }) },
+        {
+          points: wires,
+          ...(shardKey === undefined ? {} : { shard_key: shardKey }),
+          ...(guarded ? { update_filter: versionGuard(chunk) } : {}),
+        },
       );
       assertCompleted(result.result, 'upsert');
       chunk = [];
+      wires = [];
       bytes = 0;
     };
     for (const [key, group] of (await this.layout(physical)).group(points)) {
@@ -283,7 +299,8 @@ export class QdrantBackend implements VectorBackend {
         const wire = { id: point.id, vector: Array.from(point.vector), payload: point.payload };
         const size = JSON.stringify(wire).length + 1;
         if (chunk.length > 0 && (bytes + size > maxBytes || chunk.length >= maxPoints)) await flush();
-        chunk.push(wire);
+        chunk.push(point);
+        wires.push(wire);
         bytes += size;
       }
       await flush();
@@ -303,6 +320,11 @@ export class QdrantBackend implements VectorBackend {
     }
   }
 
+  async supportsServerMmr(): Promise<boolean> {
+    const caps = await this.serverCapabilities();
+    return caps.query && caps.serverMmr && !this.queryUnsupported;
+  }
+
   async search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]> {
     const common = {
       limit: request.limit,
@@ -320,7 +342,17 @@ export class QdrantBackend implements VectorBackend {
         const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
           'POST',
           `${c(physical)}/points/query${this.consistency()}`,
-          { query: vector, ...common },
+          {
+            query:
+              request.mmr === undefined
+                ? vector
+                : // Qdrant's diversity is the weight of dissimilarity: 1 − our λ (weight of relevance).
+                  {
+                    nearest: vector,
+                    mmr: { diversity: 1 - request.mmr.lambda, candidates_limit: request.mmr.candidates },
+                  },
+            ...common,
+          },
         );
         return answer.result.points.map(toScored);
       } catch (error) {

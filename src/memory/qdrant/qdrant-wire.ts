@@ -4,8 +4,9 @@
  * registry's definition that `describe` reports as drift.
  */
 import { ShannonError } from '../../errors/errors.js';
-import type { ScoredPoint } from '../backend.js';
+import type { IndexedPoint, ScoredPoint } from '../backend.js';
 import type { CollectionDefinition } from '../collections.js';
+import type { Filter } from '../filter.js';
 
 export interface Envelope<T> {
   result: T;
@@ -63,6 +64,19 @@ export function assertCompleted(result: UpdateResult, what: string): void {
       },
     );
   }
+}
+
+/**
+ * The `update_filter` that lets an upsert replace a stored point only with a newer version of it:
+ * per point, "this id, stored `_version` below the one sent". Qdrant evaluates it against the
+ * stored point; new points are inserted whatever it says.
+ */
+export function versionGuard(points: readonly IndexedPoint[]): Filter {
+  return {
+    should: points.map((p) => ({
+      must: [{ has_id: [p.id] }, { key: '_version', range: { lt: p.version } }],
+    })),
+  };
 }
 
 /** Payload indexes present and how the collection differs from its registry definition. */
