@@ -80,6 +80,17 @@ export const DEFAULT_RETENTION_POLICIES: readonly RetentionPolicy[] = Object.fre
   { table: 'public.learning_cases', days: 365, byPlan: { free: 90, enterprise: 730 } },
   { table: 'public.scheduled_task_executions', column: 'triggered_at', ...TASK_DAYS },
   { table: 'public.tool_calls', days: 180 },
+  // The supervisor's learned patterns that grow with use (one row per decomposition and per team
+  // line-up). A decomposition pattern ages from its last change (re-used ones are updated, so they
+  // stay); both follow learning cases and the decomposition_patterns memory collection. The other
+  // supervisor tables hold one row per user, strategy or pattern name, bounded by those.
+  {
+    table: 'public.decomposition_patterns',
+    column: 'updated_at',
+    days: 365,
+    byPlan: { free: 90, enterprise: 730 },
+  },
+  { table: 'public.team_compositions', days: 365, byPlan: { free: 90, enterprise: 730 } },
 ]);
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Retention with the default policies, for every growing table and every plan: after a run,
  * nothing older than its policy is left (tasks and their keys, schedule runs, tool calls,
- * sessions, session archives, learning cases, memory points per collection) and everything
+ * sessions, session archives, learning cases, the supervisor's decomposition patterns and team
+ * compositions, memory points per collection) and everything
  * younger stays; document chunks are
  * kept; removed points reach the memory outbox as deletes; the daily aggregates equal a recount;
  * and restoring the run's archive gives every row back, aggregates included.
@@ -86,7 +87,8 @@ const ARCHIVES: Cases = {
     [300, true],
   ],
 };
-// Learning cases: 365, free 90, enterprise 730.
+// Learning cases, and the supervisor's decomposition patterns (by their last change) and team
+// compositions: 365, free 90, enterprise 730.
 const LEARNING: Cases = {
   free: [
     [100, false],
@@ -234,6 +236,17 @@ describe('retention of every growing table with the default policies', () => {
            VALUES ($1, $2::text, '{}', '{}', $2::text, now() - make_interval(days => $3))`,
           [tenant, `learning-${plan}-${age}`, age],
         );
+        // Created long ago, changed at `age`: it ages from the change.
+        await t.db.query(
+          `INSERT INTO public.decomposition_patterns (tenant_id, session_id, query_pattern, subtasks, created_at, updated_at)
+           VALUES ($1, $2::text, 'q', '[]', now() - interval '2000 days', now() - make_interval(days => $3))`,
+          [tenant, `pattern-${plan}-${age}`, age],
+        );
+        await t.db.query(
+          `INSERT INTO public.team_compositions (tenant_id, session_id, task_type, agent_roles, created_at)
+           VALUES ($1, $2::text, 't', '[]', now() - make_interval(days => $3))`,
+          [tenant, `team-${plan}-${age}`, age],
+        );
       }
       for (const [collection, cases] of [
         ['task_embeddings_v1', TASK_POINTS],
@@ -267,6 +280,8 @@ describe('retention of every growing table with the default policies', () => {
   const RUNS_SQL = `SELECT task_id AS label FROM public.scheduled_task_executions WHERE tenant_id = $1`;
   const CALLS_SQL = `SELECT tool_name AS label FROM public.tool_calls WHERE tenant_id = $1`;
   const LEARNING_SQL = `SELECT input_hash AS label FROM public.learning_cases WHERE tenant_id = $1`;
+  const PATTERNS_SQL = `SELECT session_id AS label FROM public.decomposition_patterns WHERE tenant_id = $1`;
+  const TEAMS_SQL = `SELECT session_id AS label FROM public.team_compositions WHERE tenant_id = $1`;
   const pointsSql = (collection: string) =>
     `SELECT payload->>'label' AS label FROM public.memory_points WHERE tenant_id = $1 AND collection = '${collection}'`;
 
@@ -278,6 +293,8 @@ describe('retention of every growing table with the default policies', () => {
       sessions: `SELECT to_jsonb(x)::text AS r FROM public.sessions x ORDER BY id`,
       archives: `SELECT to_jsonb(x)::text AS r FROM public.session_archives x ORDER BY id`,
       learning: `SELECT to_jsonb(x)::text AS r FROM public.learning_cases x ORDER BY id`,
+      patterns: `SELECT to_jsonb(x)::text AS r FROM public.decomposition_patterns x ORDER BY id`,
+      teams: `SELECT to_jsonb(x)::text AS r FROM public.team_compositions x ORDER BY id`,
       runs: `SELECT to_jsonb(x)::text AS r FROM public.scheduled_task_executions x ORDER BY id`,
       calls: `SELECT to_jsonb(x)::text AS r FROM public.tool_calls x ORDER BY id`,
       points: `SELECT (to_jsonb(x) - 'version' - 'updated_at')::text AS r FROM public.memory_points x ORDER BY tenant_id, collection, id`,
@@ -359,6 +376,16 @@ describe('retention of every growing table with the default policies', () => {
         await labels(LEARNING_SQL, tenant),
         kept('learning', plan, LEARNING),
         `learning cases of ${plan}`,
+      );
+      assert.deepEqual(
+        await labels(PATTERNS_SQL, tenant),
+        kept('pattern', plan, LEARNING),
+        `decomposition patterns of ${plan}`,
+      );
+      assert.deepEqual(
+        await labels(TEAMS_SQL, tenant),
+        kept('team', plan, LEARNING),
+        `team compositions of ${plan}`,
       );
       assert.deepEqual(
         await labels(RUNS_SQL, tenant),

@@ -53,6 +53,16 @@ describe('retention purges use their indexes', () => {
        SELECT ${owner}, 'tool', ${age} FROM generate_series(1, $3::int) g`,
       values,
     );
+    await t.db.query(
+      `INSERT INTO public.decomposition_patterns (tenant_id, session_id, query_pattern, subtasks, updated_at)
+       SELECT ${owner}, 's-' || g, 'q', '[]', ${age} FROM generate_series(1, $3::int) g`,
+      values,
+    );
+    await t.db.query(
+      `INSERT INTO public.team_compositions (tenant_id, session_id, task_type, agent_roles, created_at)
+       SELECT ${owner}, 's-' || g, 't', '[]', ${age} FROM generate_series(1, $3::int) g`,
+      values,
+    );
     const user = await createUser(t.db, tenant, 'scheduler');
     const { rows: schedule } = await t.db.query<{ id: string }>(
       `INSERT INTO public.scheduled_tasks (tenant_id, user_id, name, cron_expression, task_query, temporal_schedule_id)
@@ -97,6 +107,8 @@ describe('retention purges use their indexes', () => {
       'public.scheduled_task_executions',
       'public.memory_points',
       'auth.refresh_tokens',
+      'public.decomposition_patterns',
+      'public.team_compositions',
     ]) {
       await t.db.query(`ANALYZE ${table}`);
     }
@@ -120,6 +132,8 @@ describe('retention purges use their indexes', () => {
       'task_execution_keys_tenant_started_idx',
     ],
     ['public.tool_calls', 'created_at', ['id'], 'tool_calls_tenant_created_idx'],
+    ['public.decomposition_patterns', 'updated_at', ['id'], 'decomposition_patterns_tenant_updated_idx'],
+    ['public.team_compositions', 'created_at', ['id'], 'team_compositions_tenant_created_idx'],
     [
       'public.scheduled_task_executions',
       'triggered_at',
