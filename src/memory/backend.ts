@@ -33,7 +33,10 @@ export interface BackendSearchRequest {
   readonly withVector: boolean;
   /** The tenant searched (also in the filter): a sharded index reads only that tenant's shards. */
   readonly tenantId?: string;
-  /** Exact (full scan) instead of the approximate index: the recall sampler's ground truth. */
+  /**
+   * true: exact (a full scan of the candidates), the recall sampler's ground truth; false: the
+   * approximate index even where the planner would scan (benchmarks); unset: the planner decides.
+   */
   readonly exact?: boolean;
   /**
    * MMR done by the index itself (only where `supportsServerMmr` says so): the answer is the

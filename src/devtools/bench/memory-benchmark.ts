@@ -1,75 +1,24 @@
-/**
- * The vector memory benchmark (`shannon-data bench memory`, `bench/memory.ts`): synthetic
- * embedding-like vectors (rank-64 latent with a 1/√k spectrum through a fixed random map, plus 10 %
- * isotropic noise, normalised — perf-anchors B5's generator; uniform random vectors defeat every ANN
- * index and are not what models produce), measured in one run: build time, recall@10 of the
- * embedded index against exact search, throughput against exact brute force done the fast way
- * (usearch's SIMD `exactSearch`, same threads), session-filtered latency, and upsert throughput
- * through PostgreSQL and the outbox.
- */
-import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import usearch from 'usearch';
 import type { PoolConfig } from '../../config/config.js';
 import type { IndexedPoint } from '../../memory/backend.js';
 import { collectionRegistry } from '../../memory/collections.js';
-import { EmbeddedBackend } from '../../memory/embedded/embedded-backend.js';
 import { DEFAULT_EXPANSION_SEARCH, EmbeddedCollection } from '../../memory/embedded/embedded-collection.js';
-import { LexicalHashEmbedder } from '../../memory/embedder/lexical-hash-embedder.js';
 import { composeFilter } from '../../memory/filter.js';
-import { createMemory, loadCollectionPoints } from '../../memory/memory.js';
-import type { TransactionRunner } from '../../memory/outbox-relay.js';
-import { Database } from '../../postgres/database.js';
-import { migrateUp } from '../../schema/migrator.js';
 import { DEFAULT_MEMORY_TARGETS, type MemoryBenchTargets } from '../devtools-defaults.js';
-
-const DEFAULT_BENCH_POOL: PoolConfig = {
-  max: 4,
-  idleTimeoutMs: 10_000,
-  maxLifetimeMs: 600_000,
-  connectTimeoutMs: 5_000,
-  queryTimeoutMs: 120_000,
-  statementTimeoutMs: 0,
-  healthPingIntervalMs: 0,
-  sslMode: 'disable',
-  applicationName: 'shannon-data-bench',
-  mode: 'session',
-};
-
-/**
- * Runs `fn` against a freshly created and migrated database on the server of `url`, dropped
- * afterwards, so the benchmark's relay never touches a real outbox.
- */
-async function withScratchDatabase<T>(
-  url: string,
-  pool: PoolConfig,
-  fn: (db: Database) => Promise<T>,
-): Promise<T> {
-  const name = `shannon_bench_memory_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    const scratchUrl = new URL(url);
-    scratchUrl.pathname = `/${name}`;
-    const migrator = new pg.Client({ connectionString: scratchUrl.toString() });
-    await migrator.connect();
-    try {
-      await migrateUp(migrator);
-    } finally {
-      await migrator.end();
-    }
-    const db = new Database({ connectionString: scratchUrl.toString(), pool, name: 'bench' });
-    try {
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-  }
-}
+import {
+  DEFAULT_BENCH_POOL,
+  type OutboxFigures,
+  outboxThroughput,
+  withScratchDatabase,
+} from './memory-bench-outbox.js';
+import {
+  clusteredVectors,
+  groupOf,
+  perQueryRecall,
+  recallSpread,
+  type SelectivityFigures,
+  selectivityFigures,
+} from './memory-bench-recall.js';
 
 export interface MemoryBenchOptions {
   points?: number;
@@ -85,6 +34,13 @@ export interface MemoryBenchOptions {
   seed?: number;
   /** Overrides the collection's full-scan threshold (KB); 0 forces the graph for unfiltered search (small CI runs). */
   fullScanThresholdKb?: number;
+  /**
+   * `low-rank` (default): embedding-like vectors. `clustered`: Zipf-sized anisotropic clusters,
+   * queries from clusters chosen uniformly (src/devtools/bench/memory-bench-recall.ts).
+   */
+  data?: 'low-rank' | 'clustered';
+  /** Queries of each filtered-selectivity phase (15 %, 1 %, 0.1 %; default 100, 0 skips). */
+  selectivityQueries?: number;
   /** What counts as met; defaults to {@link DEFAULT_MEMORY_TARGETS}. */
   targets?: Partial<MemoryBenchTargets>;
   /**
@@ -103,6 +59,12 @@ export interface MemoryBenchResult {
   build_seconds: number;
   adds_per_second: number;
   recall_at_10: number;
+  /** The data set the figures are for. */
+  data: 'low-rank' | 'clustered';
+  /** The worst 1 % of per-query recall@10 (1st percentile), single-query path. */
+  recall_p01: number;
+  /** Share of queries whose recall@10 is under 0.5 (goal: 0). */
+  queries_below_half_share: number;
   hnsw_batch_qps: number;
   exact_batch_qps: number;
   speedup_vs_exact: number;
@@ -120,7 +82,9 @@ export interface MemoryBenchResult {
     recall_at_10: number;
     exact: boolean;
   };
-  outbox: { points: number; upsert_points_per_second: number; relay_points_per_second: number } | null;
+  /** Filtered search at 15 %, 1 % and 0.1 % selectivity through both planner paths. */
+  selectivity: SelectivityFigures[];
+  outbox: OutboxFigures | null;
   targets: MemoryBenchTargets;
   met_targets: boolean;
 }
@@ -193,8 +157,11 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   const seed = options.seed ?? 42;
   const targets: MemoryBenchTargets = { ...DEFAULT_MEMORY_TARGETS, ...options.targets };
 
-  const data = lowRankVectors(n, dim, seed);
-  const queries = lowRankVectors(q, dim, seed + 1);
+  const dataSet = options.data ?? 'low-rank';
+  const { data, queries } =
+    dataSet === 'clustered'
+      ? clusteredVectors(n, q, dim, seed)
+      : { data: lowRankVectors(n, dim, seed), queries: lowRankVectors(q, dim, seed + 1) };
 
   const base = collectionRegistry(dim).get('task_embeddings');
   if (base === undefined) throw new Error('task_embeddings is missing from the registry');
@@ -213,7 +180,13 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
         id: idOf(i),
         key: BigInt(i + 1),
         vector: data.subarray(i * dim, (i + 1) * dim),
-        payload: { tenant_id: TENANT, session_id: `s${i % sessions}`, timestamp: i, _version: 1 },
+        payload: {
+          tenant_id: TENANT,
+          session_id: `s${i % sessions}`,
+          agent_id: groupOf(i),
+          timestamp: i,
+          _version: 1,
+        },
         version: 1,
       });
     }
@@ -286,16 +259,33 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   }
   filteredLatencies.sort((a, b) => a - b);
 
+  const selectivity =
+    (options.selectivityQueries ?? 100) > 0
+      ? selectivityFigures(
+          collection,
+          data,
+          queries,
+          dim,
+          n,
+          TENANT,
+          idOf,
+          K,
+          options.selectivityQueries ?? 100,
+          progress,
+        )
+      : [];
+
   let outbox: MemoryBenchResult['outbox'] = null;
   if (options.databaseUrl !== undefined && (options.outboxPoints ?? 20_000) > 0) {
     const url = options.databaseUrl;
     const count = Math.min(n, options.outboxPoints ?? 20_000);
     outbox = await withScratchDatabase(url, options.pool ?? DEFAULT_BENCH_POOL, (db) =>
-      outboxThroughput(db, data, dim, count, progress),
+      outboxThroughput(db, data, dim, count, progress, (c, d) => lowRankVectors(c, d, 5)),
     );
   }
 
   const recallAt10 = recall(single, truth);
+  const spread = recallSpread(perQueryRecall(single, truth));
   const hnswBatchQps = q / hnswSeconds;
   const exactBatchQps = q / exactSeconds;
   const speedup = hnswBatchQps / exactBatchQps;
@@ -308,6 +298,9 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     build_seconds: round(buildSeconds),
     adds_per_second: Math.round(n / buildSeconds),
     recall_at_10: round(recallAt10, 4),
+    data: dataSet,
+    recall_p01: spread.p01,
+    queries_below_half_share: spread.below_half_share,
     hnsw_batch_qps: Math.round(hnswBatchQps),
     exact_batch_qps: round(exactBatchQps, 1),
     speedup_vs_exact: round(speedup, 2),
@@ -325,6 +318,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
       recall_at_10: round(filteredHits / fq, 4),
       exact: true,
     },
+    selectivity,
     outbox,
     targets,
     met_targets: recallAt10 >= targets.recall_at_10 && speedup >= targets.speedup_vs_exact,
@@ -337,58 +331,4 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
 function round(x: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-async function outboxThroughput(
-  db: TransactionRunner,
-  data: Float32Array,
-  dim: number,
-  count: number,
-  progress: (phase: string, done: number, total: number) => void,
-): Promise<NonNullable<MemoryBenchResult['outbox']>> {
-  const slug = `bench-memory-${Date.now().toString(36)}`;
-  const tenant = await db.query<{ id: string }>(
-    `INSERT INTO auth.tenants (name, slug) VALUES ($1, $1) RETURNING id::text AS id`,
-    [slug],
-  );
-  const tenantId = tenant.rows[0]?.id as string;
-  const memory = createMemory({
-    db,
-    config: { vectorDimension: dim },
-    backend: new EmbeddedBackend({ dataDir: undefined, loadPoints: (p) => loadCollectionPoints(db, p) }),
-    embedder: new LexicalHashEmbedder(dim),
-    startRelay: false,
-  });
-  try {
-    await memory.init();
-    const active = memory.activeVersion('tool_results');
-    const vectors =
-      active !== undefined && active.dimension !== dim ? lowRankVectors(count, active.dimension, 5) : data;
-    const d = active?.dimension ?? dim;
-    const started = performance.now();
-    for (let start = 0; start < count; start += 500) {
-      const points = [];
-      for (let i = start; i < Math.min(count, start + 500); i += 1) {
-        points.push({
-          key: ['bench', i],
-          vector: vectors.subarray(i * d, (i + 1) * d),
-          payload: { session_id: `s${i % 100}` },
-        });
-      }
-      await memory.upsert(tenantId, 'tool_results', points);
-      progress('outbox upsert', Math.min(count, start + 500), count);
-    }
-    const upsertSeconds = (performance.now() - started) / 1000;
-    const relayStarted = performance.now();
-    await memory.flush({ timeoutMs: 600_000 });
-    const relaySeconds = (performance.now() - relayStarted) / 1000;
-    return {
-      points: count,
-      upsert_points_per_second: Math.round(count / upsertSeconds),
-      relay_points_per_second: Math.round(count / relaySeconds),
-    };
-  } finally {
-    await memory.close();
-    await db.query(`DELETE FROM auth.tenants WHERE id = $1`, [tenantId]);
-  }
 }

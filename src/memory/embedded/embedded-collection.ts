@@ -165,16 +165,25 @@ export class EmbeddedCollection {
     }
   }
 
-  /** Vector search with filter, limit and threshold. */
+  /**
+   * Whether the planner scans the candidates exactly for `filter`: when they are few (Qdrant's
+   * full_scan_threshold, in KB) or a small share of the collection (post-filtering the graph would
+   * have to walk far to find enough of them).
+   */
+  plansExact(filter: BackendSearchRequest['filter']): boolean {
+    const plan = this.slots.plan(filter);
+    return this.exactFor(plan.count);
+  }
+
+  private exactFor(count: number): boolean {
+    const totalKb = (count * this.dim * 4) / 1024;
+    return totalKb <= this.definition.hnsw.fullScanThresholdKb || count <= EXACT_SELECTIVITY * this.size;
+  }
+
+  /** Vector search with filter, limit and threshold; `exact` true or false overrides the planner. */
   search(request: BackendSearchRequest): ScoredPoint[] {
     const plan = this.slots.plan(request.filter);
-    const totalKb = (plan.count * this.dim * 4) / 1024;
-    // Exact when the matches are few (Qdrant's full_scan_threshold, in KB) or a small share of the
-    // collection (post-filtering the graph would have to walk far to find `limit` of them).
-    const exact =
-      request.exact === true ||
-      totalKb <= this.definition.hnsw.fullScanThresholdKb ||
-      plan.count <= EXACT_SELECTIVITY * this.size;
+    const exact = request.exact ?? this.exactFor(plan.count);
     const scored = exact
       ? this.exactSearch(plan.slots(), request.vector, request.limit)
       : this.graphSearch(request.vector, request.limit, plan.accepts);
