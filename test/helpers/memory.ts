@@ -11,6 +11,8 @@ import { createVectorBackend } from '../../src/memory/create-backend.js';
 import type { Embedder } from '../../src/memory/embedder/embedder.js';
 import { LexicalHashEmbedder } from '../../src/memory/embedder/lexical-hash-embedder.js';
 import { type CreateMemoryOptions, createMemory, type Memory } from '../../src/memory/memory.js';
+import { QdrantBackend, type QdrantBackendOptions } from '../../src/memory/qdrant/qdrant-backend.js';
+import type { Metrics } from '../../src/observability/metrics.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export interface TestMemoryOptions extends Omit<CreateMemoryOptions, 'config' | 'backend' | 'embedder'> {
@@ -40,6 +42,38 @@ export function createTestMemory(options: TestMemoryOptions): Memory {
       }),
     embedder: embedder ?? new LexicalHashEmbedder(config.vectorDimension),
   });
+}
+
+/**
+ * A memory on a Qdrant server (a contract stand-in's URL), relay not started: the set-up every
+ * Qdrant contract test shares. `backend` options (cluster layout, api key, request bounds) build
+ * the QdrantBackend it uses, which is returned too.
+ */
+export function createQdrantTestMemory(options: {
+  db: TestMemoryOptions['db'];
+  url: string;
+  dimension: number;
+  backend?: Omit<QdrantBackendOptions, 'url'>;
+  metrics?: Metrics;
+  memoryRecallSampleRate?: number;
+}): { memory: Memory; backend: QdrantBackend } {
+  const backend = new QdrantBackend({ url: options.url, ...options.backend });
+  const memory = createTestMemory({
+    db: options.db,
+    config: {
+      vectorDimension: options.dimension,
+      dataDir: '/nonexistent',
+      qdrantUrl: options.url,
+      qdrantApiKey: options.backend?.apiKey,
+      ...(options.memoryRecallSampleRate === undefined
+        ? {}
+        : { memoryRecallSampleRate: options.memoryRecallSampleRate }),
+    },
+    backend,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    startRelay: false,
+  });
+  return { memory, backend };
 }
 
 /** A test database with a memory over it (embedded index, relay not started) and a data directory. */

@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ScoredPoint } from '../../src/memory/backend.js';
 import type { Memory } from '../../src/memory/memory.js';
-import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { recallAtK } from '../../src/memory/recall-sampler.js';
 import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
 import { createTenant, createTestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createQdrantTestMemory, createTestMemory } from '../helpers/memory.js';
 import { QDRANT_VERSIONS, QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 
 const DIM = 8;
@@ -93,18 +92,12 @@ for (const version of QDRANT_VERSIONS) {
     try {
       const metrics = createMetrics();
       const tenant = await createTenant(t.db);
-      const memory = createTestMemory({
+      const { memory } = createQdrantTestMemory({
         db: t.db,
+        url: server.url,
+        dimension: DIM,
         metrics,
-        config: {
-          vectorDimension: DIM,
-          dataDir: '/nonexistent',
-          qdrantUrl: server.url,
-          qdrantApiKey: undefined,
-          memoryRecallSampleRate: 1,
-        },
-        backend: new QdrantBackend({ url: server.url }),
-        startRelay: false,
+        memoryRecallSampleRate: 1,
       });
       await searchAndClose(memory, tenant, 3);
       const reads = server.requests.filter((r) => /\/points\/(query|search)$/.test(r.path));

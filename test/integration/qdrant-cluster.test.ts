@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { collectionRegistry } from '../../src/memory/collections.js';
 import type { Memory } from '../../src/memory/memory.js';
-import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
+import type { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { checkVectorCollections } from '../../src/ops/doctor-vector.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createQdrantTestMemory } from '../helpers/memory.js';
 import { QDRANT_VERSIONS, QdrantContractServer } from '../helpers/qdrant-contract-server.js';
 
 const DIM = 8;
@@ -30,26 +30,19 @@ for (const version of QDRANT_VERSIONS) {
       t = await createTestDatabase();
       tenant = await createTenant(t.db);
       server = await new QdrantContractServer(version).start();
-      backend = new QdrantBackend({
-        url: server.url,
-        cluster: {
-          shardNumber: 3,
-          replicationFactor: 2,
-          writeConsistencyFactor: 2,
-          readConsistency: 'majority',
-        },
-      });
-      memory = createTestMemory({
+      ({ memory, backend } = createQdrantTestMemory({
         db: t.db,
-        config: {
-          vectorDimension: DIM,
-          dataDir: '/nonexistent',
-          qdrantUrl: server.url,
-          qdrantApiKey: undefined,
+        url: server.url,
+        dimension: DIM,
+        backend: {
+          cluster: {
+            shardNumber: 3,
+            replicationFactor: 2,
+            writeConsistencyFactor: 2,
+            readConsistency: 'majority',
+          },
         },
-        backend,
-        startRelay: false,
-      });
+      }));
     });
 
     after(async () => {

@@ -10,9 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import type { IndexedPoint } from '../../src/memory/backend.js';
 import { collectionRegistry } from '../../src/memory/collections.js';
 import type { Memory } from '../../src/memory/memory.js';
-import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
+import type { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createQdrantTestMemory } from '../helpers/memory.js';
 import {
   QDRANT_VERSIONS,
   QdrantContractServer,
@@ -37,18 +37,7 @@ for (const version of QDRANT_VERSIONS) {
       t = await createTestDatabase();
       tenant = await createTenant(t.db);
       server = await new QdrantContractServer(version).start();
-      backend = new QdrantBackend({ url: server.url });
-      memory = createTestMemory({
-        db: t.db,
-        config: {
-          vectorDimension: DIM,
-          dataDir: '/nonexistent',
-          qdrantUrl: server.url,
-          qdrantApiKey: undefined,
-        },
-        backend,
-        startRelay: false,
-      });
+      ({ memory, backend } = createQdrantTestMemory({ db: t.db, url: server.url, dimension: DIM }));
     });
 
     after(async () => {

@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Memory } from '../../src/memory/memory.js';
-import { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
-import { createTestMemory } from '../helpers/memory.js';
+import { createQdrantTestMemory } from '../helpers/memory.js';
 import {
   QDRANT_VERSIONS,
   QdrantContractServer,
@@ -32,16 +31,11 @@ for (const version of QDRANT_VERSIONS) {
     let later: string;
 
     function open(tenantShards: string[]): Memory {
-      const memory = createTestMemory({
+      const { memory } = createQdrantTestMemory({
         db: t.db,
-        config: {
-          vectorDimension: DIM,
-          dataDir: '/nonexistent',
-          qdrantUrl: server.url,
-          qdrantApiKey: undefined,
-        },
-        backend: new QdrantBackend({
-          url: server.url,
+        url: server.url,
+        dimension: DIM,
+        backend: {
           cluster: {
             shardNumber: 2,
             replicationFactor: undefined,
@@ -49,8 +43,7 @@ for (const version of QDRANT_VERSIONS) {
             readConsistency: undefined,
             tenantShards,
           },
-        }),
-        startRelay: false,
+        },
       });
       memories.push(memory);
       return memory;
