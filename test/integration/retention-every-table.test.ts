@@ -358,60 +358,25 @@ describe('retention of every growing table with the default policies', () => {
       'the enterprise month is dropped whole',
     );
 
+    // Per table: the query of its labels, the label prefix, its cases, and what to call it.
+    const expectations: [string, string, Cases, string][] = [
+      [TASKS_SQL, 'task', TASKS, 'tasks'],
+      [KEYS_SQL, 'task', KEYS, 'task keys'],
+      [SESSIONS_SQL, 'session', SESSIONS, 'sessions'],
+      [ARCHIVES_SQL, 'archive', ARCHIVES, 'session archives'],
+      [LEARNING_SQL, 'learning', LEARNING, 'learning cases'],
+      [PATTERNS_SQL, 'pattern', LEARNING, 'decomposition patterns'],
+      [TEAMS_SQL, 'team', LEARNING, 'team compositions'],
+      [RUNS_SQL, 'run', SCHEDULE_RUNS, 'schedule runs'],
+      [CALLS_SQL, 'call', TOOL_CALLS, 'tool calls'],
+      [pointsSql('task_embeddings_v1'), 'task_embeddings', TASK_POINTS, 'task embeddings'],
+      [pointsSql('tool_results_v1'), 'tool_results', TOOL_POINTS, 'tool results'],
+      [pointsSql('document_chunks_v1'), 'document_chunks', CHUNK_POINTS, 'document chunks (kept)'],
+    ];
     for (const plan of PLANS) {
-      const tenant = tenants[plan];
-      assert.deepEqual(await labels(TASKS_SQL, tenant), kept('task', plan, TASKS), `tasks of ${plan}`);
-      assert.deepEqual(await labels(KEYS_SQL, tenant), kept('task', plan, KEYS), `task keys of ${plan}`);
-      assert.deepEqual(
-        await labels(SESSIONS_SQL, tenant),
-        kept('session', plan, SESSIONS),
-        `sessions of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(ARCHIVES_SQL, tenant),
-        kept('archive', plan, ARCHIVES),
-        `session archives of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(LEARNING_SQL, tenant),
-        kept('learning', plan, LEARNING),
-        `learning cases of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(PATTERNS_SQL, tenant),
-        kept('pattern', plan, LEARNING),
-        `decomposition patterns of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(TEAMS_SQL, tenant),
-        kept('team', plan, LEARNING),
-        `team compositions of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(RUNS_SQL, tenant),
-        kept('run', plan, SCHEDULE_RUNS),
-        `schedule runs of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(CALLS_SQL, tenant),
-        kept('call', plan, TOOL_CALLS),
-        `tool calls of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(pointsSql('task_embeddings_v1'), tenant),
-        kept('task_embeddings', plan, TASK_POINTS),
-        `task embeddings of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(pointsSql('tool_results_v1'), tenant),
-        kept('tool_results', plan, TOOL_POINTS),
-        `tool results of ${plan}`,
-      );
-      assert.deepEqual(
-        await labels(pointsSql('document_chunks_v1'), tenant),
-        kept('document_chunks', plan, CHUNK_POINTS),
-        `document chunks of ${plan} are kept`,
-      );
+      for (const [sql, kind, cases, what] of expectations) {
+        assert.deepEqual(await labels(sql, tenants[plan]), kept(kind, plan, cases), `${what} of ${plan}`);
+      }
     }
     // The vector index follows: one delete per removed point in the outbox.
     const { rows: outbox } = await t.db.query<{ point_id: string }>(
