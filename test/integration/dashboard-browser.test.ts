@@ -11,15 +11,13 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { runDemo } from '../../src/devtools/demo/demo-workload.js';
-import { type ServerHarness, startServerHarness } from './server-harness.js';
+import { startDashboardFixture } from './dashboard-fixture.js';
+import type { ServerHarness } from './server-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = new URL('../../docs/images/dashboard.png', import.meta.url);
-const PLANTED_QUERY = 'SELECT id, note FROM dash_orders WHERE customer_ref = $1';
 
 /** What the page's own globals look like from a test function run inside it (no DOM types here). */
 interface InPage {
@@ -53,34 +51,15 @@ describe('dashboard in a browser', { skip }, () => {
   let load: NodeJS.Timeout | undefined;
 
   before(async () => {
-    h = await startServerHarness();
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    // A slow query on an unindexed column: the advisor proves an index halves its cost (hypopg).
-    await h.t.db.query(
-      'CREATE TABLE dash_orders (id int PRIMARY KEY, customer_ref int NOT NULL, note text NOT NULL)',
-    );
-    await h.t.db.query(
-      "INSERT INTO dash_orders SELECT g, g % 5000, 'note ' || g FROM generate_series(1, 60000) g",
-    );
-    await h.t.db.query('ANALYZE dash_orders');
-    for (let i = 0; i < 120; i++) await h.t.db.query(PLANTED_QUERY, [i]);
-    const tenant = await h.tenantWithKey();
-    await runDemo({ url, apiKey: tenant.key, tasks: 40 });
-    // As autovacuum does: it analyzes the partitions, never their partitioned parent (whose own
-    // reltuples then stays 0 or -1).
-    await h.t.db.query(`DO $$ DECLARE r record; BEGIN
-      FOR r IN SELECT oid::regclass AS t FROM pg_class WHERE relispartition AND relkind = 'r' LOOP
-        EXECUTE 'ANALYZE ' || r.t;
-      END LOOP; END $$`);
-    operatorKey = (await h.tenantWithKey({ operator: true })).key;
+    let tenantKey: string;
+    ({ h, url, operatorKey, tenantKey } = await startDashboardFixture({ table: 'dash_orders', tasks: 40 }));
     // Keep records arriving so the rates stay above zero while the page is open.
     let n = 0;
     load = setInterval(() => {
       n += 1;
       void fetch(`${url}/v1/ingest/task_execution`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${tenantKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({
           records: [{ workflow_id: `dash-load-${n}`, query: 'q', status: 'COMPLETED', total_tokens: 3 }],
         }),

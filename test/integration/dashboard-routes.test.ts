@@ -9,13 +9,12 @@
  * - uPlot and the page's files are served from this process.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { runDemo } from '../../src/devtools/demo/demo-workload.js';
 import { loadDashboard } from '../helpers/dashboard-sandbox.js';
-import { type ServerHarness, startServerHarness } from './server-harness.js';
+import { plantedQuery, startDashboardFixture } from './dashboard-fixture.js';
+import type { ServerHarness } from './server-harness.js';
 
-const PLANTED_QUERY = 'SELECT id, note FROM dash_routes_orders WHERE customer_ref = $1';
+const PLANTED_QUERY = plantedQuery('dash_routes_orders');
 const DATA_ROUTES = [
   '/v1/admin/dashboard/series',
   '/v1/admin/dashboard/slow-queries',
@@ -35,26 +34,7 @@ describe('dashboard routes', () => {
   };
 
   before(async () => {
-    h = await startServerHarness();
-    await h.app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    await h.t.db.query(
-      'CREATE TABLE dash_routes_orders (id int PRIMARY KEY, customer_ref int NOT NULL, note text NOT NULL)',
-    );
-    await h.t.db.query(
-      "INSERT INTO dash_routes_orders SELECT g, g % 5000, 'note ' || g FROM generate_series(1, 60000) g",
-    );
-    await h.t.db.query('ANALYZE dash_routes_orders');
-    for (let i = 0; i < 120; i++) await h.t.db.query(PLANTED_QUERY, [i]);
-    const tenant = await h.tenantWithKey();
-    await runDemo({ url, apiKey: tenant.key, tasks: 20 });
-    // As autovacuum does: it analyzes the partitions, never their partitioned parent (whose own
-    // reltuples then stays 0 or -1).
-    await h.t.db.query(`DO $$ DECLARE r record; BEGIN
-      FOR r IN SELECT oid::regclass AS t FROM pg_class WHERE relispartition AND relkind = 'r' LOOP
-        EXECUTE 'ANALYZE ' || r.t;
-      END LOOP; END $$`);
-    operator = (await h.tenantWithKey({ operator: true })).key;
+    ({ h, operatorKey: operator } = await startDashboardFixture({ table: 'dash_routes_orders', tasks: 20 }));
   });
   after(() => h?.close());
 
