@@ -137,14 +137,25 @@ export class QdrantBackend implements VectorBackend {
   /**
    * How `physical` is sharded, read from Qdrant and kept LAYOUT_TTL_MS: a collection's keys change
    * only when it is recreated (`collections rebuild`), which other processes notice within that time.
+   * Past that, the known layout is still used while a fresh read runs in the background, so no
+   * search or write waits for the two extra requests.
    */
   private layout(physical: string): Promise<ShardLayout> {
     const cached = this.layouts.get(physical);
     if (cached !== undefined && Date.now() - cached.readAt < LAYOUT_TTL_MS) return cached.layout;
-    const layout = this.readLayout(physical);
-    this.layouts.set(physical, { layout, readAt: Date.now() });
-    layout.catch(() => this.layouts.delete(physical));
-    return layout;
+    const fresh = this.readLayout(physical);
+    if (cached === undefined) {
+      this.layouts.set(physical, { layout: fresh, readAt: Date.now() });
+      fresh.catch(() => this.layouts.delete(physical));
+      return fresh;
+    }
+    cached.readAt = Date.now();
+    fresh.then(
+      (layout) => this.layouts.set(physical, { layout: Promise.resolve(layout), readAt: Date.now() }),
+      // A failed refresh keeps the known layout; the next one tries again.
+      () => undefined,
+    );
+    return cached.layout;
   }
 
   private async readLayout(physical: string): Promise<ShardLayout> {
