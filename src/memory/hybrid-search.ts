@@ -7,8 +7,11 @@
  * matches every string value of the payload (`jsonb_to_tsvector(…, '["string"]')`, the expression
  * of the GIN index in migration 0064), under the `simple` configuration: no stemming and no stop
  * words, so `XK-4821` or `billing_service.py` match as written, in any language. The query's
- * lexemes are OR-ed (a question need not contain only words the point has) and ranked with
- * `ts_rank_cd`, which favours points holding more of them close together. It runs in a tenant
+ * words are OR-ed (a question need not contain only words the point has) and ranked with
+ * `ts_rank_cd`, which favours points holding more of them close together. A word the parser
+ * splits (`ERR-4259` is `err` then `-4259`) must match as the phrase it was written as: OR-ing its
+ * pieces would let `err` match every identifier of that form and bury the one point that holds
+ * `ERR-4259` under ties (the parts of a hyphenated word are dropped, its whole form is kept). It runs in a tenant
  * transaction, so row-level security scopes it; the caller's filter is applied to the
  * candidates with the same evaluator the embedded index uses.
  */
@@ -35,9 +38,17 @@ export interface FusionWeights {
 }
 
 const LEXICAL_SQL = `
-WITH q AS (
-  SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query
-    FROM unnest(to_tsvector('simple', $3::text))
+WITH tokens AS (
+  SELECT ord, alias, lexemes, count(*) FILTER (WHERE alias = 'blank') OVER (ORDER BY ord) AS word
+    FROM ts_debug('simple', $3::text)
+         WITH ORDINALITY AS t(alias, description, token, dictionaries, dictionary, lexemes, ord)
+), words AS (
+  SELECT string_agg(quote_literal(lexemes[1]), ' <-> ' ORDER BY ord) AS phrase
+    FROM tokens
+   WHERE alias <> 'blank' AND alias NOT LIKE 'hword\\_%part' AND cardinality(lexemes) > 0
+   GROUP BY word
+), q AS (
+  SELECT to_tsquery('simple', string_agg('(' || phrase || ')', ' | ')) AS query FROM words
 )
 SELECT p.id::text AS id, p.payload,
        ts_rank_cd(jsonb_to_tsvector('simple'::regconfig, p.payload, '["string"]'::jsonb), q.query, 1) AS score
