@@ -112,7 +112,7 @@ public.agent_executions.model_used character varying(100)
 public.agent_executions.output text
 public.agent_executions.state character varying(50)
 public.agent_executions.strategy character varying(100)
-public.agent_executions.task_id uuid
+public.agent_executions.task_id character varying(255)
 public.agent_executions.tenant_id uuid NOT NULL
 public.agent_executions.tokens_used integer NOT NULL DEFAULT 0
 public.agent_executions.updated_at timestamp with time zone NOT NULL DEFAULT now()
@@ -570,6 +570,7 @@ public.prompts prompts_pkey PRIMARY KEY (id)
 public.prompts prompts_rollout_percentage_check CHECK (((rollout_percentage >= 0) AND (rollout_percentage <= 100)))
 public.scheduled_task_executions scheduled_task_executions_pkey PRIMARY KEY (id)
 public.scheduled_task_executions scheduled_task_executions_schedule_fkey FOREIGN KEY (tenant_id, schedule_id) REFERENCES scheduled_tasks(tenant_id, id) ON DELETE CASCADE
+public.scheduled_task_executions scheduled_task_executions_schedule_id_task_id_key UNIQUE (schedule_id, task_id)
 public.scheduled_task_executions scheduled_task_executions_schedule_task_key UNIQUE (tenant_id, schedule_id, task_id)
 public.scheduled_task_executions scheduled_task_executions_status_check CHECK (((status)::text = ANY ((ARRAY['PENDING'::character varying, 'RUNNING'::character varying, 'PAUSED'::character varying, 'COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[])))
 public.scheduled_task_executions scheduled_task_executions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES auth.tenants(id) ON DELETE CASCADE
@@ -710,6 +711,7 @@ CREATE UNIQUE INDEX prompts_pkey ON public.prompts USING btree (id)
 CREATE UNIQUE INDEX refresh_tokens_pkey ON auth.refresh_tokens USING btree (id)
 CREATE UNIQUE INDEX refresh_tokens_token_hash_key ON auth.refresh_tokens USING btree (token_hash)
 CREATE UNIQUE INDEX scheduled_task_executions_pkey ON public.scheduled_task_executions USING btree (id)
+CREATE UNIQUE INDEX scheduled_task_executions_schedule_id_task_id_key ON public.scheduled_task_executions USING btree (schedule_id, task_id)
 CREATE UNIQUE INDEX scheduled_task_executions_schedule_task_key ON public.scheduled_task_executions USING btree (tenant_id, schedule_id, task_id)
 CREATE UNIQUE INDEX scheduled_tasks_pkey ON public.scheduled_tasks USING btree (id)
 CREATE UNIQUE INDEX scheduled_tasks_temporal_schedule_id_key ON public.scheduled_tasks USING btree (tenant_id, temporal_schedule_id)
@@ -960,6 +962,58 @@ BEGIN
   END IF;
 END
 $function$
+CREATE OR REPLACE FUNCTION public.shannon_legacy_fill()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  row_json jsonb := to_jsonb(NEW);
+  patch jsonb := '{}';
+  tenant uuid;
+  col text;
+BEGIN
+  IF row_json ? 'tenant_id' AND row_json->'tenant_id' = 'null' THEN
+    IF row_json->>'user_id' ~ '^[0-9a-fA-F-]{36}$' THEN
+      IF TG_TABLE_SCHEMA = 'auth' THEN
+        SELECT u.tenant_id INTO tenant FROM auth.users u WHERE u.id = (row_json->>'user_id')::uuid;
+      ELSE
+        SELECT u.tenant_id INTO tenant FROM public.users u WHERE u.id = (row_json->>'user_id')::uuid;
+      END IF;
+    END IF;
+    IF tenant IS NULL AND row_json->>'workflow_id' IS NOT NULL THEN
+      SELECT k.tenant_id INTO tenant FROM public.task_execution_keys k
+       WHERE k.workflow_id = row_json->>'workflow_id' ORDER BY k.started_at LIMIT 1;
+    END IF;
+    IF tenant IS NULL AND TG_TABLE_NAME IN ('token_usage', 'learning_cases')
+       AND row_json->>'task_id' ~ '^[0-9a-fA-F-]{36}$' THEN
+      SELECT k.tenant_id INTO tenant FROM public.task_execution_keys k
+       WHERE k.task_id = (row_json->>'task_id')::uuid LIMIT 1;
+    END IF;
+    IF tenant IS NULL AND TG_TABLE_NAME = 'scheduled_task_executions' THEN
+      SELECT s.tenant_id INTO tenant FROM public.scheduled_tasks s WHERE s.id = (row_json->>'schedule_id')::uuid;
+    END IF;
+    tenant := coalesce(tenant, NULLIF(current_setting('shannon.default_tenant_id', true), '')::uuid);
+    IF tenant IS NULL THEN
+      RAISE EXCEPTION 'null value in column "tenant_id" of relation "%": no user, task or workflow names the tenant and shannon.default_tenant_id is not set', TG_TABLE_NAME
+        USING ERRCODE = '23502', HINT = 'Bind the writing role to a tenant: shannon-data adopt legacy-role <role>';
+    END IF;
+    patch := patch || jsonb_build_object('tenant_id', tenant);
+  END IF;
+  IF row_json ? 'idempotency_key' AND row_json->'idempotency_key' = 'null' THEN
+    patch := patch || jsonb_build_object('idempotency_key', 'legacy:' || (row_json->>'id'));
+  END IF;
+  FOREACH col IN ARRAY ARRAY['metadata', 'response', 'payload', 'details', 'context', 'snapshot_data',
+                             'task_context', 'input_params', 'parameters'] LOOP
+    IF row_json ? col AND row_json->col = 'null' THEN
+      patch := patch || jsonb_build_object(col, '{}'::jsonb);
+    END IF;
+  END LOOP;
+  IF patch = '{}' THEN
+    RETURN NEW;
+  END IF;
+  RETURN jsonb_populate_record(NEW, patch);
+END
+$function$
 CREATE OR REPLACE FUNCTION public.shannon_prepare_partition(part regclass, with_rls boolean, description text)
  RETURNS void
  LANGUAGE plpgsql
@@ -970,6 +1024,22 @@ BEGIN
   END IF;
   EXECUTE format('COMMENT ON TABLE %s IS %L', part, description);
   EXECUTE format('REVOKE ALL ON %s FROM shannon_app', part);
+END
+$function$
+CREATE OR REPLACE FUNCTION public.shannon_session_external_id()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF NEW.external_id IS NOT NULL THEN
+    NEW.context := coalesce(NEW.context, '{}'::jsonb) || jsonb_build_object('external_id', NEW.external_id);
+  ELSIF TG_OP = 'INSERT' AND NOT EXISTS (
+      SELECT 1 FROM public.sessions s
+       WHERE s.tenant_id = NEW.tenant_id AND s.user_id IS NOT DISTINCT FROM NEW.user_id
+         AND s.external_id = NEW.context->>'external_id' AND s.deleted_at IS NULL) THEN
+    NEW.external_id := NEW.context->>'external_id';
+  END IF;
+  RETURN NEW;
 END
 $function$
 CREATE OR REPLACE FUNCTION public.shannon_set_updated_at()
@@ -988,6 +1058,24 @@ CREATE TRIGGER decomposition_patterns_set_updated_at BEFORE UPDATE ON public.dec
 CREATE TRIGGER failure_patterns_set_updated_at BEFORE UPDATE ON public.failure_patterns FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER scheduled_tasks_set_updated_at BEFORE UPDATE ON public.scheduled_tasks FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER sessions_set_updated_at BEFORE UPDATE ON public.sessions FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON auth.api_keys FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.metadata IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON auth.audit_logs FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.details IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON auth.refresh_tokens FOR EACH ROW WHEN ((new.tenant_id IS NULL)) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON auth.users FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.metadata IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.agent_executions FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.metadata IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.audit_logs FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.event_logs FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.payload IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.learning_cases FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.metadata IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.scheduled_task_executions FOR EACH ROW WHEN ((new.tenant_id IS NULL)) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.scheduled_tasks FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.task_context IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.session_archives FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.snapshot_data IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.sessions FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.context IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.task_executions FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.metadata IS NULL) OR (new.response IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.token_usage FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.tool_calls FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.parameters IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.tool_executions FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.idempotency_key IS NULL) OR (new.metadata IS NULL) OR (new.input_params IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_legacy_fill BEFORE INSERT ON public.users FOR EACH ROW WHEN (((new.tenant_id IS NULL) OR (new.metadata IS NULL))) EXECUTE FUNCTION shannon_legacy_fill()
+CREATE TRIGGER shannon_session_sync_external_id BEFORE INSERT OR UPDATE OF external_id, context ON public.sessions FOR EACH ROW WHEN (((new.external_id)::text IS DISTINCT FROM (new.context ->> 'external_id'::text))) EXECUTE FUNCTION shannon_session_external_id()
 CREATE TRIGGER strategy_performance_set_updated_at BEFORE UPDATE ON public.strategy_performance FOR EACH ROW EXECUTE FUNCTION shannon_set_updated_at()
 CREATE TRIGGER task_executions_aggregate_on_delete AFTER DELETE ON public.task_executions FOR EACH ROW WHEN (((old.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) EXECUTE FUNCTION shannon_apply_task_to_daily_aggregate()
 CREATE TRIGGER task_executions_aggregate_on_insert AFTER INSERT ON public.task_executions FOR EACH ROW WHEN (((new.status)::text = ANY ((ARRAY['COMPLETED'::character varying, 'FAILED'::character varying, 'CANCELLED'::character varying, 'TIMEOUT'::character varying])::text[]))) EXECUTE FUNCTION shannon_apply_task_to_daily_aggregate()

@@ -23,6 +23,8 @@ const UNIQUE_WITHOUT_TENANT: Record<string, string> = {
   'auth.api_keys_key_hash_key': 'digest of a random secret; authentication runs before the tenant is known',
   'auth.api_keys_key_prefix_key': 'random key id; authentication runs before the tenant is known',
   'auth.refresh_tokens_token_hash_key': 'digest of a random secret; refresh runs before the tenant is known',
+  'public.scheduled_task_executions_schedule_id_task_id_key':
+    "Shannon's ON CONFLICT target (0073); a schedule id names one tenant's schedule",
   'public.memory_points_collection_id_key':
     'the vector index keys points by id without the tenant; ids must not collide across tenants (0021)',
 };

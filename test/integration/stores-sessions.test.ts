@@ -44,7 +44,8 @@ describe('session store', () => {
     assert.equal(first.created, true);
     assert.equal(again.created, false);
     assert.equal(again.session.id, first.session.id);
-    assert.deepEqual(again.session.context, { title: 'first' });
+    // The external id is mirrored into the context, where Shannon's own lookups read it (0073).
+    assert.deepEqual(again.session.context, { title: 'first', external_id: 'chat-1' });
     const { rows } = await t.db.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM public.sessions WHERE external_id = 'chat-1'",
     );

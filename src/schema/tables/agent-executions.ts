@@ -16,7 +16,8 @@ export const AGENT_EXECUTIONS = table('public.agent_executions', {
   duration_ms: int8().optional(),
   created_at: timestamptz().notNull().defaultSql('now()').optional(),
   workflow_id: varchar(255).optional(),
-  task_id: uuid().optional(),
+  // A workflow id where Shannon's own writer puts one (migration 0073), or a task id.
+  task_id: varchar(255).optional(),
   error_message: text().optional(),
   metadata: jsonbObject().notNull().default({}).optional(),
   strategy: varchar(100).optional(),
