@@ -7,6 +7,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { type CliContext, createCliContext, EXIT, EXIT_STATUS_HELP, reportError } from './cli-context.js';
+import { adoptCommand } from './commands/adopt.js';
 import { adviseCommand } from './commands/advise.js';
 import { aggregatesCommand } from './commands/aggregates.js';
 import { archiveCommand } from './commands/archive.js';
@@ -64,6 +65,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addCommand(backupCommand(ctx));
   program.addCommand(aggregatesCommand(ctx));
   program.addCommand(replicationCommand(ctx));
+  program.addCommand(adoptCommand(ctx));
   // `bench` groups the benchmarks; add further `.addCommand(...)` subcommands to this line's group.
   program.addCommand(
     new Command('bench')

@@ -72,6 +72,16 @@ export const ERROR_CODES = {
     description:
       'pg_dump or pg_restore is missing, too old for the server, or exited with an error (its message is kept).',
   },
+  ADOPT_ROW_REFUSED: {
+    status: 409,
+    description:
+      "adopt shannon: a row of Shannon's cannot go into Shannon Data's schema (the table, row and reason are named; fix it and run again, it resumes).",
+  },
+  ADOPT_MISMATCH: {
+    status: 500,
+    description:
+      "adopt shannon: a table's row count or checksum differs between Shannon's rows and the copy.",
+  },
   EXTENSION_MISSING: { status: 503, description: 'A PostgreSQL extension this operation needs is absent.' },
   INTERNAL: { status: 500, description: 'An unexpected internal error.' },
 } as const satisfies Record<string, { status: number; description: string }>;
