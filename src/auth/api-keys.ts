@@ -127,7 +127,7 @@ export async function listApiKeys(db: AuthDatabase, tenantId: string): Promise<A
 
 /**
  * Revokes a key given its id or prefix; it fails authentication from the next request on.
- * @throws ShannonError NOT_FOUND when no such key exists.
+ * @throws ShannonError NOT_FOUND when no such key exists, CONFLICT when the prefix names several.
  */
 export async function revokeApiKey(
   db: AuthDatabase,
@@ -139,6 +139,12 @@ export async function revokeApiKey(
   const tenantId = found.rows[0]?.tenant_id;
   if (tenantId === undefined)
     throw new ShannonError('NOT_FOUND', `no API key ${idOrPrefix}`, { field: 'key' });
+  if (found.rows.length > 1)
+    throw new ShannonError(
+      'CONFLICT',
+      `the prefix ${idOrPrefix} names ${found.rows.length} keys; revoke by id (keys list --tenant T shows them)`,
+      { field: 'key' },
+    );
   const row = await db.withTenant(
     tenantId,
     async (tx) =>

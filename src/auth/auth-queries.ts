@@ -32,7 +32,7 @@ export const INSERT_API_KEY = `
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   RETURNING id, key_prefix, tenant_id, name, scopes, expires_at, created_at`;
 
-/** Authentication: one row by the unique prefix, with the tenant's state and plan limit. */
+/** Authentication: the keys of a prefix (one in practice, migration 0074), with the tenant's state and plan limit. */
 export const SELECT_KEY_FOR_AUTH = `
   SELECT k.id, k.key_hash, k.tenant_id, k.scopes, k.is_active, k.expires_at <= now() AS expired, k.expires_at,
          t.is_active AS tenant_active, t.rate_limit_per_hour, t.slug

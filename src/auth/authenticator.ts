@@ -1,6 +1,6 @@
 /**
- * Authenticates a request's API key: format and checksum first (no IO for garbage), then one row by
- * the unique prefix, a constant-time digest comparison, and the key's and tenant's state.
+ * Authenticates a request's API key: format and checksum first (no IO for garbage), then the rows of
+ * its prefix (one in practice; migration 0074), a constant-time digest comparison for each, and the key's and tenant's state.
  *
  * Verified keys are cached in-process by digest for `ttlMs` (SHANNON_AUTH_CACHE_TTL_MS), so a
  * request does not need PostgreSQL to learn who is calling: writes can still be acknowledged from
@@ -133,10 +133,14 @@ export function createAuthenticator(db: AuthDatabase, options: AuthenticatorOpti
     const { rows } = await db.query<AuthRow>(SELECT_KEY_FOR_AUTH, [prefix], {
       operation: 'auth.authenticate',
     });
-    const row = rows[0];
-    // Compare even when the row is missing, so both paths cost about the same.
-    const matches = digestsEqual(digest, row?.key_hash ?? '0'.repeat(64));
-    if (row === undefined || !matches || !row.is_active || row.expired === true || !row.tenant_active) {
+    // A prefix may name several keys (Shannon's short prefixes collide, migration 0074): every
+    // one is compared, and at least one comparison runs, so a miss costs about what a hit does.
+    let row: AuthRow | undefined;
+    for (const candidate of rows.length === 0 ? [undefined] : rows) {
+      if (digestsEqual(digest, candidate?.key_hash ?? '0'.repeat(64)) && candidate !== undefined)
+        row = candidate;
+    }
+    if (row === undefined || !row.is_active || row.expired === true || !row.tenant_active) {
       cache.delete(digest);
       throw unauthenticated();
     }

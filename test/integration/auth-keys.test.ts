@@ -204,4 +204,39 @@ describe('API keys over HTTP', () => {
       for (const redis of clients) await redis.quit();
     }
   });
+  it("two keys sharing a prefix (as Shannon's short prefixes do) each authenticate; revoking by that prefix is refused", async () => {
+    const { key, keyId, tenantId } = await h.tenantWithKey();
+    const prefix = parseApiKey(key)!.prefix;
+    // A second key with the same prefix and another secret, stored as Shannon's writer would.
+    const twin = formatApiKey(prefix, randomBytes(32).toString('base64url'));
+    const client = new pg.Client({ connectionString: h.t.url });
+    await client.connect();
+    let twinId: string;
+    try {
+      const { rows } = await client.query<{ id: string }>(
+        `INSERT INTO auth.api_keys (key_hash, key_prefix, tenant_id, name, scopes)
+         SELECT $1, $2, $3, 'twin', scopes FROM auth.api_keys WHERE id = $4 RETURNING id`,
+        [digestApiKey(twin), prefix, tenantId, keyId],
+      );
+      twinId = rows[0]!.id;
+    } finally {
+      await client.end();
+    }
+    for (const k of [key, twin]) {
+      const res = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${k}` } });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    const forged = formatApiKey(prefix, randomBytes(32).toString('base64url'));
+    const refused = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${forged}` } });
+    assert.equal(refused.statusCode, 401);
+    await assert.rejects(
+      revokeApiKey(h.dataLayer.db, prefix),
+      (e: Error & { code?: string }) => e.code === 'CONFLICT',
+    );
+    await revokeApiKey(h.dataLayer.db, twinId);
+    const after = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${twin}` } });
+    assert.equal(after.statusCode, 401);
+    const still = await h.app.inject({ url: '/v1/whoami', headers: { authorization: `Bearer ${key}` } });
+    assert.equal(still.statusCode, 200);
+  });
 });

@@ -21,7 +21,6 @@ const UNIQUE_WITHOUT_TENANT: Record<string, string> = {
   'auth.users_email_key': 'login finds the account by email before any tenant is known',
   'auth.users_username_key': 'login finds the account by username before any tenant is known',
   'auth.api_keys_key_hash_key': 'digest of a random secret; authentication runs before the tenant is known',
-  'auth.api_keys_key_prefix_key': 'random key id; authentication runs before the tenant is known',
   'auth.refresh_tokens_token_hash_key': 'digest of a random secret; refresh runs before the tenant is known',
   'public.scheduled_task_executions_schedule_id_task_id_key':
     "Shannon's ON CONFLICT target (0073); a schedule id names one tenant's schedule",
