@@ -223,6 +223,22 @@ async function resolveDefaultTenant(
     : (await exists(db, 'auth.tenants'))
       ? 'auth.tenants'
       : null;
+  const saved = (await exists(db, `${LEGACY_SCHEMA}.adopt_settings`))
+    ? (
+        await db.query<{ value: string }>(
+          `SELECT value FROM ${LEGACY_SCHEMA}.adopt_settings WHERE key = 'default_tenant'`,
+        )
+      ).rows[0]?.value
+    : undefined;
+  if (saved !== undefined) {
+    if (given !== undefined && given !== saved)
+      throw new ShannonError(
+        'VALIDATION_FAILED',
+        `the adoption in progress gives rows without a tenant to ${saved}; --default-tenant ${given} would split them`,
+        { field: 'default-tenant' },
+      );
+    return { id: saved, created: false, source: 'chosen by the run that started' };
+  }
   if (given !== undefined) {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given))
       throw new ShannonError(
@@ -240,14 +256,6 @@ async function resolveDefaultTenant(
       source: known.length === 0 ? 'given, created' : 'given',
     };
   }
-  const saved = (await exists(db, `${LEGACY_SCHEMA}.adopt_settings`))
-    ? (
-        await db.query<{ value: string }>(
-          `SELECT value FROM ${LEGACY_SCHEMA}.adopt_settings WHERE key = 'default_tenant'`,
-        )
-      ).rows[0]?.value
-    : undefined;
-  if (saved !== undefined) return { id: saved, created: false, source: 'chosen by the run that started' };
   const list =
     tenants === null
       ? []
@@ -496,11 +504,15 @@ export async function adoptShannon(
   await db.withSession(
     async (session) => {
       await session.query('SET statement_timeout = 0');
-      if (defaultTenant.created)
-        await session.query(
-          `INSERT INTO auth.tenants (id, name, slug) VALUES ($1, 'default', 'default-' || left($1, 8)) ON CONFLICT (id) DO NOTHING`,
-          [tenant],
-        );
+      // A default tenant that is not one of Shannon's is created here (also on a resumed run,
+      // which may have been stopped before it got this far); one of Shannon's comes with the copy.
+      await session.query(
+        `INSERT INTO auth.tenants (id, name, slug)
+         SELECT $1::uuid, 'default', 'default-' || left($1::uuid::text, 8)
+          WHERE NOT EXISTS (SELECT 1 FROM ${LEGACY_AUTH_SCHEMA}.tenants WHERE id = $1::uuid)
+         ON CONFLICT (id) DO NOTHING`,
+        [tenant],
+      );
       for (const t of ADOPT_TABLES) {
         if (!(await exists(session, t.source))) {
           await session.query(`UPDATE ${LEGACY_SCHEMA}.adopt_progress SET done = true WHERE target = $1`, [

@@ -14,6 +14,10 @@
 
 ALTER TABLE public.agent_executions ALTER COLUMN task_id TYPE varchar(255) USING task_id::text;
 
+-- Shannon's rows name their task by workflow id only; the fill (and `adopt shannon`) finds the
+-- tenant through it, once per row, so it must be an index probe, not a scan of every key.
+CREATE INDEX task_execution_keys_workflow_idx ON public.task_execution_keys (workflow_id);
+
 ALTER TABLE public.scheduled_task_executions
   ADD CONSTRAINT scheduled_task_executions_schedule_id_task_id_key UNIQUE (schedule_id, task_id);
 
