@@ -51,6 +51,11 @@ export const ERROR_CODES = {
   MIGRATIONS_PENDING: { status: 503, description: 'The database schema is behind the code.' },
   // vector memory
   VECTOR_BACKEND_FAILED: { status: 502, description: 'The vector index backend answered with an error.' },
+  VECTOR_BACKEND_BUSY: {
+    status: 503,
+    description:
+      "The vector index backend refused the call for now (Qdrant's strict-mode rate limit); retry after the given delay.",
+  },
   // operations toolkit
   UNSAFE_STATEMENT: { status: 400, description: 'The statement is not allowed in this operation.' },
   ARCHIVE_UNTRUSTED: {

@@ -3,8 +3,18 @@
  * Backends are derived indexes: they receive points from the outbox relay and answer searches;
  * PostgreSQL stays the source of truth (SPEC P1).
  */
+import { ShannonError } from '../errors/errors.js';
 import type { CollectionDefinition } from './collections.js';
 import type { Filter } from './filter.js';
+
+/**
+ * True when the backend refused a call for now and said so (VECTOR_BACKEND_BUSY: Qdrant's
+ * strict-mode rate limit): it is healthy and asks for less. No breaker counts it; the relay defers
+ * the rows by `details.retryAfterMs`; a search answers 503 with Retry-After.
+ */
+export function isBackendBusy(error: unknown): error is ShannonError {
+  return error instanceof ShannonError && error.code === 'VECTOR_BACKEND_BUSY';
+}
 
 /** A point as delivered to an index: payload already carries `tenant_id` and `_version`. */
 export interface IndexedPoint {

@@ -103,6 +103,15 @@ SET attempts = attempts + 1, last_error = $3,
     next_attempt_at = now() + make_interval(secs => least(300.0, $4::float8 * power(2, least(attempts, 12)) / 1000.0))
 WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))`;
 
+/**
+ * Relay: the backend asked for less (Qdrant's rate limit): the rows wait `$4` ms, or Retry-After,
+ * without counting an attempt, so a busy index never pushes them toward the 5-minute backoff.
+ */
+export const MARK_DEFERRED = `
+UPDATE public.memory_outbox
+SET last_error = $3, next_attempt_at = now() + make_interval(secs => least(300.0, $4::float8 / 1000.0))
+WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))`;
+
 /** Relay: makes every pending row due now (after a recovery, or from `drain({ force: true })`). */
 export const MAKE_PENDING_DUE = `UPDATE public.memory_outbox SET next_attempt_at = now() WHERE delivered_at IS NULL`;
 

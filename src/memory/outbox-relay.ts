@@ -3,15 +3,17 @@
  * state of each point (so a stale row can never put back an older version), upserts or deletes it
  * in the backend, and marks the rows delivered — all while holding a transaction-scoped advisory
  * lock, so two relays never interleave deliveries of the same point. Failures are recorded per
- * collection with exponential backoff; nothing is dropped.
+ * collection with exponential backoff; a backend asking for less (Qdrant's rate limit) defers the
+ * rows by its Retry-After without counting an attempt; nothing is dropped.
  */
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable, TransactionOptions } from '../postgres/queryable.js';
-import type { IndexedPoint, VectorBackend } from './backend.js';
+import { type IndexedPoint, isBackendBusy, type VectorBackend } from './backend.js';
 import { BackgroundLoop } from './background-loop.js';
 import {
   CLAIM_OUTBOX,
   MAKE_PENDING_DUE,
+  MARK_DEFERRED,
   MARK_DELIVERED,
   MARK_FAILED,
   OUTBOX_STATS,
@@ -56,6 +58,8 @@ export interface RelayPassResult {
   claimed: number;
   delivered: number;
   failed: number;
+  /** Rows the backend asked to send later (backpressure): not failed, not an attempt. */
+  deferred: number;
   /** False when another relay held the lock. */
   ran: boolean;
 }
@@ -170,14 +174,16 @@ export class OutboxRelay {
         const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
           RELAY_LOCK_KEY,
         ]);
-        if (lock.rows[0]?.ok !== true) return { claimed: 0, delivered: 0, failed: 0, ran: false };
+        if (lock.rows[0]?.ok !== true)
+          return { claimed: 0, delivered: 0, failed: 0, deferred: 0, ran: false };
         const claimed = await tx.query<OutboxRow>(CLAIM_OUTBOX, [batchSize], {
           operation: 'memory.relay_claim',
         });
-        if (claimed.rows.length === 0) return { claimed: 0, delivered: 0, failed: 0, ran: true };
+        if (claimed.rows.length === 0) return { claimed: 0, delivered: 0, failed: 0, deferred: 0, ran: true };
         const changes = await currentChanges(tx, claimed.rows, 'memory.relay_load');
         let delivered = 0;
         let failed = 0;
+        let deferred = 0;
         for (const { collection, rows, upserts, deletes } of changes) {
           const ids = { tenants: rows.map((r) => r.tenant_id), ids: rows.map((r) => r.id) };
           try {
@@ -186,11 +192,27 @@ export class OutboxRelay {
             delivered += rows.length;
             metrics?.memoryRelayDelivered.inc({ collection: label(collection) }, rows.length);
           } catch (error) {
+            const message =
+              error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+            if (isBackendBusy(error)) {
+              deferred += rows.length;
+              metrics?.memoryRelayDeferred.inc({ collection: label(collection) }, rows.length);
+              const wait = error.details?.['retryAfterMs'];
+              await tx.query(
+                MARK_DEFERRED,
+                [
+                  ids.tenants,
+                  ids.ids,
+                  message,
+                  typeof wait === 'number' ? wait : (this.options.retryBaseMs ?? DEFAULT_RELAY_RETRY_BASE_MS),
+                ],
+                { operation: 'memory.relay_mark_deferred' },
+              );
+              continue;
+            }
             failed += rows.length;
             metrics?.memoryRelayFailures.inc({ collection: label(collection) });
             this.options.onError?.(error, collection);
-            const message =
-              error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
             await tx.query(
               MARK_FAILED,
               [ids.tenants, ids.ids, message, this.options.retryBaseMs ?? DEFAULT_RELAY_RETRY_BASE_MS],
@@ -198,7 +220,7 @@ export class OutboxRelay {
             );
           }
         }
-        return { claimed: claimed.rows.length, delivered, failed, ran: true };
+        return { claimed: claimed.rows.length, delivered, failed, deferred, ran: true };
       },
       { operation: 'memory.relay' },
     );

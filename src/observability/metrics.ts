@@ -241,6 +241,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['collection'] as const,
       registers,
     }),
+    memoryRelayDeferred: new Counter({
+      name: 'shannon_memory_relay_deferred_total',
+      help: 'Outbox rows the index backend asked to send later (rate limit), by collection.',
+      labelNames: ['collection'] as const,
+      registers,
+    }),
     memoryOutboxDepth: new Gauge({
       name: 'shannon_memory_outbox_depth',
       help: 'Undelivered memory outbox rows (as of the last relay pass).',

@@ -111,6 +111,11 @@ export class QdrantContractServer {
   reportedVersion: string;
   /** When set, every points write answers this HTTP status (an outage). */
   failWritesWith: number | undefined;
+  /**
+   * Strict mode's rate limits (Qdrant ≥ 1.13): writes and/or reads of points answer 429
+   * "Rate limiting exceeded", with Retry-After when `retryAfterSeconds` is set, as Qdrant does.
+   */
+  rateLimit: { writes?: boolean; reads?: boolean; retryAfterSeconds?: number } | undefined;
   /** When true, every request answers 503 (the server is down). */
   down = false;
   /**
@@ -269,7 +274,10 @@ export class QdrantContractServer {
       if (!validate(envelope))
         this.violations.push(`${label} response: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
     }
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(envelope));
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (status === 429 && this.rateLimit?.retryAfterSeconds !== undefined)
+      headers['retry-after'] = String(this.rateLimit.retryAfterSeconds);
+    res.writeHead(status, headers).end(JSON.stringify(envelope));
   }
 
   private resolve(name: string | undefined): FakeCollection | undefined {
@@ -323,12 +331,16 @@ export class QdrantContractServer {
       !template.endsWith('/snapshots/upload');
     if (needs && collection === undefined) return [404, `Collection ${name} not found`];
     const col = collection as FakeCollection;
-    if (
-      this.failWritesWith !== undefined &&
-      template.includes('/points') &&
-      (method === 'PUT' || template.endsWith('/delete'))
-    ) {
+    const pointsWrite = template.includes('/points') && (method === 'PUT' || template.endsWith('/delete'));
+    if (this.failWritesWith !== undefined && pointsWrite) {
       return [this.failWritesWith, 'service unavailable'];
+    }
+    const pointsRead = /\/points\/(query|search)$/.test(template);
+    if ((this.rateLimit?.writes === true && pointsWrite) || (this.rateLimit?.reads === true && pointsRead)) {
+      return [
+        429,
+        `Rate limiting exceeded: ${pointsWrite ? 'Write' : 'Read'} rate limit exceeded, retry later`,
+      ];
     }
     switch (`${method} ${template}`) {
       case 'GET /':

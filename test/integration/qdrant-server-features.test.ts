@@ -3,14 +3,17 @@
  * (the contract stand-in answers as the server would): MMR re-ranked by the server (≥ 1.15,
  * `query: {nearest, mmr}`), client-side on 1.9 with the same outcome; upserts guarded by a
  * version filter (`update_filter`, 1.19), so a stale delivery cannot put back older content,
- * and none sent where the document does not define it.
+ * and none sent where the document does not define it; a rate-limited server (429 with
+ * Retry-After, strict mode from 1.13) treated as backpressure, not as a failure.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { IndexedPoint } from '../../src/memory/backend.js';
 import { collectionRegistry } from '../../src/memory/collections.js';
 import type { Memory } from '../../src/memory/memory.js';
 import type { QdrantBackend } from '../../src/memory/qdrant/qdrant-backend.js';
+import { toHttpError } from '../../src/server/http-errors.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createQdrantTestMemory } from '../helpers/memory.js';
 import {
@@ -26,6 +29,11 @@ const body = (r: RecordedRequest) => r.body as Record<string, unknown>;
 for (const version of QDRANT_VERSIONS) {
   const serverMmr = version !== 'v1.9.x';
   const guarded = version === 'v1.19.x';
+  // Strict mode's rate limits (1.13+): the document defines write_rate_limit where they exist.
+  const strictMode = readFileSync(
+    new URL(`../fixtures/qdrant-openapi/${version}.json`, import.meta.url),
+    'utf8',
+  ).includes('"write_rate_limit"');
   describe(`Qdrant server features against the ${version} OpenAPI document`, () => {
     let t: TestDatabase;
     let server: QdrantContractServer;
@@ -130,5 +138,46 @@ for (const version of QDRANT_VERSIONS) {
         assert.deepEqual(server.violations, []);
       },
     );
+
+    it('a rate-limited server (429) is backpressure: rows wait its Retry-After without an attempt, no breaker opens, a search answers 503 with Retry-After', {
+      skip: !strictMode && 'strict mode (rate limits) exists from Qdrant 1.13',
+    }, async () => {
+      server.rateLimit = { writes: true, reads: true, retryAfterSeconds: 2 };
+      try {
+        await memory.upsert(tenant, 'summaries', [
+          { key: ['busy'], vector: vec(4), payload: { session_id: 's' } },
+        ]);
+        const pass = await memory.deliverOnce();
+        assert.deepEqual([pass.deferred, pass.failed, pass.delivered], [1, 0, 0]);
+        const { rows } = await t.db.query<{ attempts: number; waits: boolean; last_error: string }>(
+          `SELECT attempts, next_attempt_at > now() + interval '1 second' AS waits, last_error
+             FROM public.memory_outbox WHERE delivered_at IS NULL`,
+        );
+        assert.deepEqual(
+          rows.map((r) => [r.attempts, r.waits]),
+          [[0, true]],
+          'deferred by Retry-After (2 s), not counted as an attempt',
+        );
+        assert.match(rows[0]!.last_error, /429/);
+        // More refusals than the breaker's threshold (5): it stays closed, each answer says when to retry.
+        for (let i = 0; i < 8; i += 1) {
+          await assert.rejects(
+            memory.search(tenant, 'summaries', { vector: vec(4), limit: 1 }),
+            (e: Error & { code?: string; details?: Record<string, unknown> }) =>
+              e.code === 'VECTOR_BACKEND_BUSY' && e.details?.['retryAfterMs'] === 2000,
+          );
+        }
+        assert.equal(backend.http.breaker.state, 'closed');
+        const answer = toHttpError(
+          await memory.search(tenant, 'summaries', { vector: vec(4), limit: 1 }).catch((e: unknown) => e),
+        );
+        assert.deepEqual([answer.status, answer.retryAfterSeconds], [503, 2]);
+      } finally {
+        server.rateLimit = undefined;
+      }
+      assert.equal(await memory.flush({ force: true }), 0);
+      const hits = await memory.search(tenant, 'summaries', { vector: vec(4), limit: 1 });
+      assert.equal(hits.length, 1);
+    });
   });
 }

@@ -25,13 +25,22 @@ export interface QdrantHttpOptions {
   fetch?: typeof fetch;
 }
 
-/** True for errors that say Qdrant is unhealthy (network, timeout, 5xx, 429), which the breaker counts. */
+/** True for errors that say Qdrant is unhealthy (network, timeout, 5xx), which the breaker counts. */
 export function isQdrantInfrastructureFailure(error: unknown): boolean {
   return (
     error instanceof ShannonError &&
     error.code === 'VECTOR_BACKEND_FAILED' &&
     error.details?.['infrastructure'] === true
   );
+}
+
+/** Retry-After in milliseconds (seconds, or an HTTP date), or undefined when absent or unreadable. */
+function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  if (header.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function tracer() {
@@ -78,7 +87,8 @@ export class QdrantHttp {
 
   /**
    * Sends one request and returns the parsed JSON body of a 2xx answer.
-   * @throws ShannonError VECTOR_BACKEND_FAILED (details.status, details.infrastructure) or BREAKER_OPEN.
+   * @throws ShannonError VECTOR_BACKEND_FAILED (details.status, details.infrastructure),
+   * VECTOR_BACKEND_BUSY (429; details.retryAfterMs when Qdrant sent Retry-After) or BREAKER_OPEN.
    */
   request<T>(method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', path: string, body?: unknown): Promise<T> {
     return this.traced(method, path, () =>
@@ -169,15 +179,18 @@ export class QdrantHttp {
       } catch {
         // keep the raw text
       }
+      // 429 is strict mode's read or write rate limit (Qdrant ≥ 1.13, with Retry-After): Qdrant is
+      // healthy and asks for less, so the breaker does not count it (isBackendBusy).
+      if (response.status === 429) {
+        const delay = retryAfterMs(response.headers.get('retry-after'));
+        throw new ShannonError('VECTOR_BACKEND_BUSY', `Qdrant ${method} ${path} answered 429: ${detail}`, {
+          details: { status: 429, ...(delay === undefined ? {} : { retryAfterMs: delay }) },
+        });
+      }
       throw new ShannonError(
         'VECTOR_BACKEND_FAILED',
         `Qdrant ${method} ${path} answered ${response.status}: ${detail}`,
-        {
-          details: {
-            status: response.status,
-            infrastructure: response.status >= 500 || response.status === 429,
-          },
-        },
+        { details: { status: response.status, infrastructure: response.status >= 500 } },
       );
     }
     return bytes ?? text;
