@@ -87,6 +87,30 @@ describe('embedded collection', () => {
     assert.deepEqual(got, expected);
   });
 
+  it('exact searches over a large, a small and again a large candidate set (one reused gather buffer) each match brute force', () => {
+    const bruteForce = (query: Float32Array, filter: ReturnType<typeof composeFilter>, limit: number) =>
+      points
+        .filter((p) => matchesFilter(filter, { id: p.id, payload: p.payload }))
+        .map((p) => ({ id: p.id, s: cosine(query, p.vector) }))
+        .sort((a, b) => b.s - a.s)
+        .slice(0, limit)
+        .map((p) => p.id);
+    const wide = composeFilter(TENANTS[1]!, parseFilter({}));
+    const narrow = composeFilter(
+      TENANTS[1]!,
+      parseFilter({ must: [{ key: 'session_id', match: { value: 's4' } }] }),
+    );
+    for (const [i, filter] of [wide, narrow, wide, narrow].entries()) {
+      const query = points[10 + i]!.vector;
+      const got = collection.search({ vector: query, filter, limit: 7, withVector: false, exact: true });
+      assert.deepEqual(
+        got.map((h) => h.id),
+        bruteForce(query, filter, 7),
+        `search ${i + 1}`,
+      );
+    }
+  });
+
   it('ignores an older version, applies a newer one and keeps value indexes current', () => {
     const p = points[10]!;
     const filter = (session: string) =>

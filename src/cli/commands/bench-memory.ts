@@ -38,7 +38,7 @@ export function formatMemoryBenchmark(r: MemoryBenchResult): string {
     `session-filtered (${r.filtered.points_per_session} points/session, exact): p50 ${r.filtered.p50_ms} ms, p99 ${r.filtered.p99_ms} ms, recall@10 ${r.filtered.recall_at_10}`,
     ...r.selectivity.map(
       (s) =>
-        `filtered ${s.share * 100} % (${s.points} points, planner: ${s.planner}): exact recall ${s.exact.recall_mean} (worst 1 % ${s.exact.recall_p01}), p50 ${s.exact.p50_ms} ms, p99 ${s.exact.p99_ms} ms; graph recall ${s.graph.recall_mean} (worst 1 % ${s.graph.recall_p01}), p50 ${s.graph.p50_ms} ms, p99 ${s.graph.p99_ms} ms`,
+        `filtered ${s.share * 100} % (${s.points} points, planner: ${s.planner}): exact recall ${s.exact.recall_mean} (worst 1 % ${s.exact.recall_p01}), p50 ${s.exact.p50_ms} ms, p99 ${s.exact.p99_ms} ms; graph recall ${s.graph.recall_mean} (worst 1 % ${s.graph.recall_p01}), p50 ${s.graph.p50_ms} ms, p99 ${s.graph.p99_ms} ms; plain JS scan p50 ${s.plain_scan.p50_ms} ms (exact path ${s.exact_vs_plain_scan}× as fast)`,
     ),
     r.outbox === null
       ? 'outbox: skipped'

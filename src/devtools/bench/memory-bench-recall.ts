@@ -127,6 +127,13 @@ export interface SelectivityFigures {
   planner: 'exact' | 'graph';
   exact: PathFigures;
   graph: PathFigures;
+  /**
+   * A plain JavaScript scan of the same points (dot products over the group's members, sorted):
+   * the baseline the exact path must at least match.
+   */
+  plain_scan: { p50_ms: number; p99_ms: number };
+  /** Plain scan p50 ÷ exact path p50 (above 1: the exact path is faster). */
+  exact_vs_plain_scan: number;
 }
 
 /**
@@ -152,9 +159,10 @@ export function selectivityFigures(
     const filter = composeFilter(tenantId, { must: [{ key: 'agent_id', match: { value: group } }] });
     const truth: string[][] = [];
     const found = { exact: [] as string[][], graph: [] as string[][] };
-    const times = { exact: [] as number[], graph: [] as number[] };
+    const times = { exact: [] as number[], graph: [] as number[], plain: [] as number[] };
     for (let i = 0; i < q; i += 1) {
       const vector = queries.subarray(i * dim, (i + 1) * dim);
+      const plainStarted = performance.now();
       truth.push(
         members
           .map((m) => {
@@ -166,6 +174,7 @@ export function selectivityFigures(
           .slice(0, k)
           .map((s) => s.id),
       );
+      times.plain.push(performance.now() - plainStarted);
       for (const path of ['exact', 'graph'] as const) {
         const t0 = performance.now();
         const hits = collection.search({
@@ -190,12 +199,20 @@ export function selectivityFigures(
         p99_ms: round(sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0),
       };
     };
+    const percentile = (values: number[], p: number) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      return round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+    };
+    const exact = figures('exact');
+    const plainP50 = percentile(times.plain, 0.5);
     return {
       share,
       points: members.length,
       planner: collection.plansExact(filter) ? 'exact' : 'graph',
-      exact: figures('exact'),
+      exact,
       graph: figures('graph'),
+      plain_scan: { p50_ms: plainP50, p99_ms: percentile(times.plain, 0.99) },
+      exact_vs_plain_scan: exact.p50_ms > 0 ? round(plainP50 / exact.p50_ms, 2) : 0,
     };
   });
 }

@@ -57,10 +57,32 @@ function own(vector: Float32Array): Float32Array {
   return vector.byteOffset === 0 && vector.length * 4 === vector.buffer.byteLength ? vector : vector.slice();
 }
 
+/**
+ * Largest gather buffer exact searches keep between calls (64 MiB: 21,000 vectors of 768
+ * dimensions). Larger candidate sets get a fresh array each time.
+ */
+const SCRATCH_MAX_FLOATS = 16 * 1024 * 1024;
+
+/**
+ * The exact search's gather buffer, shared by every collection of the process and reused (a
+ * search is synchronous, so one runs at a time): a fresh array of tens of MB per query cost more
+ * in page faults than the copy itself (docs/benchmarks.md, "Filtered search").
+ */
+let scratch: Float32Array | undefined;
+
+/** A buffer of at least `floats` floats to gather into, or undefined above SCRATCH_MAX_FLOATS. */
+function gatherBuffer(floats: number): Float32Array | undefined {
+  if (floats > SCRATCH_MAX_FLOATS) return undefined;
+  if (scratch === undefined || scratch.length < floats)
+    scratch = new Float32Array(Math.min(SCRATCH_MAX_FLOATS, Math.max(floats, 2 * (scratch?.length ?? 0))));
+  return scratch;
+}
+
 /** An in-process collection: HNSW graph + slot store. */
 export class EmbeddedCollection {
   readonly definition: CollectionDefinition;
   private readonly options: EmbeddedCollectionOptions;
+
   private index: InstanceType<typeof usearch.Index>;
   private readonly slots: SlotStore;
   private readonly dim: number;
@@ -132,8 +154,9 @@ export class EmbeddedCollection {
   ): Array<{ slot: number; score: number }> {
     if (slots.length === 0) return [];
     const k = Math.min(limit, slots.length);
+    // usearch reads the view's buffer from its start, so the gathered view must begin at offset 0.
     const found = usearch.exactSearch(
-      this.slots.gather(slots),
+      this.slots.gather(slots, gatherBuffer(slots.length * this.dim)),
       own(query),
       this.dim,
       k,

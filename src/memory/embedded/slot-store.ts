@@ -33,6 +33,19 @@ function tenantOf(filter: Filter): string | undefined {
   return undefined;
 }
 
+/** A plan over known matching slots; the membership set is built only if the graph path asks. */
+function planOf(matching: number[]): FilterPlan {
+  let set: Set<number> | undefined;
+  return {
+    slots: () => matching,
+    count: matching.length,
+    accepts: (slot) => {
+      if (set === undefined) set = new Set(matching);
+      return set.has(slot);
+    },
+  };
+}
+
 /** Slots of points with their vectors, payloads and versions; knows nothing of the graph. */
 export class SlotStore {
   readonly dimension: number;
@@ -215,10 +228,15 @@ export class SlotStore {
     return keys;
   }
 
-  /** The vectors of the given slots, packed one after another (for an exact search). */
-  gather(slots: readonly number[]): Float32Array {
+  /**
+   * The vectors of the given slots, packed one after another (for an exact search), into `into`
+   * when it is large enough (the view returned starts at its offset 0), else into a new array.
+   */
+  gather(slots: readonly number[], into?: Float32Array): Float32Array {
     const dim = this.dimension;
-    const gathered = new Float32Array(slots.length * dim);
+    const length = slots.length * dim;
+    const gathered =
+      into !== undefined && into.length >= length ? into.subarray(0, length) : new Float32Array(length);
     slots.forEach((slot, i) => {
       gathered.set(this.vectors.subarray(slot * dim, (slot + 1) * dim), i * dim);
     });
@@ -254,8 +272,40 @@ export class SlotStore {
   }
 
   /**
+   * The index sets that together ARE the filter's matches, when the filter holds nothing but the
+   * tenant (first, as composeFilter puts it) and equalities on indexed fields, at the top level or
+   * in nested must-only filters; undefined otherwise. An indexed field's set holds exactly the slots
+   * whose value (or one of whose array elements) is the match value, as the evaluator compares.
+   */
+  private equalitiesOnly(filter: Filter): Array<Set<number>> | undefined {
+    const sets: Array<Set<number>> = [];
+    const visit = (f: Filter, depth: number): boolean => {
+      if ((f.should?.length ?? 0) > 0 || (f.must_not?.length ?? 0) > 0) return false;
+      for (const [i, c] of (f.must ?? []).entries()) {
+        if ('key' in c && 'match' in c && 'value' in c.match) {
+          if (Object.keys(c).length !== 2 || Object.keys(c.match).length !== 1) return false;
+          if (c.key === 'tenant_id') {
+            if (depth !== 0 || i !== 0) return false;
+            continue;
+          }
+          const index = this.valueIndex(c.key);
+          if (index === undefined) return false;
+          sets.push(index.get(c.match.value) ?? new Set());
+        } else if ('must' in c || 'should' in c || 'must_not' in c) {
+          if (depth > 0 || !visit(c as Filter, depth + 1)) return false;
+        } else {
+          return false;
+        }
+      }
+      return true;
+    };
+    return visit(filter, 0) ? sets : undefined;
+  }
+
+  /**
    * Plans a filtered read: the smallest pool that must contain every match (the tenant's points, or
-   * the smallest equality-index set), then the filter evaluated on that pool only.
+   * the smallest equality-index set), then the filter evaluated on that pool only. A filter of
+   * equalities on indexed fields is answered by intersecting their sets, evaluating no point.
    */
   plan(filter: Filter): FilterPlan {
     const tenant = tenantOf(filter);
@@ -272,6 +322,13 @@ export class SlotStore {
         accepts: (slot) => this.tenants[slot] === tenant,
       };
     }
+    const equalities = tenantPool === undefined ? undefined : this.equalitiesOnly(filter);
+    if (tenantPool !== undefined && equalities !== undefined) {
+      const [smallest, ...others] = [tenantPool, ...equalities].sort((a, b) => a.size - b.size);
+      const matching: number[] = [];
+      for (const slot of smallest as Set<number>) if (others.every((s) => s.has(slot))) matching.push(slot);
+      return planOf(matching);
+    }
     let pool: Iterable<number> = tenantPool ?? this.slotOfId.values();
     let poolSize = tenantPool?.size ?? this.size;
     for (const set of this.requiredEqualities(filter)) {
@@ -282,8 +339,7 @@ export class SlotStore {
     }
     const matching: number[] = [];
     for (const slot of pool) if (matchesFilter(filter, this.subject(slot))) matching.push(slot);
-    const set = new Set(matching);
-    return { slots: () => matching, count: matching.length, accepts: (slot) => set.has(slot) };
+    return planOf(matching);
   }
 
   /** Slots matching the filter, ordered by a numeric payload key (missing = lowest) or else by id. */
