@@ -161,26 +161,13 @@ export const ADOPT_TABLES: readonly AdoptTable[] = [
       tenant_id: `coalesce((SELECT st.tenant_id FROM public.scheduled_tasks st WHERE st.id = s.schedule_id), $1)`,
     },
   },
-  {
-    target: 'public.decomposition_patterns',
-    source: 'shannon_legacy.decomposition_patterns',
-    columns: { user_id: supervisorUser, tenant_id: supervisorTenant },
-  },
-  {
-    target: 'public.team_compositions',
-    source: 'shannon_legacy.team_compositions',
-    columns: { user_id: supervisorUser, tenant_id: supervisorTenant },
-  },
-  {
-    target: 'public.strategy_performance',
-    source: 'shannon_legacy.strategy_performance',
-    columns: { user_id: supervisorUser, tenant_id: supervisorTenant },
-  },
-  {
-    target: 'public.user_preferences',
-    source: 'shannon_legacy.user_preferences',
-    columns: { user_id: supervisorUser, tenant_id: supervisorTenant },
-  },
+  ...['decomposition_patterns', 'team_compositions', 'strategy_performance', 'user_preferences'].map(
+    (name): AdoptTable => ({
+      target: `public.${name}`,
+      source: `shannon_legacy.${name}`,
+      columns: { user_id: supervisorUser, tenant_id: supervisorTenant },
+    }),
+  ),
   { target: 'public.failure_patterns', source: 'shannon_legacy.failure_patterns' },
 ];
 
