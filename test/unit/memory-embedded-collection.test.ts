@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { IndexedPoint } from '../../src/memory/backend.js';
 import { collectionRegistry } from '../../src/memory/collections.js';
-import { EmbeddedCollection } from '../../src/memory/embedded/embedded-collection.js';
+import { EmbeddedCollection, FILTERED_BREADTH } from '../../src/memory/embedded/embedded-collection.js';
 import { composeFilter, parseFilter } from '../../src/memory/filter.js';
 import { matchesFilter } from '../../src/memory/filter-evaluator.js';
 import { cosine } from '../../src/memory/vector.js';
@@ -108,6 +108,48 @@ describe('embedded collection', () => {
         bruteForce(query, filter, 7),
         `search ${i + 1}`,
       );
+    }
+  });
+
+  it('a filtered graph search starts as wide as the filter is selective (FILTERED_BREADTH × limit ÷ share)', () => {
+    const index = (collection as unknown as { index: { search: (...a: unknown[]) => unknown } }).index;
+    const search = index.search.bind(index);
+    const ks: number[] = [];
+    index.search = (...args: unknown[]) => {
+      ks.push(args[1] as number);
+      return search(...args);
+    };
+    try {
+      // session s3 holds 1 point in 7; with the tenant, 43 of the 600.
+      const filter = composeFilter(
+        TENANTS[0]!,
+        parseFilter({ must: [{ key: 'session_id', match: { value: 's3' } }] }),
+      );
+      const matches = collection.count(filter);
+      const hits = collection.search({
+        vector: points[3]!.vector,
+        filter,
+        limit: 5,
+        withVector: false,
+        exact: false,
+      });
+      assert.equal(hits.length, 5);
+      assert.equal(ks[0], Math.min(600, Math.ceil((FILTERED_BREADTH * 5 * 600) / matches)));
+      ks.length = 0;
+      collection.search({
+        vector: points[3]!.vector,
+        filter: composeFilter(TENANTS[0]!, parseFilter({})),
+        limit: 5,
+        withVector: false,
+        exact: false,
+      });
+      assert.equal(
+        ks[0],
+        Math.min(600, Math.ceil((FILTERED_BREADTH * 5 * 600) / 300)),
+        'the tenant keeps half',
+      );
+    } finally {
+      index.search = search;
     }
   });
 
