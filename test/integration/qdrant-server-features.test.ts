@@ -3,7 +3,8 @@
  * (the contract stand-in answers as the server would): MMR re-ranked by the server (≥ 1.15,
  * `query: {nearest, mmr}`), client-side on 1.9 with the same outcome; upserts guarded by a
  * version filter (`update_filter`, 1.19), so a stale delivery cannot put back older content,
- * and none sent where the document does not define it; a rate-limited server (429 with
+ * and none sent where the document does not define it; ACORN asked for on filtered searches
+ * (1.19's document; not on 1.9 or 1.15, whose documents lack it); a rate-limited server (429 with
  * Retry-After, strict mode from 1.13) treated as backpressure, not as a failure.
  */
 import assert from 'node:assert/strict';
@@ -29,6 +30,8 @@ const body = (r: RecordedRequest) => r.body as Record<string, unknown>;
 for (const version of QDRANT_VERSIONS) {
   const serverMmr = version !== 'v1.9.x';
   const guarded = version === 'v1.19.x';
+  // ACORN (1.16+): the document defines SearchParams.acorn where it exists.
+  const acorn = version === 'v1.19.x';
   // Strict mode's rate limits (1.13+): the document defines write_rate_limit where they exist.
   const strictMode = readFileSync(
     new URL(`../fixtures/qdrant-openapi/${version}.json`, import.meta.url),
@@ -178,6 +181,27 @@ for (const version of QDRANT_VERSIONS) {
       assert.equal(await memory.flush({ force: true }), 0);
       const hits = await memory.search(tenant, 'summaries', { vector: vec(4), limit: 1 });
       assert.equal(hits.length, 1);
+    });
+
+    it(`a search with a caller's filter ${acorn ? 'asks for ACORN' : 'sends no ACORN parameter (the document has none)'}; a tenant-only search never does`, async () => {
+      await memory.upsert(tenant, 'summaries', [
+        { key: ['acorn', 1], vector: vec(6), payload: { session_id: 'acorn' } },
+        { key: ['acorn', 2], vector: vec(7), payload: { session_id: 'other' } },
+      ]);
+      assert.equal(await memory.flush(), 0);
+      const from = server.requests.length;
+      const filtered = await memory.search(tenant, 'summaries', {
+        vector: vec(6),
+        limit: 2,
+        filter: { must: [{ key: 'session_id', match: { value: 'acorn' } }] },
+      });
+      assert.equal(filtered.length, 1);
+      await memory.search(tenant, 'summaries', { vector: vec(6), limit: 2 });
+      const reads = server.requests.slice(from).filter((r) => /\/points\/(query|search)$/.test(r.path));
+      assert.equal(reads.length, 2);
+      assert.deepEqual(body(reads[0]!)['params'], acorn ? { acorn: { enable: true } } : undefined);
+      assert.equal(body(reads[1]!)['params'], undefined);
+      assert.deepEqual(server.violations, []);
     });
   });
 }

@@ -58,6 +58,8 @@ export interface QdrantCapabilities {
   serverMmr: boolean;
   /** Upserts take an `update_filter` (a conditional update; ≥ 1.19 in the documents we hold). */
   conditionalUpdate: boolean;
+  /** Searches take `params.acorn` (filter-aware HNSW traversal, ≥ 1.16). */
+  acorn: boolean;
 }
 
 function parseVersion(version: string): [number, number] | undefined {
@@ -200,6 +202,7 @@ export class QdrantBackend implements VectorBackend {
           countConsistency: atLeast(v, 1, 19) ?? false,
           serverMmr: atLeast(v, 1, 15) ?? false,
           conditionalUpdate: atLeast(v, 1, 19) ?? false,
+          acorn: atLeast(v, 1, 16) ?? false,
         };
       })
       .catch((error) => {
@@ -337,6 +340,21 @@ export class QdrantBackend implements VectorBackend {
   }
 
   async search(physical: string, request: BackendSearchRequest): Promise<ScoredPoint[]> {
+    const caps = await this.serverCapabilities();
+    // ACORN (≥ 1.16) keeps a filtered HNSW search on the filter's points where the filter is not
+    // selective enough for Qdrant's full scan: the case where a post-filtered graph walk loses
+    // recall. Only for a caller's filter (the tenant condition alone is the payload index's job);
+    // Qdrant applies it up to its default max_selectivity (0.4).
+    const filtered =
+      (request.filter.must?.length ?? 0) > 1 ||
+      (request.filter.should?.length ?? 0) > 0 ||
+      (request.filter.must_not?.length ?? 0) > 0;
+    const params =
+      request.exact === true
+        ? { exact: true }
+        : caps.acorn && filtered
+          ? { acorn: { enable: true } }
+          : undefined;
     const common = {
       limit: request.limit,
       filter: request.filter,
@@ -344,10 +362,9 @@ export class QdrantBackend implements VectorBackend {
       with_vector: request.withVector,
       ...(request.scoreThreshold === undefined ? {} : { score_threshold: request.scoreThreshold }),
       ...(await this.layout(physical)).selector(request.tenantId),
-      ...(request.exact === true ? { params: { exact: true } } : {}),
+      ...(params === undefined ? {} : { params }),
     };
     const vector = Array.from(request.vector);
-    const caps = await this.serverCapabilities();
     if (caps.query && !this.queryUnsupported) {
       try {
         const answer = await this.http.request<Envelope<{ points: WireScoredPoint[] }>>(
