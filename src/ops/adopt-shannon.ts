@@ -15,7 +15,7 @@
  *
  * Shannon's moved tables are left in place for the operator to drop once satisfied.
  */
-import { ShannonError } from '../errors/errors.js';
+import { isDatabaseError, ShannonError } from '../errors/errors.js';
 import type { Queryable, Session, SessionSource } from '../postgres/queryable.js';
 import { migrateDatabase } from '../schema/migrator.js';
 import {
@@ -342,6 +342,10 @@ async function copyTable(
       log(`${table.target}: ${Number(progress.rows[0]?.copied ?? 0) + inserted} rows copied`);
     } catch (error) {
       await session.query('ROLLBACK').catch(() => undefined);
+      // Only a row's data can be refused (classes 22 data exception and 23 integrity constraint);
+      // anything else (a lost connection, a timeout) is the run's failure, resumable as it is.
+      const sqlstate = isDatabaseError(error) ? (error.sqlstate ?? '') : '';
+      if (!sqlstate.startsWith('22') && !sqlstate.startsWith('23')) throw error;
       throw await refusedRow(session, table, select, names, tenant, after, batch, error);
     }
   }
