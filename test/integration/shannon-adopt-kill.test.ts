@@ -4,7 +4,8 @@
  * each kill the rows copied equal the progress recorded, and the last run ends with every table's
  * count and checksum equal to Shannon's. A cut-over that finds a Shannon table locked by a reader
  * gives up its lock request within lock_timeout and retries, instead of queueing every later
- * reader behind it, and completes once the reader is done.
+ * reader behind it, and completes once the reader is done. Bad input is refused by name with
+ * the usage exit status, before anything is changed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -173,5 +174,49 @@ describe('adopt shannon cut-over against a reader holding a lock', () => {
       `SELECT count(*)::int AS n FROM public.task_executions`,
     );
     assert.equal(rows[0]!.n, 100);
+  });
+});
+
+describe('adopt shannon refuses what it cannot do, by name, before changing anything', () => {
+  let ours: TestDatabase;
+  let shannon: TestDatabase;
+  let client: pg.Client;
+
+  before(async () => {
+    ours = await createTestDatabase();
+    ({ t: shannon, client } = await shannonDatabase());
+    await seed(client, 10, 10);
+  });
+  after(async () => {
+    await client?.end();
+    await shannon?.drop();
+    await ours?.drop();
+  });
+
+  it("a database that is not Shannon's, and a default tenant that is not a tenant id: exit 2, field named", async () => {
+    const notShannon = await runCli(['adopt', 'shannon', '--apply', '--json'], {
+      DATABASE_URL: ours.url,
+      LOG_LEVEL: 'silent',
+    });
+    assert.equal(notShannon.code, 2, notShannon.stderr);
+    assert.deepEqual(
+      [JSON.parse(notShannon.stderr).error.code, JSON.parse(notShannon.stderr).error.field],
+      ['VALIDATION_FAILED', 'database'],
+    );
+    const badTenant = await runCli(['adopt', 'shannon', '--apply', '--default-tenant', 'acme', '--json'], {
+      DATABASE_URL: shannon.url,
+      LOG_LEVEL: 'silent',
+    });
+    assert.equal(badTenant.code, 2, badTenant.stderr);
+    assert.equal(JSON.parse(badTenant.stderr).error.field, 'default-tenant');
+    // Nothing was moved: Shannon's tables are where Shannon left them.
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM public.task_executions`,
+    );
+    assert.equal(rows[0]!.n, 10);
+    assert.equal(
+      (await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'shannon_legacy'`)).rows.length,
+      0,
+    );
   });
 });
