@@ -1,6 +1,7 @@
 /**
  * Authenticates a request's API key: format and checksum first (no IO for garbage), then the rows of
- * its prefix (one in practice; migration 0074), a constant-time digest comparison for each, and the key's and tenant's state.
+ * its prefix (one in practice; migration 0074), a constant-time digest comparison for each, and the
+ * key's and tenant's state.
  *
  * Verified keys are cached in-process by digest for `ttlMs` (SHANNON_AUTH_CACHE_TTL_MS), so a
  * request does not need PostgreSQL to learn who is calling: writes can still be acknowledged from
