@@ -15,6 +15,23 @@ import { createStores, type Stores } from '../../src/stores/index.js';
 import { createTenant, createTestDatabase, createUser, type TestDatabase } from '../helpers/database.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Runs `fn` again when PostgreSQL chose it as a deadlock's victim (40P01), as any writer retries
+ * it. Writers updating the same tasks in different orders can deadlock through the aggregate
+ * trigger (task row, then aggregate row); the victim's transaction is rolled back whole, so the
+ * aggregates stay consistent and the retry is what a real writer does.
+ */
+async function retryDeadlock<T>(fn: () => Promise<T>, counter: { retries: number }): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if ((error as { sqlstate?: string }).sqlstate !== '40P01' || attempt >= 10) throw error;
+      counter.retries += 1;
+    }
+  }
+}
 const today = new Date().toISOString().slice(0, 10);
 const yesterday = new Date(Date.now() - DAY_MS).toISOString().slice(0, 10);
 const tomorrow = new Date(Date.now() + DAY_MS).toISOString().slice(0, 10);
@@ -175,34 +192,44 @@ describe('daily aggregates after completion', () => {
     for (const task of tasks) await stores.tasks.upsert(tenant, { ...task, status: 'RUNNING' });
     // 10 writers: the task store's upserts (counters grow, GREATEST) and raw multi-row transactions
     // holding their locks a moment, all touching the same tasks and so the same six aggregate rows.
+    const deadlocks = { retries: 0 };
     const writers = Array.from({ length: 10 }, async (_, w) => {
       for (let round = 0; round < 3; round++) {
         if (w % 2 === 0) {
           for (const [i, task] of tasks.entries()) {
-            await stores.tasks.upsert(tenant, {
-              ...task,
-              status: i % 5 === 0 ? 'FAILED' : 'COMPLETED',
-              totalTokens: 100 * (w + 1) + round * 10 + i,
-              totalCostUsd: (w + 1) / 100,
-              toolsInvoked: w,
-              durationMs: round === 2 ? 1000 + w : null,
-            });
+            await retryDeadlock(
+              () =>
+                stores.tasks.upsert(tenant, {
+                  ...task,
+                  status: i % 5 === 0 ? 'FAILED' : 'COMPLETED',
+                  totalTokens: 100 * (w + 1) + round * 10 + i,
+                  totalCostUsd: (w + 1) / 100,
+                  toolsInvoked: w,
+                  durationMs: round === 2 ? 1000 + w : null,
+                }),
+              deadlocks,
+            );
           }
         } else {
-          await t.db.withTransaction(async (tx) => {
-            await tx.query(
-              `UPDATE public.task_executions
-                  SET total_tokens = total_tokens + $2::int, cache_hits = cache_hits + 1,
-                      total_cost_usd = total_cost_usd + 0.01
-                WHERE tenant_id = $1 AND workflow_id LIKE 'wf-c-%' AND status <> 'RUNNING'`,
-              [tenant, w],
-            );
-            await tx.query('SELECT pg_sleep(0.01)');
-          });
+          await retryDeadlock(
+            () =>
+              t.db.withTransaction(async (tx) => {
+                await tx.query(
+                  `UPDATE public.task_executions
+                      SET total_tokens = total_tokens + $2::int, cache_hits = cache_hits + 1,
+                          total_cost_usd = total_cost_usd + 0.01
+                    WHERE tenant_id = $1 AND workflow_id LIKE 'wf-c-%' AND status <> 'RUNNING'`,
+                  [tenant, w],
+                );
+                await tx.query('SELECT pg_sleep(0.01)');
+              }),
+            deadlocks,
+          );
         }
       }
     });
     await Promise.all(writers);
+    console.log(`concurrent aggregate updates: ${deadlocks.retries} deadlock victims retried`);
     assert.deepEqual(await verify(tenant), []);
     const { rows } = await t.db.query<{ tasks: number; tokens: string }>(
       `SELECT sum(total_tasks)::int AS tasks, sum(total_tokens)::text AS tokens
