@@ -21,8 +21,6 @@ export interface AdoptTable {
   source: string;
   /** Expressions for our columns that are not a same-named copy; `$1` is the default tenant. */
   columns?: Readonly<Record<string, string>>;
-  /** Our columns not to copy even when Shannon has one of that name (they are rebuilt). */
-  skip?: readonly string[];
 }
 
 /** The tenant of the public user `s.<column>` (copied before every table that asks). */

@@ -18,6 +18,7 @@
 import { isDatabaseError, ShannonError } from '../errors/errors.js';
 import type { Queryable, Session, SessionSource } from '../postgres/queryable.js';
 import { migrateDatabase } from '../schema/migrator.js';
+import { isUuid } from '../validation/checks.js';
 import {
   ADOPT_TABLES,
   type AdoptTable,
@@ -25,6 +26,7 @@ import {
   SHANNON_PUBLIC_TABLES,
   SHANNON_PUBLIC_VIEWS,
 } from './adopt-shannon-tables.js';
+import { quoteIdentAlways } from './finding.js';
 import { withLockRetry } from './lock-retry.js';
 
 export const LEGACY_SCHEMA = 'shannon_legacy';
@@ -119,7 +121,6 @@ export async function mappedColumns(
   const theirs = new Map((await columnsOf(db, table.source)).map((c) => [c.name, c.type]));
   const out: Array<{ name: string; expr: string }> = [];
   for (const col of ours) {
-    if (table.skip?.includes(col.name)) continue;
     let expr = table.columns?.[col.name];
     if (expr === undefined) {
       const theirType = theirs.get(col.name);
@@ -128,7 +129,7 @@ export async function mappedColumns(
           throw new ShannonError('INTERNAL', `adopt: no value for ${table.target}.${col.name}`);
         continue;
       }
-      const quoted = `s.${quoteIdent(col.name)}`;
+      const quoted = `s.${quoteIdentAlways(col.name)}`;
       expr =
         theirType === 'timestamp without time zone' && col.type === 'timestamp with time zone'
           ? `(${quoted} AT TIME ZONE 'UTC')`
@@ -143,18 +144,16 @@ export async function mappedColumns(
   return out;
 }
 
-const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /** Count and checksum of Shannon's rows as mapped (`shannon`) or of ours with the same ids. */
 function checksumSql(
   table: AdoptTable,
   cols: Array<{ name: string; expr: string }>,
   side: 'shannon' | 'ours',
 ) {
-  const list = cols.map((c) => quoteIdent(c.name)).join(', ');
+  const list = cols.map((c) => quoteIdentAlways(c.name)).join(', ');
   const inner =
     side === 'shannon'
-      ? `SELECT s.id AS adopt_key, $1::uuid AS adopt_default_tenant, ${cols.map((c) => `${c.expr} AS ${quoteIdent(c.name)}`).join(', ')} FROM ${table.source} s`
+      ? `SELECT s.id AS adopt_key, $1::uuid AS adopt_default_tenant, ${cols.map((c) => `${c.expr} AS ${quoteIdentAlways(c.name)}`).join(', ')} FROM ${table.source} s`
       : `SELECT t.id AS adopt_key, ${list} FROM ${table.target} t WHERE t.id IN (SELECT id FROM ${table.source})`;
   return `SELECT count(*)::bigint AS n,
                  md5(coalesce(string_agg(md5(ROW(${list})::text), '' ORDER BY adopt_key), '')) AS sum
@@ -240,7 +239,7 @@ async function resolveDefaultTenant(
     return { id: saved, created: false, source: 'chosen by the run that started' };
   }
   if (given !== undefined) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(given))
+    if (!isUuid(given))
       throw new ShannonError(
         'VALIDATION_FAILED',
         `--default-tenant must be a tenant id (uuid), got ${given}`,
@@ -277,7 +276,7 @@ async function resolveDefaultTenant(
 
 /** Adds monthly partitions back to the oldest month Shannon's rows of `table` reach. */
 async function partitionsFor(db: Queryable, table: AdoptTable): Promise<void> {
-  const { rows } = await db.query<{ key: string | null; months: number | null }>(
+  const { rows } = await db.query<{ key: string | null }>(
     `SELECT a.attname AS key FROM pg_partitioned_table p
        JOIN pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]
       WHERE p.partrelid = $1::regclass`,
@@ -286,8 +285,8 @@ async function partitionsFor(db: Queryable, table: AdoptTable): Promise<void> {
   const key = rows[0]?.key;
   if (key === undefined || key === null) return;
   const oldest = await db.query<{ months: number | null }>(
-    `SELECT (extract(year FROM age(date_trunc('month', now()), date_trunc('month', min(${quoteIdent(key)})))) * 12
-           + extract(month FROM age(date_trunc('month', now()), date_trunc('month', min(${quoteIdent(key)})))))::int AS months
+    `SELECT (extract(year FROM age(date_trunc('month', now()), date_trunc('month', min(${quoteIdentAlways(key)})))) * 12
+           + extract(month FROM age(date_trunc('month', now()), date_trunc('month', min(${quoteIdentAlways(key)})))))::int AS months
        FROM ${table.source}`,
   );
   const months = oldest.rows[0]?.months;
@@ -307,9 +306,9 @@ async function copyTable(
   log: (s: string) => void,
 ) {
   const cols = await mappedColumns(session, table);
-  const names = cols.map((c) => quoteIdent(c.name)).join(', ');
+  const names = cols.map((c) => quoteIdentAlways(c.name)).join(', ');
   // $1 (the default tenant) is typed here, since not every table's expressions use it.
-  const select = `SELECT s.id AS adopt_key, $1::uuid AS adopt_default_tenant, ${cols.map((c) => `${c.expr} AS ${quoteIdent(c.name)}`).join(', ')}
+  const select = `SELECT s.id AS adopt_key, $1::uuid AS adopt_default_tenant, ${cols.map((c) => `${c.expr} AS ${quoteIdentAlways(c.name)}`).join(', ')}
                     FROM ${table.source} s`;
   const copyBatch = `
     WITH batch AS (${select} WHERE ($2::uuid IS NULL OR s.id > $2) ORDER BY s.id LIMIT $3),
@@ -425,10 +424,10 @@ export async function bindLegacyRole(
   const known = await db.query(`SELECT 1 FROM auth.tenants WHERE id::text = $1`, [tenant]);
   if (known.rows.length === 0)
     throw new ShannonError('VALIDATION_FAILED', `tenant ${tenant} does not exist`, { field: 'tenant' });
-  const ident = quoteIdent(role);
+  const ident = quoteIdentAlways(role);
   const { rows } = await db.query<{ db: string }>(`SELECT current_database() AS db`);
   await db.query(
-    `ALTER ROLE ${ident} IN DATABASE ${quoteIdent(rows[0]!.db)} SET shannon.default_tenant_id = '${tenant}'`,
+    `ALTER ROLE ${ident} IN DATABASE ${quoteIdentAlways(rows[0]!.db)} SET shannon.default_tenant_id = '${tenant}'`,
   );
   await db.query(`GRANT shannon_system TO ${ident}`);
   for (const schema of ['public', 'auth']) {

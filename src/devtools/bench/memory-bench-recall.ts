@@ -189,19 +189,18 @@ export function selectivityFigures(
       }
       if ((i + 1) % 10 === 0 || i + 1 === q) progress(`filtered ${share * 100} %`, i + 1, q);
     }
-    const figures = (path: 'exact' | 'graph'): PathFigures => {
-      const recalls = perQueryRecall(found[path], truth);
-      const sorted = [...times[path]].sort((a, b) => a - b);
-      return {
-        recall_mean: round(recalls.reduce((a, b) => a + b, 0) / Math.max(1, recalls.length), 4),
-        recall_p01: recallSpread(recalls).p01,
-        p50_ms: round(sorted[Math.floor(0.5 * sorted.length)] ?? 0),
-        p99_ms: round(sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0),
-      };
-    };
     const percentile = (values: number[], p: number) => {
       const sorted = [...values].sort((a, b) => a - b);
       return round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+    };
+    const figures = (path: 'exact' | 'graph'): PathFigures => {
+      const recalls = perQueryRecall(found[path], truth);
+      return {
+        recall_mean: round(recalls.reduce((a, b) => a + b, 0) / Math.max(1, recalls.length), 4),
+        recall_p01: recallSpread(recalls).p01,
+        p50_ms: percentile(times[path], 0.5),
+        p99_ms: percentile(times[path], 0.99),
+      };
     };
     const exact = figures('exact');
     const plainP50 = percentile(times.plain, 0.5);
