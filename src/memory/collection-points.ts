@@ -4,7 +4,12 @@
  */
 import type { Queryable } from '../postgres/queryable.js';
 import type { IndexedPoint } from './backend.js';
-import { COLLECTION_POINTS_PAGE } from './memory-queries.js';
+import type { PointVersion } from './embedded/embedded-collection.js';
+import {
+  COLLECTION_POINTS_BY_IDS,
+  COLLECTION_POINTS_PAGE,
+  COLLECTION_VERSIONS_PAGE,
+} from './memory-queries.js';
 import { toIndexedPoint } from './outbox-relay.js';
 
 /** Pages of a physical collection's points from PostgreSQL (admin read, all tenants); default 2000 a page. */
@@ -28,4 +33,44 @@ export async function* loadCollectionPoints(
     after = (page.rows[page.rows.length - 1] as { key: string }).key;
     if (page.rows.length < pageSize) return;
   }
+}
+
+/**
+ * Pages of every point's id, key and version (no vectors or payloads: a few dozen bytes a point),
+ * for the embedded index to find what changed since its snapshot; default 20,000 a page.
+ */
+export async function* loadCollectionVersions(
+  db: Queryable,
+  physical: string,
+  pageSize = 20_000,
+): AsyncGenerator<PointVersion[]> {
+  let after = '0';
+  for (;;) {
+    const page = await db.query<{ id: string; key: string; version: string }>(
+      COLLECTION_VERSIONS_PAGE,
+      [physical, after, pageSize],
+      { operation: 'memory.collection_versions_page' },
+    );
+    if (page.rows.length === 0) return;
+    yield page.rows.map((r) => ({ id: r.id, key: BigInt(r.key), version: Number(r.version) }));
+    after = (page.rows[page.rows.length - 1] as { key: string }).key;
+    if (page.rows.length < pageSize) return;
+  }
+}
+
+/** The current rows of the given points of a physical collection (absent ones are left out). */
+export async function loadCollectionPointsByIds(
+  db: Queryable,
+  physical: string,
+  ids: readonly string[],
+): Promise<IndexedPoint[]> {
+  const rows = await db.query<{
+    tenant_id: string;
+    id: string;
+    key: string;
+    vector: Buffer;
+    payload: Record<string, unknown>;
+    version: string;
+  }>(COLLECTION_POINTS_BY_IDS, [physical, ids], { operation: 'memory.collection_points_by_ids' });
+  return rows.rows.map(toIndexedPoint);
 }

@@ -6,7 +6,11 @@ import type { Config } from '../config/config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Queryable } from '../postgres/queryable.js';
 import type { VectorBackend } from './backend.js';
-import { loadCollectionPoints } from './collection-points.js';
+import {
+  loadCollectionPoints,
+  loadCollectionPointsByIds,
+  loadCollectionVersions,
+} from './collection-points.js';
 import { EmbeddedBackend } from './embedded/embedded-backend.js';
 import { QdrantBackend } from './qdrant/qdrant-backend.js';
 
@@ -34,5 +38,9 @@ export function createVectorBackend(options: CreateVectorBackendOptions): Vector
   return new EmbeddedBackend({
     dataDir: snapshotDir,
     loadPoints: (physical) => loadCollectionPoints(db, physical),
+    incremental: (physical) => ({
+      versions: () => loadCollectionVersions(db, physical),
+      byIds: (ids) => loadCollectionPointsByIds(db, physical, ids),
+    }),
   });
 }

@@ -56,6 +56,11 @@ export const COLLECTION_VERSIONS_PAGE = `
 SELECT id::text AS id, key, version FROM public.memory_points
 WHERE collection = $1 AND key > $2 ORDER BY key LIMIT $3`;
 
+/** Admin: current rows of the given points of one collection (the embedded index's catch-up). */
+export const COLLECTION_POINTS_BY_IDS = `
+SELECT tenant_id::text AS tenant_id, id::text AS id, key, vector, payload, version
+FROM public.memory_points WHERE collection = $1 AND id = ANY($2::uuid[])`;
+
 /** Admin: current rows of the given points (the relay sends the current state, never the queued one). */
 export const POINTS_BY_IDS = `
 SELECT p.tenant_id::text AS tenant_id, p.collection, p.id::text AS id, p.key, p.vector, p.payload, p.version

@@ -18,7 +18,11 @@ import type {
 } from '../backend.js';
 import type { CollectionDefinition } from '../collections.js';
 import type { Filter } from '../filter.js';
-import { EmbeddedCollection, type EmbeddedCollectionOptions } from './embedded-collection.js';
+import {
+  EmbeddedCollection,
+  type EmbeddedCollectionOptions,
+  type IncrementalSource,
+} from './embedded-collection.js';
 
 /** Snapshot a collection once this many changes accumulated (and on close). */
 export const DEFAULT_SNAPSHOT_EVERY_CHANGES = 10_000;
@@ -28,6 +32,11 @@ export interface EmbeddedBackendOptions extends EmbeddedCollectionOptions {
   dataDir: string | undefined;
   /** Pages of the current points of a physical collection, from PostgreSQL. */
   loadPoints: (physical: string) => AsyncIterable<IndexedPoint[]>;
+  /**
+   * With a snapshot on disk, the catch-up reads only ids, keys and versions from PostgreSQL and the
+   * full rows of the points that changed (without it, every point is read again).
+   */
+  incremental?: (physical: string) => IncrementalSource;
   snapshotEveryChanges?: number;
 }
 
@@ -68,7 +77,11 @@ export class EmbeddedBackend implements VectorBackend {
     if (pending !== undefined) return pending;
     const load = (async () => {
       const collection = new EmbeddedCollection(definition, this.options);
-      await collection.load(this.dir(physical), this.options.loadPoints(physical));
+      await collection.load(
+        this.dir(physical),
+        this.options.loadPoints(physical),
+        this.options.incremental?.(physical),
+      );
       this.collections.set(physical, collection);
       this.maybeSnapshot(physical, collection, 1);
       return { collection: physical, created: true, addedPayloadIndexes: [] };

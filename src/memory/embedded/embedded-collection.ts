@@ -7,7 +7,19 @@
  * candidate set; when the filter is selective the search is exact (usearch's SIMD `exactSearch`
  * over the gathered candidates), as Qdrant's planner does below full_scan_threshold.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import usearch from 'usearch';
 import type { BackendScrollRequest, BackendSearchRequest, IndexedPoint, ScoredPoint } from '../backend.js';
@@ -46,15 +58,50 @@ export const EXACT_SELECTIVITY = 0.1;
  */
 export const FILTERED_BREADTH = 4;
 
-/** 2: the graph's quantization is recorded (format 1 graphs were float32 and are rebuilt). */
+/**
+ * 2: one generation directory named by CURRENT, holding the graph, its quantization, and the slot
+ * store (format 1 held a float32 graph and key/version lists only; it is rebuilt).
+ */
 const SNAPSHOT_FORMAT = 2;
+const GRAPH_FILE = 'graph.usearch';
+const VECTORS_FILE = 'vectors.f32';
+const RECORDS_FILE = 'points.ndjson';
+const META_FILE = 'meta.json';
+/** Stale points fetched from PostgreSQL per round trip during an incremental catch-up. */
+const CATCH_UP_CHUNK = 2000;
 
 interface SnapshotMeta {
   format: number;
   dimension: number;
   quantization: GraphQuantization;
   count: number;
+  graphBytes: number;
   savedAt: string;
+}
+
+/** Id, graph key and version of a point as PostgreSQL holds it. */
+export interface PointVersion {
+  id: string;
+  key: bigint;
+  version: number;
+}
+
+/** What an incremental catch-up reads from PostgreSQL. */
+export interface IncrementalSource {
+  /** Every point's id, key and version, in pages. */
+  versions(): AsyncIterable<PointVersion[]>;
+  /** The current rows of these points (absent ones are left out). */
+  byIds(ids: readonly string[]): Promise<IndexedPoint[]>;
+}
+
+/** fsync of a file or directory. */
+function flush(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Tuning of one embedded collection. */
@@ -125,7 +172,7 @@ export class EmbeddedCollection {
   private readonly options: EmbeddedCollectionOptions;
 
   private index: InstanceType<typeof usearch.Index>;
-  private readonly slots: SlotStore;
+  private slots: SlotStore;
   private readonly dim: number;
   /** Changes since the last snapshot. */
   dirty = 0;
@@ -309,84 +356,126 @@ export class EmbeddedCollection {
     return this.slots.versionsList();
   }
 
-  /** Saves the graph and the key/version list under `dir` (atomically renamed into place). */
-  saveSnapshot(dir: string): void {
+  /**
+   * Saves the graph and the slot store (vectors, ids, keys, versions, payloads) under `dir`: the
+   * files go to a new generation directory, are flushed to disk, and `CURRENT` is then renamed to
+   * name it, so a crash at any point leaves the previous generation whole. Returns the bytes of the
+   * graph file (its memory in use is the same order).
+   */
+  saveSnapshot(dir: string): { graphBytes: number } {
     mkdirSync(dir, { recursive: true });
-    const held = this.slots.keysAndVersions();
-    const keys = BigUint64Array.from(held.keys);
-    const versions = Float64Array.from(held.versions);
-    this.index.save(join(dir, 'index.usearch.tmp'));
-    writeFileSync(join(dir, 'keys.bin.tmp'), Buffer.from(keys.buffer));
-    writeFileSync(join(dir, 'versions.bin.tmp'), Buffer.from(versions.buffer));
+    const generation = `gen-${Date.now().toString(36)}-${process.pid}`;
+    const target = join(dir, generation);
+    mkdirSync(target);
+    this.index.save(join(target, GRAPH_FILE));
+    const count = this.slots.save(join(target, VECTORS_FILE), join(target, RECORDS_FILE));
     const meta: SnapshotMeta = {
       format: SNAPSHOT_FORMAT,
       dimension: this.dim,
       quantization: this.quantization,
-      count: held.keys.length,
+      count,
+      graphBytes: statSync(join(target, GRAPH_FILE)).size,
       savedAt: new Date().toISOString(),
     };
-    writeFileSync(join(dir, 'meta.json.tmp'), JSON.stringify(meta));
-    for (const f of ['index.usearch', 'keys.bin', 'versions.bin', 'meta.json']) {
-      renameSync(join(dir, `${f}.tmp`), join(dir, f));
+    writeFileSync(join(target, META_FILE), JSON.stringify(meta));
+    for (const f of [GRAPH_FILE, VECTORS_FILE, RECORDS_FILE, META_FILE]) flush(join(target, f));
+    flush(target);
+    writeFileSync(join(dir, 'CURRENT.tmp'), generation);
+    flush(join(dir, 'CURRENT.tmp'));
+    renameSync(join(dir, 'CURRENT.tmp'), join(dir, 'CURRENT'));
+    flush(dir);
+    // Older generations (and format-1 files) are no longer named by CURRENT.
+    for (const entry of readdirSync(dir)) {
+      if (entry !== generation && entry !== 'CURRENT')
+        rmSync(join(dir, entry), { recursive: true, force: true });
     }
     this.dirty = 0;
+    return { graphBytes: meta.graphBytes };
+  }
+
+  /** The graph and slot store of the snapshot CURRENT names, if it is whole and compatible. */
+  private restore(dir: string): boolean {
+    const current = join(dir, 'CURRENT');
+    if (!existsSync(current)) return false;
+    const target = join(dir, readFileSync(current, 'utf8').trim());
+    try {
+      const meta = JSON.parse(readFileSync(join(target, META_FILE), 'utf8')) as SnapshotMeta;
+      if (
+        meta.format !== SNAPSHOT_FORMAT ||
+        meta.dimension !== this.dim ||
+        meta.quantization !== this.quantization ||
+        statSync(join(target, GRAPH_FILE)).size !== meta.graphBytes ||
+        statSync(join(target, VECTORS_FILE)).size !== meta.count * this.dim * 4
+      ) {
+        return false;
+      }
+      const index = newIndex(this.definition, this.options);
+      index.load(join(target, GRAPH_FILE));
+      const slots = new SlotStore(this.definition);
+      for (const page of SlotStore.readSaved(
+        join(target, VECTORS_FILE),
+        join(target, RECORDS_FILE),
+        this.dim,
+      )) {
+        slots.store(page, () => undefined);
+      }
+      if (index.size() !== slots.size) return false;
+      this.index = index;
+      this.slots = slots;
+      return true;
+    } catch {
+      // A torn or foreign snapshot is ignored: everything is rebuilt from PostgreSQL.
+      return false;
+    }
   }
 
   /**
-   * Catches up from the source of truth: loads the saved graph (if compatible), stores every
-   * current point, re-adds those the graph lacks or holds in another version, and removes graph
-   * entries of points that no longer exist. Returns how many graph entries were (re)built.
+   * Catches up from the source of truth. The snapshot (if whole and compatible) is restored, then
+   * PostgreSQL is compared with it: with `versions` and `byIds`, only ids, keys and versions are read
+   * for every point and the full rows of those that differ (a restart reads a few bytes per point
+   * instead of every vector); otherwise every point is read. A point held in another key or version
+   * is replaced (PostgreSQL wins, even when it holds an older version, e.g. after a restore), and
+   * points PostgreSQL no longer has are removed. Returns how many points were (re)built.
    */
   async load(
     dir: string | undefined,
     source: AsyncIterable<IndexedPoint[]>,
-  ): Promise<{ rebuilt: number; fromSnapshot: boolean }> {
-    const snapshot = new Map<bigint, number>();
-    let fromSnapshot = false;
-    if (dir !== undefined && existsSync(join(dir, 'meta.json'))) {
-      try {
-        const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
-        if (
-          meta.format === SNAPSHOT_FORMAT &&
-          meta.dimension === this.dim &&
-          meta.quantization === this.quantization
-        ) {
-          const index = newIndex(this.definition, this.options);
-          index.load(join(dir, 'index.usearch'));
-          const keyBytes = readFileSync(join(dir, 'keys.bin'));
-          const versionBytes = readFileSync(join(dir, 'versions.bin'));
-          const keys = new BigUint64Array(
-            keyBytes.buffer.slice(keyBytes.byteOffset, keyBytes.byteOffset + keyBytes.byteLength),
-          );
-          const versions = new Float64Array(
-            versionBytes.buffer.slice(
-              versionBytes.byteOffset,
-              versionBytes.byteOffset + versionBytes.byteLength,
-            ),
-          );
-          keys.forEach((k, i) => {
-            snapshot.set(k, versions[i] as number);
-          });
-          this.index = index;
-          fromSnapshot = true;
+    incremental?: IncrementalSource,
+  ): Promise<{ rebuilt: number; fromSnapshot: boolean; removed: number }> {
+    const fromSnapshot = dir !== undefined && this.restore(dir);
+    if (!fromSnapshot) {
+      this.index = newIndex(this.definition, this.options);
+      this.slots = new SlotStore(this.definition);
+    }
+    const seen = new Set<string>();
+    let rebuilt = 0;
+    const apply = (points: readonly IndexedPoint[]) => {
+      const differ = points.filter((p) => !this.slots.holds(p.id, p.key, p.version));
+      this.delete(differ.map((p) => p.id));
+      this.addToGraph(this.store(differ));
+      rebuilt += differ.length;
+    };
+    if (fromSnapshot && incremental !== undefined) {
+      let stale: string[] = [];
+      for await (const page of incremental.versions()) {
+        for (const v of page) {
+          seen.add(v.id);
+          if (!this.slots.holds(v.id, v.key, v.version)) stale.push(v.id);
         }
-      } catch {
-        // A torn or foreign snapshot is ignored: the graph is rebuilt from PostgreSQL.
-        this.index = newIndex(this.definition, this.options);
-        snapshot.clear();
-        fromSnapshot = false;
+        if (stale.length >= CATCH_UP_CHUNK) {
+          apply(await incremental.byIds(stale));
+          stale = [];
+        }
+      }
+      if (stale.length > 0) apply(await incremental.byIds(stale));
+    } else {
+      for await (const page of source) {
+        for (const p of page) seen.add(p.id);
+        apply(page);
       }
     }
-    let rebuilt = 0;
-    for await (const page of source) {
-      const stored = this.store(page);
-      const missing = stored.filter((p) => snapshot.get(p.key) !== p.version);
-      for (const p of stored) snapshot.delete(p.key);
-      this.addToGraph(missing);
-      rebuilt += missing.length;
-    }
-    // Whatever is left in the snapshot no longer exists in PostgreSQL.
-    if (snapshot.size > 0) this.index.remove(BigUint64Array.from(snapshot.keys()));
-    return { rebuilt, fromSnapshot };
+    const gone = this.slots.idList().filter((id) => !seen.has(id));
+    this.delete(gone);
+    return { rebuilt, fromSnapshot, removed: gone.length };
   }
 }

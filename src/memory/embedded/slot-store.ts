@@ -5,6 +5,7 @@
  * slots that can hold a filter's matches (the tenant's slots, or an equality index on a
  * payload-indexed field, like Qdrant's payload index).
  */
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import type { IndexedPoint, ScoredPoint } from '../backend.js';
 import type { CollectionDefinition } from '../collections.js';
 import type { Condition, Filter } from '../filter.js';
@@ -45,6 +46,9 @@ function planOf(matching: number[]): FilterPlan {
     },
   };
 }
+
+/** Points per page when a saved store is read back. */
+const PAGE = 4096;
 
 /** Slots of points with their vectors, payloads and versions; knows nothing of the graph. */
 export class SlotStore {
@@ -214,6 +218,112 @@ export class SlotStore {
       changed.push(point);
     }
     return changed;
+  }
+
+  /**
+   * Writes every point to two files: `vectorsPath` the float32 vectors one after another,
+   * `recordsPath` one JSON line per point ([id, key, version, payload]) in the same order. Written
+   * in chunks, so neither needs one string or buffer of the whole collection.
+   */
+  save(vectorsPath: string, recordsPath: string): number {
+    const dim = this.dimension;
+    const slots = [...this.slotOfId.values()];
+    const vectors = openSync(vectorsPath, 'w');
+    const records = openSync(recordsPath, 'w');
+    try {
+      const chunk = 4096;
+      const buffer = new Float32Array(chunk * dim);
+      for (let start = 0; start < slots.length; start += chunk) {
+        const part = slots.slice(start, start + chunk);
+        const packed = this.gather(part, buffer);
+        writeSync(vectors, new Uint8Array(packed.buffer, 0, packed.length * 4));
+        const lines = part.map((slot) =>
+          JSON.stringify([this.ids[slot], String(this.keys[slot]), this.versions[slot], this.payloads[slot]]),
+        );
+        writeSync(records, `${lines.join('\n')}\n`);
+      }
+    } finally {
+      closeSync(vectors);
+      closeSync(records);
+    }
+    return slots.length;
+  }
+
+  /**
+   * Reads what `save` wrote back as points, a page at a time (their vectors are views into one
+   * page buffer, valid until the next page; `store` copies them). Throws on files that do not agree with each other or with the dimension.
+   */
+  static *readSaved(vectorsPath: string, recordsPath: string, dimension: number): Generator<IndexedPoint[]> {
+    const vectorBytes = dimension * 4;
+    const fileBytes = statSync(vectorsPath).size;
+    if (fileBytes % vectorBytes !== 0) throw new Error(`${vectorsPath}: not ${dimension}-d float32`);
+    const count = fileBytes / vectorBytes;
+    const text = readFileSync(recordsPath);
+    // Read a page of vectors at a time (one read of a file over 2 GiB is refused, and `store` copies).
+    const fd = openSync(vectorsPath, 'r');
+    const pageBuffer = new Float32Array(PAGE * dimension);
+    const readPage = (first: number, n: number) => {
+      const bytes = new Uint8Array(pageBuffer.buffer, 0, n * vectorBytes);
+      let done = 0;
+      while (done < bytes.length) {
+        const got = readSync(fd, bytes, done, bytes.length - done, first * vectorBytes + done);
+        if (got === 0) throw new Error(`${vectorsPath}: shorter than its size`);
+        done += got;
+      }
+    };
+    try {
+      yield* SlotStore.pages(text, recordsPath, count, dimension, pageBuffer, readPage);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private static *pages(
+    text: Buffer,
+    recordsPath: string,
+    count: number,
+    dimension: number,
+    pageBuffer: Float32Array,
+    readPage: (first: number, n: number) => void,
+  ): Generator<IndexedPoint[]> {
+    let at = 0;
+    let index = 0;
+    let page: IndexedPoint[] = [];
+    while (at < text.length) {
+      const end = text.indexOf(10, at);
+      if (end < 0) throw new Error(`${recordsPath}: torn last line`);
+      const [id, key, version, payload] = JSON.parse(text.toString('utf8', at, end)) as [
+        string,
+        string,
+        number,
+        Record<string, unknown>,
+      ];
+      if (index >= count) throw new Error(`${recordsPath}: more records than vectors`);
+      page.push({ id, key: BigInt(key), version, payload, vector: pageBuffer });
+      index += 1;
+      at = end + 1;
+      if (page.length === PAGE || index === count) {
+        readPage(index - page.length, page.length);
+        page.forEach((p, i) => {
+          (p as { vector: Float32Array }).vector = pageBuffer.subarray(i * dimension, (i + 1) * dimension);
+        });
+        yield page;
+        page = [];
+      }
+    }
+    if (index !== count || page.length > 0)
+      throw new Error(`${recordsPath}: ${index} records for ${count} vectors`);
+  }
+
+  /** Whether the point is held with exactly this key and version. */
+  holds(id: string, key: bigint, version: number): boolean {
+    const slot = this.slotOfId.get(id);
+    return slot !== undefined && this.keys[slot] === key && this.versions[slot] === version;
+  }
+
+  /** Ids of every stored point. */
+  idList(): string[] {
+    return [...this.slotOfId.keys()];
   }
 
   /** Removes points by id; returns the graph keys of those that existed. */
