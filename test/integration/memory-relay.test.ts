@@ -2,11 +2,21 @@
  * The outbox relay's throughput guards (src/memory/outbox-relay.ts). Each pass loads the current
  * state of the points its outbox rows name (POINTS_BY_IDS); that lookup must cost the same per
  * point however many points the tenant already has, or delivery slows down as a tenant grows.
+ * On the embedded index a pass claims more rows than on Qdrant, and hands them to the index in
+ * chunks with the event loop let run in between.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Memory } from '../../src/memory/memory.js';
+import type { VectorBackend } from '../../src/memory/backend.js';
+import { EmbeddedBackend } from '../../src/memory/embedded/embedded-backend.js';
+import { loadCollectionPoints, type Memory } from '../../src/memory/memory.js';
 import { POINTS_BY_IDS } from '../../src/memory/memory-queries.js';
+import {
+  DEFAULT_EMBEDDED_RELAY_BATCH_SIZE,
+  DEFAULT_RELAY_BATCH_SIZE,
+  EMBEDDED_UPSERT_CHUNK,
+  OutboxRelay,
+} from '../../src/memory/outbox-relay.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestMemory } from '../helpers/memory.js';
 
@@ -96,5 +106,93 @@ describe('outbox relay', () => {
     const other = await createTenant(t.db);
     const foreign = await t.db.query(POINTS_BY_IDS, [rows.map(() => other), params[1], params[2]]);
     assert.equal(foreign.rows.length, 0, "another tenant's ids find nothing");
+  });
+});
+
+/**
+ * Records the size of every upsert call and whether the event loop ran (a setImmediate queued at
+ * the previous call fired) before it; `kind` pretends to be another backend.
+ */
+function recording(inner: VectorBackend, kind: VectorBackend['kind'] = inner.kind) {
+  const calls: Array<{ points: number; loopRanBefore: boolean }> = [];
+  let loopRan = true;
+  const backend = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'kind') return kind;
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'upsert' && typeof value === 'function') {
+        return (physical: string, points: readonly unknown[]) => {
+          calls.push({ points: points.length, loopRanBefore: loopRan });
+          loopRan = false;
+          setImmediate(() => {
+            loopRan = true;
+          });
+          return value.call(target, physical, points);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { backend, calls };
+}
+
+describe('outbox relay batch sizes', () => {
+  it('claims 1,024 rows a pass on the embedded index, in chunks of 256 with the event loop let run; 256 on Qdrant', async () => {
+    const t = await createTestDatabase();
+    try {
+      const tenant = await createTenant(t.db);
+      const embedded = recording(
+        new EmbeddedBackend({ dataDir: undefined, loadPoints: (p) => loadCollectionPoints(t.db, p) }),
+      );
+      const memory = createTestMemory({
+        db: t.db,
+        config: {
+          vectorDimension: DIM,
+          dataDir: '/nonexistent',
+          qdrantUrl: undefined,
+          qdrantApiKey: undefined,
+        },
+        backend: embedded.backend,
+        startRelay: false,
+      });
+      await memory.init();
+      for (let start = 0; start < 1_500; start += 500) {
+        const points = Array.from({ length: 500 }, (_, i) => ({
+          key: ['relay-batch', start + i],
+          vector: vector(start + i),
+          payload: { n: start + i },
+        }));
+        await memory.upsert(tenant, 'task_embeddings', points);
+      }
+      // Qdrant splits its own requests: its relay claims 256 rows and sends them in one call.
+      const qdrantLike = recording(embedded.backend, 'qdrant');
+      const qdrantPass = await new OutboxRelay({ db: t.db, backend: qdrantLike.backend }).runOnce();
+      assert.equal(qdrantPass.claimed, DEFAULT_RELAY_BATCH_SIZE);
+      assert.deepEqual(
+        qdrantLike.calls.map((c) => c.points),
+        [DEFAULT_RELAY_BATCH_SIZE],
+      );
+      embedded.calls.length = 0;
+      const pass = await memory.deliverOnce();
+      assert.equal(pass.claimed, DEFAULT_EMBEDDED_RELAY_BATCH_SIZE);
+      assert.equal(pass.delivered, DEFAULT_EMBEDDED_RELAY_BATCH_SIZE);
+      assert.deepEqual(
+        embedded.calls.map((c) => c.points),
+        Array(DEFAULT_EMBEDDED_RELAY_BATCH_SIZE / EMBEDDED_UPSERT_CHUNK).fill(EMBEDDED_UPSERT_CHUNK),
+      );
+      assert.ok(
+        embedded.calls.every((c) => c.loopRanBefore),
+        'the event loop ran between the chunks',
+      );
+      const rest = await memory.deliverOnce();
+      assert.equal(rest.claimed, 1_500 - DEFAULT_RELAY_BATCH_SIZE - DEFAULT_EMBEDDED_RELAY_BATCH_SIZE);
+      assert.equal(await memory.flush(), 0);
+      assert.equal(await memory.count(tenant, 'task_embeddings'), 1_500);
+      const hits = await memory.search(tenant, 'task_embeddings', { vector: vector(1_499), limit: 3 });
+      assert.ok(hits.length > 0);
+      await memory.close();
+    } finally {
+      await t.drop();
+    }
   });
 });
