@@ -19,6 +19,7 @@ import {
   OUTBOX_STATS,
   POINTS_BY_IDS,
   PURGE_DELIVERED,
+  RELAY_LOCK,
 } from './memory-queries.js';
 import { decodeVector } from './vector.js';
 
@@ -204,9 +205,7 @@ export class OutboxRelay {
     await this.maybePurge();
     const result = await db.withTransaction(
       async (tx): Promise<RelayPassResult> => {
-        const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [
-          RELAY_LOCK_KEY,
-        ]);
+        const lock = await tx.query<{ ok: boolean }>(RELAY_LOCK, [RELAY_LOCK_KEY]);
         if (lock.rows[0]?.ok !== true)
           return { claimed: 0, delivered: 0, failed: 0, deferred: 0, ran: false };
         const claimed = await tx.query<OutboxRow>(CLAIM_OUTBOX, [batchSize], {

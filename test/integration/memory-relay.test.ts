@@ -10,12 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import type { VectorBackend } from '../../src/memory/backend.js';
 import { EmbeddedBackend } from '../../src/memory/embedded/embedded-backend.js';
 import { loadCollectionPoints, type Memory } from '../../src/memory/memory.js';
-import { POINTS_BY_IDS } from '../../src/memory/memory-queries.js';
+import { CLAIM_OUTBOX, POINTS_BY_IDS, RELAY_LOCK } from '../../src/memory/memory-queries.js';
 import {
   DEFAULT_EMBEDDED_RELAY_BATCH_SIZE,
   DEFAULT_RELAY_BATCH_SIZE,
   EMBEDDED_UPSERT_CHUNK,
   OutboxRelay,
+  RELAY_LOCK_KEY,
 } from '../../src/memory/outbox-relay.js';
 import { createTenant, createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { createTestMemory } from '../helpers/memory.js';
@@ -31,6 +32,7 @@ interface PlanNode {
   'Rows Removed by Join Filter'?: number;
   /** EXPLAIN reports rows per loop: the totals are these times the loops. */
   'Actual Loops': number;
+  'Actual Rows': number;
   Plans?: PlanNode[];
 }
 
@@ -106,6 +108,24 @@ describe('outbox relay', () => {
     const other = await createTenant(t.db);
     const foreign = await t.db.query(POINTS_BY_IDS, [rows.map(() => other), params[1], params[2]]);
     assert.equal(foreign.rows.length, 0, "another tenant's ids find nothing");
+  });
+
+  it('claims a batch by walking the pending index, not by sorting the whole backlog', async () => {
+    // The 4,000 rows of the test above are all pending; the statistics know nothing of them.
+    const plan = await t.db.withTransaction(async (tx) => {
+      const lock = await tx.query<{ ok: boolean }>(RELAY_LOCK, [RELAY_LOCK_KEY]);
+      assert.equal(lock.rows[0]?.ok, true);
+      const explained = await tx.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${CLAIM_OUTBOX}`,
+        [32],
+      );
+      return nodes(explained.rows[0]!['QUERY PLAN'][0]!.Plan);
+    });
+    const read = Math.max(...plan.map((n) => n['Actual Rows'] * n['Actual Loops']));
+    assert.ok(
+      read <= 32,
+      `the claim read ${read} rows for a batch of 32 (${JSON.stringify(plan.map((n) => n['Index Name'] ?? n['Node Type']))})`,
+    );
   });
 });
 
