@@ -38,6 +38,15 @@ describe('memory benchmark (small size; the full 100k × 768 run is manual)', ()
     assert.equal(r.filtered.recall_at_10, 1);
     assert.equal(r.outbox, null);
     assert.equal(typeof r.met_targets, 'boolean');
+    // The graph's size is measured from its saved file: int8 vectors plus links, under float32's.
+    assert.equal(r.quantization, 'i8');
+    assert.equal(r.float32_bytes_per_vector, 48 * 4);
+    assert.ok(
+      r.index_bytes_per_vector > 48 && r.index_bytes_per_vector < 48 * 4 + 200,
+      `${r.index_bytes_per_vector} bytes/vector`,
+    );
+    assert.equal(r.build_points_per_second, r.adds_per_second);
+    assert.equal(r.restart, null, 'no database, no restart phase');
     assert.ok(r.recall_p01 >= 0 && r.recall_p01 <= r.recall_at_10);
     assert.ok(r.queries_below_half_share >= 0 && r.queries_below_half_share <= 1);
     // 2,000 points: 15 % is 300, 1 % is 20, 0.1 % is 2; the exact path is exact.

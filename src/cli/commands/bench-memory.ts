@@ -1,10 +1,11 @@
 /**
  * `shannon-data bench memory [--points N] [--dimension D] [--queries Q] [--outbox-points M]
- *   [--data low-rank|clustered] [--selectivity-queries N] [--target-recall R] [--target-speedup X] [--json]`:
+ *   [--data low-rank|clustered] [--selectivity-queries N] [--target-recall R] [--target-speedup X] [--no-restart] [--json]`:
  * recall@10 of the embedded index against exact search (mean, worst 1 %, share under 0.5),
  * throughput against SIMD brute force, session-filtered latency, filtered search at 15 %, 1 % and
  * 0.1 % selectivity through both planner paths, and upsert throughput through the outbox (in a scratch database on the
- * configured server, dropped afterwards). A full run (100k × 768) takes several minutes on 2 cores.
+ * configured server, dropped afterwards), and a restart: the index snapshotted, the points mirrored
+ * into a scratch database, 1 % changed there, the snapshot opened and caught up. A full run (100k × 768) takes several minutes on 2 cores.
  * Exit 1 when a target (recall@10, speed-up over exact search) is not met.
  */
 import { Command } from 'commander';
@@ -31,7 +32,7 @@ function positiveNumber(flag: string, raw: string): number {
 export function formatMemoryBenchmark(r: MemoryBenchResult): string {
   return [
     `${r.points} × ${r.dimension}-d ${r.data} vectors, ${r.queries} queries, k=${r.k}, ef_search=${r.ef_search}`,
-    `build ${r.build_seconds} s (${r.adds_per_second} adds/s)`,
+    `build ${r.build_seconds} s (${r.adds_per_second} adds/s); graph ${r.quantization}, ${r.index_bytes_per_vector} bytes/vector (float32 alone: ${r.float32_bytes_per_vector}); resident ${Math.round(r.rss_bytes_after_build / 2 ** 20)} MiB after the build`,
     `recall@10 ${r.recall_at_10} (target ≥ ${r.targets.recall_at_10}); worst 1 % ${r.recall_p01}; queries under 0.5: ${r.queries_below_half_share * 100} %`,
     `throughput: HNSW ${r.hnsw_batch_qps} q/s vs exact SIMD ${r.exact_batch_qps} q/s → ${r.speedup_vs_exact}× (target ≥ ${r.targets.speedup_vs_exact}×)`,
     `single query: HNSW ${r.single_query.hnsw_qps} q/s (p50 ${r.single_query.hnsw_p50_ms} ms, p99 ${r.single_query.hnsw_p99_ms} ms) vs exact ${r.single_query.exact_qps} q/s → ${r.single_query.speedup}×`,
@@ -43,6 +44,9 @@ export function formatMemoryBenchmark(r: MemoryBenchResult): string {
     r.outbox === null
       ? 'outbox: skipped'
       : `outbox: ${r.outbox.points} points, upsert ${r.outbox.upsert_points_per_second}/s into PostgreSQL, relay ${r.outbox.relay_points_per_second}/s into the index`,
+    r.restart === null
+      ? 'restart: skipped'
+      : `restart: snapshot saved in ${r.restart.snapshot_seconds} s; opened and caught up from PostgreSQL (${r.restart.changed_while_down} of ${r.restart.points} points changed while down) in ${r.restart.restart_seconds} s`,
     `targets ${r.met_targets ? 'met' : 'NOT met'}`,
   ].join('\n');
 }
@@ -72,6 +76,7 @@ export function benchMemoryCommand(ctx: CliContext): Command {
       'batch speed-up over exact search that counts as met',
       String(DEFAULT_MEMORY_TARGETS.speedup_vs_exact),
     )
+    .option('--no-restart', 'skip the snapshot-and-restart phase (it needs the database)')
     .option('--json', 'print as JSON')
     .action(
       async (
@@ -85,6 +90,7 @@ export function benchMemoryCommand(ctx: CliContext): Command {
           targetRecall: string;
           targetSpeedup: string;
           json?: boolean;
+          restart: boolean;
         },
         command: Command,
       ) => {
@@ -101,7 +107,7 @@ export function benchMemoryCommand(ctx: CliContext): Command {
           recall_at_10: targetRecall,
           speedup_vs_exact: positiveNumber('--target-speedup', options.targetSpeedup),
         };
-        const layer = outboxPoints > 0 ? await ctx.openDataLayer(config) : undefined;
+        const layer = outboxPoints > 0 || options.restart ? await ctx.openDataLayer(config) : undefined;
         const json = options.json === true;
         let bar: ReturnType<CliContext['progress']> | undefined;
         let phase = '';
@@ -113,6 +119,7 @@ export function benchMemoryCommand(ctx: CliContext): Command {
             outboxPoints,
             data: options.data,
             selectivityQueries: positiveInt('--selectivity-queries', options.selectivityQueries),
+            restart: options.restart,
             targets,
             ...(layer === undefined ? {} : { databaseUrl: layer.databaseUrl, pool: config.pool }),
             onProgress: (name, done, total) => {

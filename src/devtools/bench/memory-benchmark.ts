@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import usearch from 'usearch';
 import type { PoolConfig } from '../../config/config.js';
 import type { IndexedPoint } from '../../memory/backend.js';
@@ -19,6 +22,7 @@ import {
   type SelectivityFigures,
   selectivityFigures,
 } from './memory-bench-recall.js';
+import { type RestartFigures, restartFigures } from './memory-bench-restart.js';
 
 export interface MemoryBenchOptions {
   points?: number;
@@ -41,6 +45,8 @@ export interface MemoryBenchOptions {
   data?: 'low-rank' | 'clustered';
   /** Queries of each filtered-selectivity phase (15 %, 1 %, 0.1 %; default 100, 0 skips). */
   selectivityQueries?: number;
+  /** Snapshot the index and time a restart against PostgreSQL (needs `databaseUrl`; default true). */
+  restart?: boolean;
   /** What counts as met; defaults to {@link DEFAULT_MEMORY_TARGETS}. */
   targets?: Partial<MemoryBenchTargets>;
   /**
@@ -56,8 +62,20 @@ export interface MemoryBenchResult {
   queries: number;
   k: number;
   ef_search: number;
+  /** How the graph stores vectors (results are re-scored from float32). */
+  quantization: string;
   build_seconds: number;
   adds_per_second: number;
+  /** The same figure under the name the million-point goal uses. */
+  build_points_per_second: number;
+  /** Bytes of the saved graph per point (vectors as quantized plus links), and of float32 alone. */
+  index_bytes_per_vector: number;
+  float32_bytes_per_vector: number;
+  /** Resident memory of the process after the build (the data set's own copy included). */
+  rss_bytes_after_build: number;
+  /** Snapshot opened and caught up from PostgreSQL (null when no database was given). */
+  restart_seconds: number | null;
+  restart: RestartFigures | null;
   recall_at_10: number;
   /** The data set the figures are for. */
   data: 'low-rank' | 'clustered';
@@ -194,6 +212,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     progress('build', Math.min(n, start + batch), n);
   }
   const buildSeconds = (performance.now() - buildStarted) / 1000;
+  const rssAfterBuild = process.memoryUsage().rss;
 
   // Exact ground truth, the fast way: usearch's SIMD brute force over all queries on all threads.
   const exactStarted = performance.now();
@@ -284,6 +303,29 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     );
   }
 
+  let restart: RestartFigures | null = null;
+  let graphBytes: number;
+  if (options.databaseUrl !== undefined && options.restart !== false) {
+    restart = await restartFigures(
+      options.databaseUrl,
+      options.pool ?? DEFAULT_BENCH_POOL,
+      def,
+      collection,
+      TENANT,
+      n,
+      (i) => data.subarray(i * dim, (i + 1) * dim),
+      progress,
+    );
+    graphBytes = restart.snapshot_bytes.graph;
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'shannon-bench-memory-'));
+    try {
+      graphBytes = collection.saveSnapshot(dir).graphBytes;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
   const recallAt10 = recall(single, truth);
   const spread = recallSpread(perQueryRecall(single, truth));
   const hnswBatchQps = q / hnswSeconds;
@@ -295,8 +337,15 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     queries: q,
     k: K,
     ef_search: DEFAULT_EXPANSION_SEARCH,
+    quantization: collection.quantization,
     build_seconds: round(buildSeconds),
     adds_per_second: Math.round(n / buildSeconds),
+    build_points_per_second: Math.round(n / buildSeconds),
+    index_bytes_per_vector: Math.round(graphBytes / n),
+    float32_bytes_per_vector: dim * 4,
+    rss_bytes_after_build: rssAfterBuild,
+    restart_seconds: restart?.restart_seconds ?? null,
+    restart,
     recall_at_10: round(recallAt10, 4),
     data: dataSet,
     recall_p01: spread.p01,

@@ -360,9 +360,9 @@ export class EmbeddedCollection {
    * Saves the graph and the slot store (vectors, ids, keys, versions, payloads) under `dir`: the
    * files go to a new generation directory, are flushed to disk, and `CURRENT` is then renamed to
    * name it, so a crash at any point leaves the previous generation whole. Returns the bytes of the
-   * graph file (its memory in use is the same order).
+   * graph file (its memory in use is the same order) and of the slot store's files.
    */
-  saveSnapshot(dir: string): { graphBytes: number } {
+  saveSnapshot(dir: string): { graphBytes: number; slotBytes: number } {
     mkdirSync(dir, { recursive: true });
     const generation = `gen-${Date.now().toString(36)}-${process.pid}`;
     const target = join(dir, generation);
@@ -390,7 +390,8 @@ export class EmbeddedCollection {
         rmSync(join(dir, entry), { recursive: true, force: true });
     }
     this.dirty = 0;
-    return { graphBytes: meta.graphBytes };
+    const slotBytes = statSync(join(target, VECTORS_FILE)).size + statSync(join(target, RECORDS_FILE)).size;
+    return { graphBytes: meta.graphBytes, slotBytes };
   }
 
   /** The graph and slot store of the snapshot CURRENT names, if it is whole and compatible. */
@@ -411,14 +412,7 @@ export class EmbeddedCollection {
       }
       const index = newIndex(this.definition, this.options);
       index.load(join(target, GRAPH_FILE));
-      const slots = new SlotStore(this.definition);
-      for (const page of SlotStore.readSaved(
-        join(target, VECTORS_FILE),
-        join(target, RECORDS_FILE),
-        this.dim,
-      )) {
-        slots.store(page, () => undefined);
-      }
+      const slots = SlotStore.open(this.definition, join(target, VECTORS_FILE), join(target, RECORDS_FILE));
       if (index.size() !== slots.size) return false;
       this.index = index;
       this.slots = slots;

@@ -47,9 +47,6 @@ function planOf(matching: number[]): FilterPlan {
   };
 }
 
-/** Points per page when a saved store is read back. */
-const PAGE = 4096;
-
 /** Slots of points with their vectors, payloads and versions; knows nothing of the graph. */
 export class SlotStore {
   readonly dimension: number;
@@ -250,45 +247,32 @@ export class SlotStore {
   }
 
   /**
-   * Reads what `save` wrote back as points, a page at a time (their vectors are views into one
-   * page buffer, valid until the next page; `store` copies them). Throws on files that do not agree with each other or with the dimension.
+   * A store holding what `save` wrote: the vectors are read straight into the store's array (in
+   * reads of at most 1 GiB: one read of a file over 2 GiB is refused), the records parsed one line
+   * at a time into the store's lists, with no per-point objects in between. Throws on files that
+   * do not agree with each other or with the dimension.
    */
-  static *readSaved(vectorsPath: string, recordsPath: string, dimension: number): Generator<IndexedPoint[]> {
-    const vectorBytes = dimension * 4;
-    const fileBytes = statSync(vectorsPath).size;
-    if (fileBytes % vectorBytes !== 0) throw new Error(`${vectorsPath}: not ${dimension}-d float32`);
-    const count = fileBytes / vectorBytes;
-    const text = readFileSync(recordsPath);
-    // Read a page of vectors at a time (one read of a file over 2 GiB is refused, and `store` copies).
+  static open(definition: CollectionDefinition, vectorsPath: string, recordsPath: string): SlotStore {
+    const store = new SlotStore(definition);
+    const dim = store.dimension;
+    const bytes = statSync(vectorsPath).size;
+    if (bytes % (dim * 4) !== 0) throw new Error(`${vectorsPath}: not ${dim}-d float32`);
+    const count = bytes / (dim * 4);
+    store.grow(count);
+    const target = new Uint8Array(store.vectors.buffer, 0, bytes);
     const fd = openSync(vectorsPath, 'r');
-    const pageBuffer = new Float32Array(PAGE * dimension);
-    const readPage = (first: number, n: number) => {
-      const bytes = new Uint8Array(pageBuffer.buffer, 0, n * vectorBytes);
+    try {
       let done = 0;
-      while (done < bytes.length) {
-        const got = readSync(fd, bytes, done, bytes.length - done, first * vectorBytes + done);
+      while (done < bytes) {
+        const got = readSync(fd, target, done, Math.min(bytes - done, 2 ** 30), done);
         if (got === 0) throw new Error(`${vectorsPath}: shorter than its size`);
         done += got;
       }
-    };
-    try {
-      yield* SlotStore.pages(text, recordsPath, count, dimension, pageBuffer, readPage);
     } finally {
       closeSync(fd);
     }
-  }
-
-  private static *pages(
-    text: Buffer,
-    recordsPath: string,
-    count: number,
-    dimension: number,
-    pageBuffer: Float32Array,
-    readPage: (first: number, n: number) => void,
-  ): Generator<IndexedPoint[]> {
+    const text = readFileSync(recordsPath);
     let at = 0;
-    let index = 0;
-    let page: IndexedPoint[] = [];
     while (at < text.length) {
       const end = text.indexOf(10, at);
       if (end < 0) throw new Error(`${recordsPath}: torn last line`);
@@ -298,21 +282,29 @@ export class SlotStore {
         number,
         Record<string, unknown>,
       ];
-      if (index >= count) throw new Error(`${recordsPath}: more records than vectors`);
-      page.push({ id, key: BigInt(key), version, payload, vector: pageBuffer });
-      index += 1;
-      at = end + 1;
-      if (page.length === PAGE || index === count) {
-        readPage(index - page.length, page.length);
-        page.forEach((p, i) => {
-          (p as { vector: Float32Array }).vector = pageBuffer.subarray(i * dimension, (i + 1) * dimension);
-        });
-        yield page;
-        page = [];
+      const slot = store.ids.length;
+      if (slot >= count) throw new Error(`${recordsPath}: more records than vectors`);
+      if (store.slotOfId.has(id)) throw new Error(`${recordsPath}: ${id} twice`);
+      const tenant = String(payload['tenant_id']);
+      const graphKey = BigInt(key);
+      store.ids.push(id);
+      store.keys.push(graphKey);
+      store.payloads.push(payload);
+      store.versions.push(version);
+      store.tenants.push(tenant);
+      store.slotOfId.set(id, slot);
+      store.slotByKey.set(graphKey, slot);
+      let set = store.tenantSlots.get(tenant);
+      if (set === undefined) {
+        set = new Set();
+        store.tenantSlots.set(tenant, set);
       }
+      set.add(slot);
+      at = end + 1;
     }
-    if (index !== count || page.length > 0)
-      throw new Error(`${recordsPath}: ${index} records for ${count} vectors`);
+    if (store.ids.length !== count)
+      throw new Error(`${recordsPath}: ${store.ids.length} records for ${count} vectors`);
+    return store;
   }
 
   /** Whether the point is held with exactly this key and version. */
