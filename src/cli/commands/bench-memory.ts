@@ -33,7 +33,7 @@ export function formatMemoryBenchmark(r: MemoryBenchResult): string {
   return [
     `${r.points} × ${r.dimension}-d ${r.data} vectors, ${r.queries} queries, k=${r.k}, ef_search=${r.ef_search}`,
     `build ${r.build_seconds} s (${r.adds_per_second} adds/s); graph ${r.quantization}, ${r.index_bytes_per_vector} bytes/vector (float32 alone: ${r.float32_bytes_per_vector}); resident ${Math.round(r.rss_bytes_after_build / 2 ** 20)} MiB after the build`,
-    `recall@10 ${r.recall_at_10} (target ≥ ${r.targets.recall_at_10}); worst 1 % ${r.recall_p01}; queries under 0.5: ${r.queries_below_half_share * 100} %`,
+    `recall@10 ${r.recall_at_10} (target ≥ ${r.targets.recall_at_10}); worst 1 % ${r.recall_p01}; queries under 0.5: ${r.queries_below_half_share * 100} %; retried wider: ${r.widened_share * 100} %`,
     `throughput: HNSW ${r.hnsw_batch_qps} q/s vs exact SIMD ${r.exact_batch_qps} q/s → ${r.speedup_vs_exact}× (target ≥ ${r.targets.speedup_vs_exact}×)`,
     `single query: HNSW ${r.single_query.hnsw_qps} q/s (p50 ${r.single_query.hnsw_p50_ms} ms, p99 ${r.single_query.hnsw_p99_ms} ms) vs exact ${r.single_query.exact_qps} q/s → ${r.single_query.speedup}×`,
     `session-filtered (${r.filtered.points_per_session} points/session, exact): p50 ${r.filtered.p50_ms} ms, p99 ${r.filtered.p99_ms} ms, recall@10 ${r.filtered.recall_at_10}`,

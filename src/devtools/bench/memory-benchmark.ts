@@ -83,6 +83,8 @@ export interface MemoryBenchResult {
   recall_p01: number;
   /** Share of queries whose recall@10 is under 0.5 (goal: 0). */
   queries_below_half_share: number;
+  /** Share of single-path queries retried wider (best score far below the typical). */
+  widened_share: number;
   hnsw_batch_qps: number;
   exact_batch_qps: number;
   speedup_vs_exact: number;
@@ -232,6 +234,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
   const tenantOnly = composeFilter(TENANT, undefined);
   const latencies: number[] = [];
   const single: string[][] = [];
+  const widenedBefore = collection.widened;
   for (let i = 0; i < q; i += 1) {
     const vector = queries.subarray(i * dim, (i + 1) * dim);
     const t0 = performance.now();
@@ -240,6 +243,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     single.push(hits.map((h) => h.id));
     if ((i + 1) % 50 === 0 || i + 1 === q) progress('search', i + 1, q);
   }
+  const widenedShare = (collection.widened - widenedBefore) / q;
   latencies.sort((a, b) => a - b);
   const singleQps = q / (latencies.reduce((a, b) => a + b, 0) / 1000);
   // Exact single-query baseline on one thread (a sample is enough: it is slow by design).
@@ -350,6 +354,7 @@ export async function runMemoryBenchmark(options: MemoryBenchOptions = {}): Prom
     data: dataSet,
     recall_p01: spread.p01,
     queries_below_half_share: spread.below_half_share,
+    widened_share: round(widenedShare, 4),
     hnsw_batch_qps: Math.round(hnswBatchQps),
     exact_batch_qps: round(exactBatchQps, 1),
     speedup_vs_exact: round(speedup, 2),

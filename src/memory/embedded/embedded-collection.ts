@@ -25,6 +25,7 @@ import usearch from 'usearch';
 import type { BackendScrollRequest, BackendSearchRequest, IndexedPoint, ScoredPoint } from '../backend.js';
 import type { CollectionDefinition } from '../collections.js';
 import type { Filter } from '../filter.js';
+import { ScoreBaseline } from './score-baseline.js';
 import { SlotStore } from './slot-store.js';
 
 /**
@@ -57,6 +58,9 @@ export const EXACT_SELECTIVITY = 0.1;
  * 15 %: graph-path recall@10 0.932 → 0.982, p50 7.4 → 7.0 ms (docs/benchmarks.md).
  */
 export const FILTERED_BREADTH = 4;
+
+/** How much wider a graph search is retried when its best score is far below the typical. */
+export const WIDEN = 4;
 
 /**
  * 2: one generation directory named by CURRENT, holding the graph, its quantization, and the slot
@@ -176,6 +180,9 @@ export class EmbeddedCollection {
   private readonly dim: number;
   /** Changes since the last snapshot. */
   dirty = 0;
+  /** Graph searches retried wider because their best score was far below the typical. */
+  widened = 0;
+  private readonly baseline = new ScoreBaseline();
 
   constructor(definition: CollectionDefinition, options: EmbeddedCollectionOptions = {}) {
     this.definition = definition;
@@ -269,6 +276,8 @@ export class EmbeddedCollection {
    * match, or the graph is exhausted) and returns the exact top `limit` of them from float32. A
    * filter that keeps `matches` of the points starts the search that much wider (FILTERED_BREADTH ×
    * limit ÷ the share kept): the first matches found in a narrow search are often not the nearest.
+   * A search whose best score is far below the collection's typical best (ScoreBaseline) is
+   * retried once WIDEN × as wide, and the better of the two answers is kept.
    */
   private graphSearch(
     query: Float32Array,
@@ -280,7 +289,35 @@ export class EmbeddedCollection {
     const wanted = rerankCandidates(limit);
     const adapted =
       matches < this.size ? Math.ceil((FILTERED_BREADTH * limit * this.size) / Math.max(1, matches)) : 0;
-    let k = Math.min(total, Math.max(wanted, adapted));
+    const first = this.walk(query, Math.max(wanted, adapted), wanted, accepts, matches);
+    const best = first.hits[0]?.score;
+    if (best === undefined || !this.baseline.isLow(best) || first.k >= total) {
+      if (best !== undefined) this.baseline.record(best);
+      return first.hits.slice(0, limit);
+    }
+    // Far below the typical best: the walk likely stayed in the wrong region. Once, WIDEN × as
+    // wide (usearch's breadth is max(ef_search, k)) with WIDEN × the candidates re-scored.
+    const breadth = WIDEN * Math.max(first.k, this.options.expansionSearch ?? DEFAULT_EXPANSION_SEARCH);
+    const wider = this.walk(query, breadth, WIDEN * wanted, accepts, matches);
+    this.widened += 1;
+    const hits = (wider.hits[0]?.score ?? -2) >= best ? wider.hits : first.hits;
+    this.baseline.record(hits[0]?.score ?? best);
+    return hits.slice(0, limit);
+  }
+
+  /**
+   * One graph walk of breadth `k`, widened ×4 until `wanted` accepted candidates (or as many as the
+   * filter can match) are found or the graph is exhausted; the candidates re-scored exactly.
+   */
+  private walk(
+    query: Float32Array,
+    start: number,
+    wanted: number,
+    accepts: (slot: number) => boolean,
+    matches: number,
+  ): { hits: Array<{ slot: number; score: number }>; k: number } {
+    const total = this.index.size();
+    let k = Math.min(total, start);
     for (;;) {
       const found = this.index.search(own(query), k, 1);
       const candidates: number[] = [];
@@ -289,7 +326,7 @@ export class EmbeddedCollection {
         if (slot !== undefined && accepts(slot)) candidates.push(slot);
       }
       if (candidates.length >= Math.min(wanted, matches) || k >= total)
-        return this.exactSearch(candidates, query, limit);
+        return { hits: this.exactSearch(candidates, query, candidates.length), k };
       k = Math.min(total, k * 4);
     }
   }
@@ -335,7 +372,13 @@ export class EmbeddedCollection {
         const slot = this.slots.slotOfKey(key);
         if (slot !== undefined) slots.push(slot);
       }
-      return this.exactSearch(slots, row, k).map((s) => this.slots.idOf(s.slot));
+      const hits = this.exactSearch(slots, row, k);
+      const best = hits[0]?.score;
+      // The same retry as `search`, one query at a time (it is the rare case).
+      if (best !== undefined && this.baseline.isLow(best))
+        return this.graphSearch(row, k, () => true, this.size).map((s) => this.slots.idOf(s.slot));
+      if (best !== undefined) this.baseline.record(best);
+      return hits.map((s) => this.slots.idOf(s.slot));
     });
   }
 
