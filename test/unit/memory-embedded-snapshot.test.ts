@@ -167,6 +167,18 @@ describe('embedded snapshot and catch-up', () => {
     assert.equal(db.reads.byIds.length, 0);
   });
 
+  it('a snapshot of another connectivity is rebuilt, not misread', async () => {
+    const dir = join(root, 'connectivity');
+    const first = new EmbeddedCollection(def, { threads: 1, connectivity: 8 });
+    first.upsert(original);
+    first.saveSnapshot(dir);
+    const db = database(original);
+    const restarted = new EmbeddedCollection(def, { threads: 1 });
+    const result = await restarted.load(dir, db.full(), db.incremental);
+    assert.equal(result.fromSnapshot, false);
+    assert.equal(top(restarted, vectorOf(12)), idOf(12));
+  });
+
   it('a snapshot of another quantization is rebuilt, not misread', async () => {
     const dir = join(root, 'quantization');
     const first = new EmbeddedCollection(def, { threads: 1, quantization: 'f32' });
