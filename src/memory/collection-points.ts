@@ -12,6 +12,16 @@ import {
 } from './memory-queries.js';
 import { toIndexedPoint } from './outbox-relay.js';
 
+/** A point as the admin reads of one collection return it. */
+interface PointRow {
+  tenant_id: string;
+  id: string;
+  key: string;
+  vector: Buffer;
+  payload: Record<string, unknown>;
+  version: string;
+}
+
 /** Pages of a physical collection's points from PostgreSQL (admin read, all tenants); default 2000 a page. */
 export async function* loadCollectionPoints(
   db: Queryable,
@@ -20,14 +30,9 @@ export async function* loadCollectionPoints(
 ): AsyncGenerator<IndexedPoint[]> {
   let after = '0';
   for (;;) {
-    const page = await db.query<{
-      tenant_id: string;
-      id: string;
-      key: string;
-      vector: Buffer;
-      payload: Record<string, unknown>;
-      version: string;
-    }>(COLLECTION_POINTS_PAGE, [physical, after, pageSize], { operation: 'memory.collection_points_page' });
+    const page = await db.query<PointRow>(COLLECTION_POINTS_PAGE, [physical, after, pageSize], {
+      operation: 'memory.collection_points_page',
+    });
     if (page.rows.length === 0) return;
     yield page.rows.map(toIndexedPoint);
     after = (page.rows[page.rows.length - 1] as { key: string }).key;
@@ -64,13 +69,8 @@ export async function loadCollectionPointsByIds(
   physical: string,
   ids: readonly string[],
 ): Promise<IndexedPoint[]> {
-  const rows = await db.query<{
-    tenant_id: string;
-    id: string;
-    key: string;
-    vector: Buffer;
-    payload: Record<string, unknown>;
-    version: string;
-  }>(COLLECTION_POINTS_BY_IDS, [physical, ids], { operation: 'memory.collection_points_by_ids' });
+  const rows = await db.query<PointRow>(COLLECTION_POINTS_BY_IDS, [physical, ids], {
+    operation: 'memory.collection_points_by_ids',
+  });
   return rows.rows.map(toIndexedPoint);
 }

@@ -167,27 +167,21 @@ describe('embedded snapshot and catch-up', () => {
     assert.equal(db.reads.byIds.length, 0);
   });
 
-  it('a snapshot of another connectivity is rebuilt, not misread', async () => {
-    const dir = join(root, 'connectivity');
-    const first = new EmbeddedCollection(def, { threads: 1, connectivity: 8 });
-    first.upsert(original);
-    first.saveSnapshot(dir);
-    const db = database(original);
-    const restarted = new EmbeddedCollection(def, { threads: 1 });
-    const result = await restarted.load(dir, db.full(), db.incremental);
-    assert.equal(result.fromSnapshot, false);
-    assert.equal(top(restarted, vectorOf(12)), idOf(12));
-  });
-
-  it('a snapshot of another quantization is rebuilt, not misread', async () => {
-    const dir = join(root, 'quantization');
-    const first = new EmbeddedCollection(def, { threads: 1, quantization: 'f32' });
-    first.upsert(original);
-    first.saveSnapshot(dir);
-    const db = database(original);
-    const restarted = new EmbeddedCollection(def, { threads: 1 });
-    const result = await restarted.load(dir, db.full(), db.incremental);
-    assert.equal(result.fromSnapshot, false);
-    assert.equal(top(restarted, vectorOf(11)), idOf(11));
-  });
+  const others: Array<[string, ConstructorParameters<typeof EmbeddedCollection>[1]]> = [
+    ['connectivity', { threads: 1, connectivity: 8 }],
+    ['quantization', { threads: 1, quantization: 'f32' }],
+  ];
+  for (const [what, options] of others) {
+    it(`a snapshot of another ${what} is rebuilt, not misread`, async () => {
+      const dir = join(root, what);
+      const first = new EmbeddedCollection(def, options);
+      first.upsert(original);
+      first.saveSnapshot(dir);
+      const db = database(original);
+      const restarted = new EmbeddedCollection(def, { threads: 1 });
+      const result = await restarted.load(dir, db.full(), db.incremental);
+      assert.equal(result.fromSnapshot, false);
+      assert.equal(top(restarted, vectorOf(12)), idOf(12));
+    });
+  }
 });
