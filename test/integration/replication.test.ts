@@ -96,6 +96,19 @@ describe('logical replication of the durable tables', () => {
     const ms = Math.round(performance.now() - started);
     assert.ok(arrived, 'the task did not reach the subscriber within 30 s');
 
+    // After the initial table sync the subscription's apply worker reconnects, so its slot can be
+    // inactive for a moment (status then rightly exits 1); wait for it as an operator would.
+    const activeBy = performance.now() + 30_000;
+    for (;;) {
+      const slot = await publisher.query<{ active: boolean }>(
+        `SELECT active FROM pg_replication_slots WHERE slot_name = 'region_b'`,
+        [],
+        DB,
+      );
+      if (slot[0]?.active === true || performance.now() > activeBy) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
     const status = await runCli(['replication', 'status', '--json'], env);
     assert.equal(status.code, 0, status.stderr);
     const s = JSON.parse(status.stdout) as ReplicationStatus;
