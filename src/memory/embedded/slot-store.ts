@@ -85,15 +85,6 @@ export class SlotStore {
     return this.ids[slot] as string;
   }
 
-  /** Graph key and version of every stored point (what a snapshot records). */
-  keysAndVersions(): { keys: bigint[]; versions: number[] } {
-    const slots = [...this.slotOfId.values()];
-    return {
-      keys: slots.map((s) => this.keys[s] as bigint),
-      versions: slots.map((s) => this.versions[s] as number),
-    };
-  }
-
   /** Every point's id and version. */
   versionsList(): Array<{ id: string; version: number }> {
     return [...this.slotOfId.entries()].map(([id, slot]) => ({ id, version: this.versions[slot] as number }));
@@ -161,6 +152,15 @@ export class SlotStore {
     return slot;
   }
 
+  private addToTenant(slot: number, tenant: string): void {
+    let set = this.tenantSlots.get(tenant);
+    if (set === undefined) {
+      set = new Set();
+      this.tenantSlots.set(tenant, set);
+    }
+    set.add(slot);
+  }
+
   private release(slot: number): void {
     const id = this.ids[slot] as string;
     this.slotOfId.delete(id);
@@ -206,12 +206,7 @@ export class SlotStore {
       this.slotOfId.set(point.id, slot);
       this.slotByKey.set(point.key, slot);
       this.indexValues(slot, true);
-      let set = this.tenantSlots.get(tenant);
-      if (set === undefined) {
-        set = new Set();
-        this.tenantSlots.set(tenant, set);
-      }
-      set.add(slot);
+      this.addToTenant(slot, tenant);
       changed.push(point);
     }
     return changed;
@@ -294,12 +289,7 @@ export class SlotStore {
       store.tenants.push(tenant);
       store.slotOfId.set(id, slot);
       store.slotByKey.set(graphKey, slot);
-      let set = store.tenantSlots.get(tenant);
-      if (set === undefined) {
-        set = new Set();
-        store.tenantSlots.set(tenant, set);
-      }
-      set.add(slot);
+      store.addToTenant(slot, tenant);
       at = end + 1;
     }
     if (store.ids.length !== count)
